@@ -1,0 +1,36 @@
+# Communes+ — two commands: `make run` and `make test` (see README).
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test install lint typecheck messages bench-clean
+
+$(UV):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo_data
+	$(PY) manage.py serve --port $(PORT)
+
+test: install lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+typecheck: install
+	$(VENV)/bin/mypy hub frontend workers
+
+messages: install
+	cd hub && ../$(VENV)/bin/django-admin makemessages -l fr -l en --settings=hub.settings --pythonpath=..
+	cd frontend && ../$(VENV)/bin/django-admin makemessages -l fr -l en --settings=hub.settings --pythonpath=..
+	cd hub && ../$(VENV)/bin/django-admin compilemessages --settings=hub.settings --pythonpath=..
+	cd frontend && ../$(VENV)/bin/django-admin compilemessages --settings=hub.settings --pythonpath=..

@@ -1,0 +1,1 @@
+"""Persistent discussion threads and citizen proposals over DRF (to come)."""

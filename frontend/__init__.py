@@ -1,0 +1,1 @@
+"""Server-rendered pages of Communes+ and their static JS/CSS."""

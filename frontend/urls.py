@@ -1,0 +1,24 @@
+"""Routes of the pages (French paths: French is the first language of Communes+)."""
+
+from django.urls import path
+
+from frontend import views
+
+app_name = "frontend"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("communes/<slug:slug>/", views.commune_detail, name="commune"),
+    path("communes/<slug:slug>/suivre/", views.commune_follow_toggle, name="commune-follow"),
+    path("inscription/", views.signup, name="signup"),
+    path("connexion/", views.login_view, name="login"),
+    path("deconnexion/", views.logout_view, name="logout"),
+    path("mot-de-passe/oublie/", views.password_reset, name="password-reset"),
+    path("mot-de-passe/envoye/", views.password_reset_sent, name="password-reset-sent"),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        views.PasswordResetConfirm.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("profil/", views.profile, name="profile"),
+]

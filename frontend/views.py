@@ -1,0 +1,211 @@
+"""Server-rendered pages. Each view calls the same selectors and services as the API."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from frontend.forms import (
+    CommuneSearchForm,
+    LoginForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SignupForm,
+    apply_field_errors,
+)
+from hub.api.errors import json_csrf_failure, json_page_not_found, json_server_error, wants_json
+from hub.context import request_ip
+from hub.errors import DomainError, InvalidInput, NotFound, Throttled
+from hub.selectors import commune_get, commune_list, department_list, user_follows, user_memberships
+from hub.services import accounts, communes
+
+
+def _set_language(response: HttpResponse, language: str) -> HttpResponse:
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    form = CommuneSearchForm(request.GET or None)
+    query = form.cleaned_data if form.is_valid() else {"q": "", "department": ""}
+    communes_qs = commune_list(user=request.user, q=query["q"], department=query["department"])
+    page = Paginator(communes_qs, 80).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "frontend/home.html",
+        {"form": form, "page": page, "departments": department_list(), "query": query},
+    )
+
+
+def commune_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        commune = commune_get(slug=slug, user=request.user)
+    except NotFound:
+        return page_not_found(request, None)
+    return render(request, "frontend/commune.html", {"commune": commune})
+
+
+@require_POST
+def commune_follow_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+    """No-JavaScript fallback of the follow button (the button itself calls the API)."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('frontend:login')}?next={reverse('frontend:commune', args=[slug])}")
+    try:
+        commune = commune_get(slug=slug, user=request.user)
+    except NotFound:
+        return page_not_found(request, None)
+    if request.POST.get("action") == "unfollow":
+        communes.commune_unfollow(user=request.user, commune=commune)
+        messages.success(request, _("You no longer follow %(commune)s.") % {"commune": commune.name})
+    else:
+        communes.commune_follow(user=request.user, commune=commune)
+        messages.success(request, _("You now follow %(commune)s.") % {"commune": commune.name})
+    return redirect("frontend:commune", slug=slug)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("frontend:profile")
+    form = SignupForm(request.POST or None, initial={"preferred_language": translation.get_language()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accounts.user_signup(**form.cleaned_data)
+        except InvalidInput as exc:
+            apply_field_errors(form, exc.details.get("fields"), exc.message)
+        else:
+            login(request, user, backend="hub.auth_backends.IdentifierBackend")
+            messages.success(request, _("Welcome to Communes+! Your account is ready."))
+            return _set_language(redirect("frontend:home"), user.preferred_language)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "frontend/signup.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                user = accounts.login_authenticate(
+                    identifier=form.cleaned_data["identifier"],
+                    password=form.cleaned_data["password"],
+                    ip=request_ip(request),
+                    request=request,
+                )
+            except Throttled as exc:
+                form.add_error(None, exc.message)
+                status = 429
+            except InvalidInput as exc:
+                form.add_error(None, exc.message)
+            else:
+                login(request, user, backend="hub.auth_backends.IdentifierBackend")
+                response = HttpResponseRedirect(_safe_next(request, reverse("frontend:home")))
+                return _set_language(response, user.preferred_language)
+    context = {"form": form, "next": _safe_next(request, "")}
+    response = render(request, "frontend/login.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(settings.LOGIN_FAILURE_WINDOW)
+    return response
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.session.session_key and request.user.is_authenticated:
+        accounts.sign_out_sockets(accounts.auth_ref_for_session(request.session.session_key))
+    logout(request)
+    messages.info(request, _("You are signed out."))
+    return redirect("frontend:home")
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        accounts.password_reset_request(identifier=form.cleaned_data["identifier"])
+        return redirect("frontend:password-reset-sent")
+    return render(request, "frontend/password_reset.html", {"form": form})
+
+
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend/password_reset_sent.html")
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    template_name = "frontend/password_reset_confirm.html"
+    success_url = reverse_lazy("frontend:login")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        messages.success(self.request, _("Your password has been changed. You can sign in now."))
+        return super().form_valid(form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {
+        "display_name": user.display_name,
+        "email": user.email or "",
+        "phone": user.phone or "",
+        "preferred_language": user.preferred_language,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                accounts.user_update_profile(user=user, **form.cleaned_data)
+            except DomainError as exc:
+                apply_field_errors(form, exc.details.get("fields"), exc.message)
+            else:
+                translation.activate(user.preferred_language)
+                messages.success(request, _("Your profile has been saved."))
+                return _set_language(redirect("frontend:profile"), user.preferred_language)
+    context = {
+        "form": form,
+        "memberships": user_memberships(user=user),
+        "follows": user_follows(user=user),
+    }
+    return render(request, "frontend/profile.html", context, status=status)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if wants_json(request):
+        return json_page_not_found(request)
+    return TemplateResponse(request, "frontend/404.html", status=404).render()
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if wants_json(request):
+        return json_server_error(request)
+    return render(request, "frontend/500.html", status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if wants_json(request):
+        return json_csrf_failure(request, reason)
+    return render(request, "frontend/403_csrf.html", status=403)
+

@@ -1,0 +1,261 @@
+"""Thin API views: parse input, call a selector or a service, serialize the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from hub.api import serializers as s
+from hub.context import request_ip
+from hub.errors import NotAuthenticated
+from hub.models import ApiToken
+from hub.selectors import (
+    access_commune_for,
+    access_membership,
+    audit_log_list,
+    commune_get,
+    commune_list,
+    commune_memberships,
+    department_list,
+    user_follows,
+    user_lookup,
+    user_memberships,
+)
+from hub.services import accounts, communes
+
+
+def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class AuthThrottled(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+# --- Communes ---------------------------------------------------------------------------------
+
+
+class DepartmentListView(ListAPIView):
+    serializer_class = s.DepartmentOut
+    pagination_class = None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return department_list()
+
+
+@extend_schema(parameters=[s.CommuneQueryIn])
+class CommuneListView(ListAPIView):
+    """All 77 communes, pilot communes first. Filters: ``q`` (accent-insensitive), ``department``, ``enabled``."""
+
+    serializer_class = s.CommuneSummaryOut
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        query = _validated(s.CommuneQueryIn, self.request.query_params)
+        return commune_list(user=self.request.user, **query)
+
+
+class CommuneDetailView(APIView):
+    @extend_schema(responses=s.CommuneDetailOut)
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(s.CommuneDetailOut(commune_get(slug=slug, user=request.user)).data)
+
+    @extend_schema(request=s.CommuneProfileIn, responses=s.CommuneDetailOut)
+    def patch(self, request: Request, slug: str) -> Response:
+        commune = access_commune_for(request.user, slug, "hub.change_commune_profile")
+        changes = _validated(s.CommuneProfileIn, request.data)
+        communes.commune_update_profile(actor=request.user, commune=commune, changes=changes)
+        return Response(s.CommuneDetailOut(commune_get(slug=slug, user=request.user)).data)
+
+
+class CommuneFollowView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: s.CommuneSummaryOut, 201: s.CommuneSummaryOut})
+    def post(self, request: Request, slug: str) -> Response:
+        commune = commune_get(slug=slug, user=request.user)
+        _follow, created = communes.commune_follow(user=request.user, commune=commune)
+        commune.is_followed = True  # type: ignore[attr-defined]
+        return Response(
+            s.CommuneSummaryOut(commune).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, slug: str) -> Response:
+        commune = commune_get(slug=slug, user=request.user)
+        communes.commune_unfollow(user=request.user, commune=commune)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommuneMembershipsView(APIView):
+    """Staff memberships of one commune: readable by its staff, managed by its mayor/secretary-general."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=s.MembershipOut(many=True))
+    def get(self, request: Request, slug: str) -> Response:
+        commune = access_commune_for(request.user, slug, "hub.view_staff_area")
+        return Response(s.MembershipOut(commune_memberships(commune=commune), many=True).data)
+
+    @extend_schema(request=s.MembershipIn, responses={201: s.MembershipOut})
+    def post(self, request: Request, slug: str) -> Response:
+        commune = access_commune_for(request.user, slug, "hub.manage_memberships")
+        data = _validated(s.MembershipIn, request.data)
+        member = user_lookup(data.pop("user"))
+        membership = communes.membership_grant(actor=request.user, commune=commune, user=member, **data)
+        return Response(s.MembershipOut(membership).data, status=status.HTTP_201_CREATED)
+
+
+class CommuneMembershipDetailView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, slug: str, membership_id: int) -> Response:
+        commune = access_commune_for(request.user, slug, "hub.manage_memberships")
+        membership = access_membership(request.user, commune, membership_id)
+        communes.membership_revoke(actor=request.user, membership=membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Me ---------------------------------------------------------------------------------------
+
+
+class MeView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=s.MeOut)
+    def get(self, request: Request) -> Response:
+        return Response(s.MeOut(request.user).data)
+
+    @extend_schema(request=s.ProfileIn, responses=s.MeOut)
+    def patch(self, request: Request) -> Response:
+        changes = _validated(s.ProfileIn, request.data)
+        user = accounts.user_update_profile(user=request.user, **changes)
+        return Response(s.MeOut(user).data)
+
+
+class MyMembershipsView(ListAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = s.MembershipOut
+    pagination_class = None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return user_memberships(user=self.request.user)
+
+
+class MyFollowsView(ListAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = s.FollowOut
+    pagination_class = None
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return user_follows(user=self.request.user)
+
+
+# --- Authentication ---------------------------------------------------------------------------
+
+
+class SignupView(AuthThrottled):
+    @extend_schema(request=s.SignupIn, responses={201: s.MeOut})
+    def post(self, request: Request) -> Response:
+        user = accounts.user_signup(**_validated(s.SignupIn, request.data))
+        return Response(s.MeOut(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(AuthThrottled):
+    """Mobile sign-in: exchange an identifier and password for a bearer token; DELETE signs out."""
+
+    @extend_schema(request=s.TokenIn, responses={201: s.TokenOut})
+    def post(self, request: Request) -> Response:
+        data = _validated(s.TokenIn, request.data)
+        user = accounts.login_authenticate(
+            identifier=data["identifier"], password=data["password"], ip=request_ip(request), request=request
+        )
+        issued = accounts.api_token_create(user=user, device_name=data["device_name"])
+        body = {"token": issued.key, "expires_at": issued.token.expires_at, "user": s.MeOut(user).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if not isinstance(request.auth, ApiToken):
+            raise NotAuthenticated(_("Sign out with the token you want to revoke."))
+        accounts.api_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionLoginView(AuthThrottled):
+    """Browser sign-in over JSON (sets the session cookie). CSRF applies."""
+
+    @extend_schema(request=s.TokenIn, responses=s.MeOut)
+    def post(self, request: Request) -> Response:
+        data = _validated(s.TokenIn, request.data)
+        user = accounts.login_authenticate(
+            identifier=data["identifier"], password=data["password"], ip=request_ip(request), request=request
+        )
+        login(request._request, user, backend="hub.auth_backends.IdentifierBackend")
+        return Response(s.MeOut(user).data)
+
+
+class WsTicketView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={201: s.TicketOut})
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiToken):
+            auth_ref = accounts.auth_ref_for_token(request.auth)
+        else:
+            auth_ref = accounts.auth_ref_for_session(request._request.session.session_key or "")
+        ticket = accounts.ws_ticket_issue(user=request.user, auth_ref=auth_ref)
+        body = {"ticket": ticket, "expires_in": settings.WS_TICKET_TTL, "url": f"/ws/me/?ticket={ticket}"}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PasswordResetView(AuthThrottled):
+    @extend_schema(request=s.PasswordResetIn, responses={202: None})
+    def post(self, request: Request) -> Response:
+        accounts.password_reset_request(**_validated(s.PasswordResetIn, request.data))
+        # Same answer whether or not an account matches.
+        return Response(
+            {"detail": _("If an account matches, we sent it a link to choose a new password.")},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class PasswordResetConfirmView(AuthThrottled):
+    @extend_schema(request=s.PasswordResetConfirmIn, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = _validated(s.PasswordResetConfirmIn, request.data)
+        accounts.password_reset_confirm(uidb64=data["uid"], token=data["token"], new_password=data["new_password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Audit log --------------------------------------------------------------------------------
+
+
+@extend_schema(parameters=[s.AuditQueryIn, OpenApiParameter("page", int)])
+class AuditLogView(ListAPIView):
+    """Platform admins read everything; a commune's mayor and secretary-general read their commune's."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = s.AuditLogEntryOut
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        query = _validated(s.AuditQueryIn, self.request.query_params)
+        return audit_log_list(
+            user=self.request.user,
+            commune_slug=query["commune"],
+            action=query["action"],
+            actor_id=query.get("actor"),
+        )

@@ -1,0 +1,20 @@
+"""ASGI entry point: HTTP through Django, websockets under /ws/ behind origin checks and auth."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from hub.realtime.auth import TicketOrSessionAuthMiddleware  # noqa: E402
+from hub.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": TicketOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns)),
+    }
+)

@@ -1,0 +1,17 @@
+"""``manage.py load_demo_data``: demo accounts for local runs (see README). Safe to run again."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from hub.demo_data import DEMO_PASSWORD, demo_data_load
+from hub.reference_data import reference_data_load
+
+
+class Command(BaseCommand):
+    help = "Load the reference data and the demo accounts (local runs only)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        reference_data_load()
+        created = demo_data_load()
+        self.stdout.write(f"demo data: {created} accounts created; password for all: {DEMO_PASSWORD}")

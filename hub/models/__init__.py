@@ -1,0 +1,8 @@
+"""Core domain models shared by every app: geography, accounts, roles, follows, audit log."""
+
+from hub.models.accounts import ApiToken, User
+from hub.models.audit import AuditLogEntry
+from hub.models.geo import Commune, Department
+from hub.models.roles import Follow, Membership, Role
+
+__all__ = ["ApiToken", "AuditLogEntry", "Commune", "Department", "Follow", "Membership", "Role", "User"]

@@ -1,0 +1,140 @@
+"""The base websocket consumer and the personal channel ``/ws/me/``.
+
+Protocol (``docs/realtime.md``): every frame is a JSON object with a ``type``. Clients send
+``{"type": "<action>", ...}``; the server answers with ``{"type": "event", "event": ..., "data": ...}``,
+``{"type": "pong"}`` or an error frame ``{"type": "error", "error": {"code", "message"}}``.
+A bad frame gets an error frame; the connection stays open.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from hub.errors import DomainError
+from hub.realtime.events import user_group
+from hub.services.accounts import auth_group
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_REVOKED = 4401
+MAX_FRAME_BYTES = 16 * 1024
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def error_frame(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {"type": "error", "error": {"code": code, "message": message, **details}}
+
+
+class BaseConsumer(AsyncJsonWebsocketConsumer):
+    """Validates frames, dispatches on ``type`` to ``handle_<type>``, turns DomainError into error frames."""
+
+    actions: ClassVar[frozenset[str]] = frozenset({"ping"})
+    groups_joined: list[str]
+
+    @property
+    def user(self) -> Any:
+        return self.scope.get("user")
+
+    @property
+    def is_authenticated(self) -> bool:
+        user = self.user
+        return bool(user is not None and user.is_authenticated and user.is_active)
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        self.groups_joined = []
+        await super().websocket_connect(message)
+
+    async def refuse(self, code: int, reason: str) -> None:
+        """Accept then close with an application close code, so clients can tell why."""
+        await self.accept()
+        await self.send_json(error_frame(reason, reason))
+        await self.close(code=code)
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def join_auth_group(self) -> None:
+        auth_ref = self.scope.get("auth_ref")
+        if auth_ref:
+            await self.join(auth_group(auth_ref))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if text_data is None:
+            await self.send_json(error_frame("invalid_frame", "Frames must be JSON text."))
+            return
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self.send_json(error_frame("frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes."))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_json(error_frame("invalid_json", "This frame is not valid JSON."))
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.send_json(error_frame("invalid_frame", "A frame is a JSON object with a string 'type'."))
+            return
+        action = content["type"]
+        if action not in self.actions:
+            await self.send_json(error_frame("unknown_type", f"Unknown frame type: {action[:40]}"))
+            return
+        handler: Handler = getattr(self, "handle_" + action.replace(".", "_"))
+        try:
+            await handler(content)
+        except DomainError as exc:
+            await self.send_json({"type": "error", "ref": content.get("ref"), **exc.as_dict()})
+        except Exception:
+            logger.exception("websocket handler %s failed", action)
+            await self.send_json(error_frame("server_error", "Something went wrong; nothing was saved."))
+
+    async def handle_ping(self, content: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong", "ref": content.get("ref")})
+
+    # Channel-layer events ----------------------------------------------------------------------
+    async def auth_revoked(self, event: dict[str, Any]) -> None:
+        """The session or token this socket was opened with ended (logout, revocation)."""
+        await self.send_json(error_frame("signed_out", "You have been signed out."))
+        await self.close(code=CLOSE_REVOKED)
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        """Relay a broadcast event (see ``hub.realtime.events``) to the client as is."""
+        await self.send_json(event["frame"])
+
+
+class MeConsumer(BaseConsumer):
+    """``/ws/me/``: a signed-in user's personal channel (later: notifications)."""
+
+    async def connect(self) -> None:
+        if not self.is_authenticated:
+            code = self.scope.get("auth_failure") or "not_authenticated"
+            await self.refuse(CLOSE_UNAUTHENTICATED, code)
+            return
+        # Subscribe before sending the snapshot, so nothing sent in between is missed.
+        await self.join(user_group(self.user.pk))
+        await self.join_auth_group()
+        await self.accept()
+        await self.send_json(
+            {
+                "type": "hello",
+                "data": {
+                    "user": {"id": self.user.pk, "display_name": self.user.display_name},
+                    "language": self.user.preferred_language,
+                },
+            }
+        )

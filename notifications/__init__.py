@@ -1,0 +1,1 @@
+"""Notifications: preferences and in-app/e-mail/push delivery to followers (to come)."""

@@ -1,0 +1,1 @@
+"""Live council sessions: chat, polls, accountability Q&A and their websocket consumers (to come)."""

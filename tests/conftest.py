@@ -1,0 +1,274 @@
+"""Shared fixtures: real services, real server and worker processes, and the CI no-skip rule.
+
+With ``DATABASE_URL``/``REDIS_URL`` unset the suite runs on SQLite and the in-memory layer, and tests
+that need PostgreSQL, Redis or a Celery worker skip. When ``CI`` is set, such a skip FAILS the run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+# Before Django reads its settings: a cheap hasher (hashing cost is not what tests measure) and a
+# key prefix of our own in Redis. Server and worker processes started below inherit both.
+os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
+os.environ.setdefault("KEY_PREFIX", "cptest")
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+IN_CI = bool(os.environ.get("CI"))
+
+
+def require_service(name: str, available: bool) -> None:
+    """Skip locally when a service is not configured; in CI, fail instead."""
+    if available:
+        return
+    message = f"{name} is not configured (set DATABASE_URL / REDIS_URL, see README)"
+    if IN_CI:
+        pytest.fail(f"CI must exercise {name}: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which must run every test: {report.longrepr}"
+
+
+# --- Per-test hygiene ----------------------------------------------------------------------------
+
+
+def clear_cache() -> None:
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+        for key in client.scan_iter(match=f"{settings.KEY_PREFIX}:*", count=500):
+            if b":asgi" not in key and b":celery" not in key:
+                client.delete(key)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_eager_tasks() -> Iterator[None]:
+    """Throttle counters and tickets start empty; Celery runs tasks in-process unless a test
+    asks for the real worker (``celery_worker``)."""
+    from hub import celery_app
+
+    clear_cache()
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def redis_required() -> None:
+    require_service("Redis", bool(os.environ.get("REDIS_URL")))
+
+
+@pytest.fixture
+def postgres_required() -> None:
+    require_service("PostgreSQL", os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")))
+
+
+@pytest.fixture
+def reference_data(db: None) -> None:
+    from hub.reference_data import reference_data_load
+
+    reference_data_load()
+
+
+# --- Real processes ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_database_url() -> str:
+    from django.db import connection
+
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    auth = quote(params.get("USER") or "")
+    if params.get("PASSWORD"):
+        auth += ":" + quote(params["PASSWORD"])
+    host = params.get("HOST") or "127.0.0.1"
+    port = params.get("PORT") or 5432
+    return f"postgres://{auth}@{host}:{port}/{params['NAME']}"
+
+
+def service_env(tmp_dir: Path) -> dict[str, str]:
+    from django.conf import settings
+
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=test_database_url(),
+        SECRET_KEY=settings.SECRET_KEY,
+        DEBUG="0",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(tmp_dir / "mail"),
+        STATIC_USE_FINDERS="1",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@dataclass
+class RunningProcess:
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_process(args: list[str], env: dict[str, str], log_path: Path) -> RunningProcess:
+    log = log_path.open("wb")
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return RunningProcess(process, log_path)
+
+
+@dataclass
+class HubServer:
+    url: str
+    port: int
+    runner: RunningProcess
+    mail_dir: Path
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://", 1)
+
+
+def start_daphne(env: dict[str, str], log_dir: Path, name: str = "daphne") -> HubServer:
+    port = free_port()
+    runner = start_process(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
+        env,
+        log_dir / f"{name}-{port}.log",
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if runner.process.poll() is not None:
+            raise RuntimeError(f"daphne exited early:\n{runner.log()}")
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=2)  # noqa: S310 - our own local server
+            break
+        except urllib.error.HTTPError:
+            break  # it answers (503 is a fine answer while a service is being checked)
+        except OSError:
+            time.sleep(0.2)
+    else:
+        runner.stop()
+        raise RuntimeError(f"daphne did not start:\n{runner.log()}")
+    return HubServer(url=url, port=port, runner=runner, mail_dir=Path(env["EMAIL_FILE_PATH"]))
+
+
+@pytest.fixture(scope="session")
+def _hub_server_process(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HubServer]:
+    tmp_dir = tmp_path_factory.mktemp("hub")
+    server = start_daphne(service_env(tmp_dir), tmp_dir)
+    yield server
+    server.runner.stop()
+
+
+@pytest.fixture
+def hub_server(_hub_server_process: HubServer, transactional_db: None) -> HubServer:
+    """A real daphne process serving the test database (reference data loaded)."""
+    from hub.reference_data import reference_data_load
+
+    if _hub_server_process.runner.process.poll() is not None:
+        pytest.fail(f"the daphne test server died:\n{_hub_server_process.runner.log()}")
+    reference_data_load()
+    return _hub_server_process
+
+
+@dataclass
+class CeleryWorker:
+    runner: RunningProcess
+    mail_dir: Path
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_process(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CeleryWorker | None]:
+    if not os.environ.get("REDIS_URL"):
+        yield None
+        return
+    tmp_dir = tmp_path_factory.mktemp("worker")
+    env = service_env(tmp_dir)
+    runner = start_process(
+        [
+            sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool=solo", "--concurrency=1",
+            "--queues=default,notifications", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--hostname=testworker@%h", "--loglevel=INFO",
+        ],
+        env,
+        tmp_dir / "worker.log",
+    )
+    deadline = time.monotonic() + 40
+    while "ready." not in runner.log():
+        if runner.process.poll() is not None or time.monotonic() > deadline:
+            runner.stop()
+            raise RuntimeError(f"the Celery worker did not start:\n{runner.log()}")
+        time.sleep(0.2)
+    yield CeleryWorker(runner=runner, mail_dir=Path(env["EMAIL_FILE_PATH"]))
+    runner.stop()
+
+
+@pytest.fixture
+def celery_worker(
+    redis_required: None, _celery_worker_process: CeleryWorker | None, transactional_db: None
+) -> Iterator[CeleryWorker]:
+    """A real Celery worker process on the Redis broker; tasks are NOT run in-process meanwhile."""
+    from hub import celery_app
+
+    assert _celery_worker_process is not None
+    if _celery_worker_process.runner.process.poll() is not None:
+        pytest.fail(f"the Celery worker died:\n{_celery_worker_process.runner.log()}")
+    celery_app.conf.task_always_eager = False
+    yield _celery_worker_process
+    celery_app.conf.task_always_eager = True
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    return predicate()

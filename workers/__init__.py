@@ -1,0 +1,1 @@
+"""The Celery application of Communes+: queues, routes and periodic schedules."""

@@ -1,0 +1,31 @@
+"""The Celery app. Settings come from Django settings (``CELERY_*``); tasks live in each app's tasks.py.
+
+Queues: ``default`` for everything small, ``notifications`` for fan-out work (later issues), so that a
+burst of notifications never delays a password-reset e-mail.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+
+app = Celery("communesplus")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = (Queue("default"), Queue("notifications"))
+app.conf.task_routes = {"notifications.*": {"queue": "notifications"}}
+app.conf.beat_schedule = {
+    "purge-expired-api-tokens": {
+        "task": "hub.tasks.purge_expired_api_tokens",
+        "schedule": crontab(minute=17, hour=3),
+    },
+    "clear-expired-sessions": {
+        "task": "hub.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=27, hour=3),
+    },
+}
+app.autodiscover_tasks()
