@@ -7,3 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class HubConfig(AppConfig):
     name = "hub"
     verbose_name = _("Communes+ core")
+
+    def ready(self) -> None:
+        # Registers the project's permissions with `rules` (they live in permissions.py, not rules.py).
+        from hub import permissions  # noqa: F401

@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "rules.apps.AutodiscoverRulesConfig",
+    "rules",
     "hub",
     "sessions_live",
     "forums",
@@ -212,6 +212,7 @@ USE_TZ = True
 # --- Static and media files --------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 WHITENOISE_USE_FINDERS = env_bool("STATIC_USE_FINDERS", True)

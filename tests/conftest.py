@@ -17,12 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-# Before Django reads its settings: a cheap hasher (hashing cost is not what tests measure) and a
-# key prefix of our own in Redis. Server and worker processes started below inherit both.
-os.environ.setdefault("FAST_PASSWORD_HASHER", "1")
-os.environ.setdefault("KEY_PREFIX", "cptest")
-
-import pytest  # noqa: E402
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = bool(os.environ.get("CI"))
@@ -129,6 +124,7 @@ def service_env(tmp_dir: Path) -> dict[str, str]:
         STATIC_USE_FINDERS="1",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
+        KEY_PREFIX=settings.KEY_PREFIX,
     )
     return env
 

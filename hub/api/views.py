@@ -6,7 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_protect
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
@@ -195,8 +197,10 @@ class TokenView(AuthThrottled):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@method_decorator(csrf_protect, name="dispatch")
 class SessionLoginView(AuthThrottled):
-    """Browser sign-in over JSON (sets the session cookie). CSRF applies."""
+    """Browser sign-in over JSON (sets the session cookie). CSRF applies even though the caller is
+    anonymous: DRF only checks it for authenticated sessions, and login CSRF is a real attack."""
 
     @extend_schema(request=s.TokenIn, responses=s.MeOut)
     def post(self, request: Request) -> Response:
