@@ -11,16 +11,22 @@ from hub.models import User
 class SignupForm(forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=80)
     email = forms.CharField(
-        label=_("E-mail address"), required=False, max_length=254,
+        label=_("E-mail address"),
+        required=False,
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
-        label=_("Phone number"), required=False, max_length=32,
+        label=_("Phone number"),
+        required=False,
+        max_length=32,
         help_text=_("Benin number, e.g. +229 01 97 00 00 00."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     password = forms.CharField(
-        label=_("Password"), strip=False, max_length=128,
+        label=_("Password"),
+        strip=False,
+        max_length=128,
         help_text=_("At least 8 characters, not only digits."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -29,26 +35,38 @@ class SignupForm(forms.Form):
 
 class LoginForm(forms.Form):
     identifier = forms.CharField(
-        label=_("E-mail address or phone number"), max_length=254,
+        label=_("E-mail address or phone number"),
+        max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     password = forms.CharField(
-        label=_("Password"), strip=False, max_length=128,
+        label=_("Password"),
+        strip=False,
+        max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class PasswordResetRequestForm(forms.Form):
-    identifier = forms.CharField(label=_("E-mail address"), max_length=254,
-                                 widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    identifier = forms.CharField(
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=80)
-    email = forms.CharField(label=_("E-mail address"), required=False, max_length=254,
-                            widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    phone = forms.CharField(label=_("Phone number"), required=False, max_length=32,
-                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    email = forms.CharField(
+        label=_("E-mail address"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
     preferred_language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
 
 

@@ -208,4 +208,3 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if wants_json(request):
         return json_csrf_failure(request, reason)
     return render(request, "frontend/403_csrf.html", status=403)
-

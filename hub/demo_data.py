@@ -38,15 +38,31 @@ def _staff(slug: str, label: str) -> list[DemoAccount]:
     short = slug.split("-")[0]
     return [
         DemoAccount(f"maire.{short}@{DEMO_DOMAIN}", f"Maire de {label}", slug, Role.MAYOR),
-        DemoAccount(f"adjoint.{short}@{DEMO_DOMAIN}", f"1er adjoint de {label}", slug, Role.DEPUTY_MAYOR,
-                    "1er adjoint au maire"),
+        DemoAccount(
+            f"adjoint.{short}@{DEMO_DOMAIN}",
+            f"1er adjoint de {label}",
+            slug,
+            Role.DEPUTY_MAYOR,
+            "1er adjoint au maire",
+        ),
         DemoAccount(f"conseiller.{short}@{DEMO_DOMAIN}", f"Conseiller de {label}", slug, Role.COUNCILLOR),
-        DemoAccount(f"sg.{short}@{DEMO_DOMAIN}", f"Secrétaire général de {label}", slug, Role.SECRETARY_GENERAL),
+        DemoAccount(
+            f"sg.{short}@{DEMO_DOMAIN}", f"Secrétaire général de {label}", slug, Role.SECRETARY_GENERAL
+        ),
         DemoAccount(f"pointfocal.{short}@{DEMO_DOMAIN}", f"Point focal de {label}", slug, Role.FOCAL_POINT),
-        DemoAccount(f"communication.{short}@{DEMO_DOMAIN}", f"Chargé de communication de {label}", slug,
-                    Role.COMMUNICATION_OFFICER),
-        DemoAccount(f"moderateur.{short}@{DEMO_DOMAIN}", f"Modérateur de {label}", slug, Role.MODERATOR,
-                    is_public=False),
+        DemoAccount(
+            f"communication.{short}@{DEMO_DOMAIN}",
+            f"Chargé de communication de {label}",
+            slug,
+            Role.COMMUNICATION_OFFICER,
+        ),
+        DemoAccount(
+            f"moderateur.{short}@{DEMO_DOMAIN}",
+            f"Modérateur de {label}",
+            slug,
+            Role.MODERATOR,
+            is_public=False,
+        ),
     ]
 
 
@@ -56,7 +72,10 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount(f"citoyenne@{DEMO_DOMAIN}", "Afiavi Houngbo", phone="+2290197000001"),
     DemoAccount(f"citoyen@{DEMO_DOMAIN}", "Koffi Agossou", phone="+2290166000002"),
 ]
-DEMO_FOLLOWS = {f"citoyenne@{DEMO_DOMAIN}": ["cotonou", "abomey-calavi"], f"citoyen@{DEMO_DOMAIN}": ["cotonou"]}
+DEMO_FOLLOWS = {
+    f"citoyenne@{DEMO_DOMAIN}": ["cotonou", "abomey-calavi"],
+    f"citoyen@{DEMO_DOMAIN}": ["cotonou"],
+}
 
 
 @transaction.atomic

@@ -75,4 +75,6 @@ def run_checks() -> tuple[bool, dict[str, Any]]:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, results = run_checks()
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": results}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": results}, status=200 if healthy else 503
+    )

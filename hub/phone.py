@@ -21,7 +21,7 @@ _SEPARATORS = re.compile(r"[\s.\-()/]")
 def normalize_benin_phone(raw: str) -> str:
     """Return the E.164 form of a Benin number, or raise ``InvalidInput``."""
     text = _SEPARATORS.sub("", raw or "")
-    if not text or not re.fullmatch(r"\+?\d{8,15}", text) and not text.startswith("00"):
+    if not text or (not re.fullmatch(r"\+?\d{8,15}", text) and not text.startswith("00")):
         raise InvalidInput(_(_INVALID_TEXT), code="invalid_phone")
     if text.startswith("00"):
         text = "+" + text[2:]

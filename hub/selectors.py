@@ -73,7 +73,7 @@ def commune_get(*, slug: str, user: Any = None) -> Commune:
 
 
 def access_commune_for(user: Any, slug: str, perm: str) -> Commune:
-    """Fetch a commune and check ``perm`` on it: ``NotFound`` if absent, ``PermissionDenied`` if not allowed."""
+    """Fetch a commune and check ``perm``: ``NotFound`` if absent, ``PermissionDenied`` if not allowed."""
     commune = Commune.objects.select_related("department").filter(slug=slug).first()
     if commune is None:
         raise NotFound(_("No commune has this name."), code="commune_not_found")
@@ -105,8 +105,10 @@ def user_memberships(*, user: User) -> QuerySet[Membership]:
 
 
 def user_follows(*, user: User) -> QuerySet[Follow]:
-    return Follow.objects.filter(user=user).select_related("commune", "commune__department").order_by(
-        "commune__name"
+    return (
+        Follow.objects.filter(user=user)
+        .select_related("commune", "commune__department")
+        .order_by("commune__name")
     )
 
 
@@ -138,4 +140,3 @@ def user_lookup(identifier: str) -> User:
     if user is None or not user.is_active:
         raise NotFound(_("No account matches this e-mail address or phone number."), code="user_not_found")
     return user
-

@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -153,6 +154,19 @@ def start_process(args: list[str], env: dict[str, str], log_path: Path) -> Runni
     return RunningProcess(process, log_path)
 
 
+def close_other_connections() -> None:
+    """Let the test database be dropped: PostgreSQL refuses while stopped servers' sessions linger."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @dataclass
 class HubServer:
     url: str
@@ -178,7 +192,7 @@ def start_daphne(env: dict[str, str], log_dir: Path, name: str = "daphne") -> Hu
         if runner.process.poll() is not None:
             raise RuntimeError(f"daphne exited early:\n{runner.log()}")
         try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=2)  # noqa: S310 - our own local server
+            urllib.request.urlopen(f"{url}/healthz", timeout=15)  # noqa: S310 - our own local server
             break
         except urllib.error.HTTPError:
             break  # it answers (503 is a fine answer while a service is being checked)
@@ -192,12 +206,14 @@ def start_daphne(env: dict[str, str], log_dir: Path, name: str = "daphne") -> Hu
 
 @pytest.fixture(scope="session")
 def _hub_server_process(
-    django_db_setup: None, django_db_blocker: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[HubServer]:
     tmp_dir = tmp_path_factory.mktemp("hub")
     server = start_daphne(service_env(tmp_dir), tmp_dir)
     yield server
     server.runner.stop()
+    with django_db_blocker.unblock():
+        close_other_connections()
 
 
 @pytest.fixture
@@ -219,7 +235,7 @@ class CeleryWorker:
 
 @pytest.fixture(scope="session")
 def _celery_worker_process(
-    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CeleryWorker | None]:
     if not os.environ.get("REDIS_URL"):
         yield None
@@ -228,9 +244,20 @@ def _celery_worker_process(
     env = service_env(tmp_dir)
     runner = start_process(
         [
-            sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool=solo", "--concurrency=1",
-            "--queues=default,notifications", "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "--hostname=testworker@%h", "--loglevel=INFO",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--queues=default,notifications",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname=testworker@%h",
+            "--loglevel=INFO",
         ],
         env,
         tmp_dir / "worker.log",
@@ -243,6 +270,8 @@ def _celery_worker_process(
         time.sleep(0.2)
     yield CeleryWorker(runner=runner, mail_dir=Path(env["EMAIL_FILE_PATH"]))
     runner.stop()
+    with django_db_blocker.unblock():
+        close_other_connections()
 
 
 @pytest.fixture

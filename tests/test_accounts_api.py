@@ -96,7 +96,9 @@ def test_missing_fields_are_listed(api):
 def test_token_login_then_bearer_and_token_headers_work_and_logout_revokes(api):
     # given
     user = UserFactory(email="mobile@example.bj")
-    response = api.post("/api/v1/auth/token/", {"identifier": "mobile@example.bj", "password": PASSWORD}, format="json")
+    response = api.post(
+        "/api/v1/auth/token/", {"identifier": "mobile@example.bj", "password": PASSWORD}, format="json"
+    )
     key = response.json()["token"]
     # then the key is not stored, only its digest
     assert not ApiToken.objects.filter(digest=key).exists()
@@ -119,7 +121,9 @@ def test_wrong_password_six_times_is_throttled_whether_or_not_the_account_exists
     UserFactory(email="real@example.bj")
     for identifier in ("real@example.bj", "ghost@example.bj"):
         statuses = [
-            api.post("/api/v1/auth/token/", {"identifier": identifier, "password": "wrong-one"}, format="json")
+            api.post(
+                "/api/v1/auth/token/", {"identifier": identifier, "password": "wrong-one"}, format="json"
+            )
             for _ in range(6)
         ]
         # then: five plain refusals, then 429 with the same body for both identifiers
@@ -128,7 +132,9 @@ def test_wrong_password_six_times_is_throttled_whether_or_not_the_account_exists
         assert statuses[-1].json()["error"]["code"] == "throttled"
         assert "Retry-After" in statuses[-1]
     # and even the right password is refused while throttled
-    right = api.post("/api/v1/auth/token/", {"identifier": "real@example.bj", "password": PASSWORD}, format="json")
+    right = api.post(
+        "/api/v1/auth/token/", {"identifier": "real@example.bj", "password": PASSWORD}, format="json"
+    )
     assert right.status_code == 429
 
 
@@ -172,7 +178,9 @@ def test_password_reset_sends_a_link_that_works_once(api, django_capture_on_comm
 
 def test_password_reset_for_unknown_account_answers_the_same(api, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post("/api/v1/auth/password-reset/", {"identifier": "nobody@example.bj"}, format="json")
+        response = api.post(
+            "/api/v1/auth/password-reset/", {"identifier": "nobody@example.bj"}, format="json"
+        )
     assert response.status_code == 202
     assert mail.outbox == []
 

@@ -69,7 +69,9 @@ def test_detail_lists_public_officials_in_role_order(api, reference_data, django
 def test_unknown_commune_is_404_json(api):
     response = api.get("/api/v1/communes/atlantide/")
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "commune_not_found", "message": response.json()["error"]["message"]}}
+    assert response.json() == {
+        "error": {"code": "commune_not_found", "message": response.json()["error"]["message"]}
+    }
 
 
 def test_unknown_api_path_is_404_json(api):
@@ -112,10 +114,16 @@ def test_mayor_appoints_staff_in_own_commune_and_it_is_audited(reference_data):
     assert response.status_code == 201, response.content
     assert Membership.objects.filter(user=newcomer, role="communication_officer").exists()
     entry = AuditLogEntry.objects.get(action="membership.granted")
-    assert (entry.actor, entry.commune.slug, entry.data["role"]) == (mayor, "cotonou", "communication_officer")
+    assert (entry.actor, entry.commune.slug, entry.data["role"]) == (
+        mayor,
+        "cotonou",
+        "communication_officer",
+    )
     # and granting it twice is a conflict, not a second row
     again = client_for(mayor).post(
-        "/api/v1/communes/cotonou/memberships/", {"user": newcomer.phone, "role": "communication_officer"}, format="json"
+        "/api/v1/communes/cotonou/memberships/",
+        {"user": newcomer.phone, "role": "communication_officer"},
+        format="json",
     )
     assert again.status_code == 409
 
@@ -123,9 +131,13 @@ def test_mayor_appoints_staff_in_own_commune_and_it_is_audited(reference_data):
 def test_membership_grant_rejects_bad_input(reference_data):
     mayor = MembershipFactory(commune=CommuneFactory(slug="cotonou"), role=Role.MAYOR).user
     client = client_for(mayor)
-    unknown_role = client.post("/api/v1/communes/cotonou/memberships/", {"user": "x@y.bj", "role": "king"}, format="json")
+    unknown_role = client.post(
+        "/api/v1/communes/cotonou/memberships/", {"user": "x@y.bj", "role": "king"}, format="json"
+    )
     unknown_user = client.post(
-        "/api/v1/communes/cotonou/memberships/", {"user": "ghost@example.bj", "role": "councillor"}, format="json"
+        "/api/v1/communes/cotonou/memberships/",
+        {"user": "ghost@example.bj", "role": "councillor"},
+        format="json",
     )
     assert unknown_role.status_code == 400 and "role" in unknown_role.json()["error"]["fields"]
     assert unknown_user.status_code == 404 and unknown_user.json()["error"]["code"] == "user_not_found"
@@ -136,8 +148,15 @@ def test_only_a_platform_admin_appoints_a_mayor(reference_data):
     sg = MembershipFactory(commune=cotonou, role=Role.SECRETARY_GENERAL).user
     candidate = UserFactory()
     body = {"user": candidate.email, "role": "mayor"}
-    assert client_for(sg).post("/api/v1/communes/cotonou/memberships/", body, format="json").status_code == 403
-    assert client_for(AdminFactory()).post("/api/v1/communes/cotonou/memberships/", body, format="json").status_code == 201
+    assert (
+        client_for(sg).post("/api/v1/communes/cotonou/memberships/", body, format="json").status_code == 403
+    )
+    assert (
+        client_for(AdminFactory())
+        .post("/api/v1/communes/cotonou/memberships/", body, format="json")
+        .status_code
+        == 201
+    )
 
 
 def test_revoking_a_membership_of_another_commune_through_mine_is_not_found(reference_data):
@@ -154,7 +173,11 @@ def test_revoking_a_membership_of_another_commune_through_mine_is_not_found(refe
 def test_profile_update_by_communication_officer_is_audited_and_validated(reference_data):
     officer = MembershipFactory(commune=CommuneFactory(slug="cotonou"), role=Role.COMMUNICATION_OFFICER).user
     client = client_for(officer)
-    ok = client.patch("/api/v1/communes/cotonou/", {"website": "https://cotonou.bj", "contact_phone": "21 30 00 00"}, format="json")
+    ok = client.patch(
+        "/api/v1/communes/cotonou/",
+        {"website": "https://cotonou.bj", "contact_phone": "21 30 00 00"},
+        format="json",
+    )
     assert ok.status_code == 200, ok.content
     assert ok.json()["contact_phone"] == "+2290121300000"
     assert AuditLogEntry.objects.filter(action="commune.profile_updated", actor=officer).count() == 1

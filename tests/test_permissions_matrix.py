@@ -27,7 +27,11 @@ ALLOWED = {
     Role.DEPUTY_MAYOR: {"hub.view_staff_area"},
     Role.COUNCILLOR: {"hub.view_staff_area"},
     Role.FOCAL_POINT: {"hub.view_staff_area", "hub.publish_in_commune"},
-    Role.COMMUNICATION_OFFICER: {"hub.view_staff_area", "hub.change_commune_profile", "hub.publish_in_commune"},
+    Role.COMMUNICATION_OFFICER: {
+        "hub.view_staff_area",
+        "hub.change_commune_profile",
+        "hub.publish_in_commune",
+    },
     Role.MODERATOR: {"hub.view_staff_area", "hub.moderate_commune"},
 }
 

@@ -21,7 +21,9 @@ def test_valid_numbers_are_normalised(raw, expected):
     assert normalize_benin_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "123", "+33 6 12 34 56 78", "+229 99 00", "0100000000", "+229" + "1" * 20])
+@pytest.mark.parametrize(
+    "raw", ["", "abc", "123", "+33 6 12 34 56 78", "+229 99 00", "0100000000", "+229" + "1" * 20]
+)
 def test_invalid_numbers_are_refused(raw):
     with pytest.raises(InvalidInput) as info:
         normalize_benin_phone(raw)

@@ -40,7 +40,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     if isinstance(exc, exceptions.ValidationError):
-        body = {"code": "invalid", "message": _("Some fields are missing or invalid."), "fields": _flatten(exc.detail)}
+        body = {
+            "code": "invalid",
+            "message": _("Some fields are missing or invalid."),
+            "fields": _flatten(exc.detail),
+        }
     elif isinstance(exc, exceptions.ParseError):
         body = {"code": "malformed_body", "message": str(exc.detail), "fields": {"body": [str(exc.detail)]}}
     elif isinstance(exc, exceptions.APIException):

@@ -11,5 +11,7 @@ class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "`Authorization: Bearer <key>` (or `Token <key>`), key from POST /api/v1/auth/token/.",
+            "description": (
+                "`Authorization: Bearer <key>` (or `Token <key>`), key from POST /api/v1/auth/token/."
+            ),
         }

@@ -68,7 +68,15 @@ class MeOut(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "display_name", "email", "phone", "preferred_language", "is_platform_admin", "date_joined"]
+        fields = [
+            "id",
+            "display_name",
+            "email",
+            "phone",
+            "preferred_language",
+            "is_platform_admin",
+            "date_joined",
+        ]
 
 
 class MembershipOut(serializers.ModelSerializer):
@@ -79,7 +87,17 @@ class MembershipOut(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["id", "commune", "commune_name", "role", "role_label", "title", "is_public", "user", "created_at"]
+        fields = [
+            "id",
+            "commune",
+            "commune_name",
+            "role",
+            "role_label",
+            "title",
+            "is_public",
+            "user",
+            "created_at",
+        ]
 
 
 class FollowOut(serializers.ModelSerializer):
@@ -97,8 +115,17 @@ class AuditLogEntryOut(serializers.ModelSerializer):
     class Meta:
         model = AuditLogEntry
         fields = [
-            "id", "created_at", "actor", "actor_label", "action", "object_type", "object_id",
-            "object_label", "commune", "data", "ip_address",
+            "id",
+            "created_at",
+            "actor",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "object_label",
+            "commune",
+            "data",
+            "ip_address",
         ]
 
 
@@ -162,7 +189,9 @@ class CommuneProfileIn(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
-            raise serializers.ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+            raise serializers.ValidationError(
+                {name: ["This field cannot be changed."] for name in sorted(unknown)}
+            )
         if not attrs:
             raise serializers.ValidationError("Nothing to change.")
         return attrs

@@ -2,8 +2,10 @@
 
 from django.urls import path
 
-from hub.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
-from hub.api import views
+from hub.api import (
+    schema,  # noqa: F401  (registers the OpenAPI auth extension)
+    views,
+)
 
 app_name = "api"
 
@@ -12,7 +14,11 @@ urlpatterns = [
     path("communes/", views.CommuneListView.as_view(), name="commune-list"),
     path("communes/<slug:slug>/", views.CommuneDetailView.as_view(), name="commune-detail"),
     path("communes/<slug:slug>/follow/", views.CommuneFollowView.as_view(), name="commune-follow"),
-    path("communes/<slug:slug>/memberships/", views.CommuneMembershipsView.as_view(), name="commune-memberships"),
+    path(
+        "communes/<slug:slug>/memberships/",
+        views.CommuneMembershipsView.as_view(),
+        name="commune-memberships",
+    ),
     path(
         "communes/<slug:slug>/memberships/<int:membership_id>/",
         views.CommuneMembershipDetailView.as_view(),
@@ -26,6 +32,10 @@ urlpatterns = [
     path("auth/session/", views.SessionLoginView.as_view(), name="session-login"),
     path("auth/ws-ticket/", views.WsTicketView.as_view(), name="ws-ticket"),
     path("auth/password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
-    path("auth/password-reset/confirm/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path(
+        "auth/password-reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
     path("audit/", views.AuditLogView.as_view(), name="audit-log"),
 ]

@@ -60,7 +60,10 @@ class DepartmentListView(ListAPIView):
 
 @extend_schema(parameters=[s.CommuneQueryIn])
 class CommuneListView(ListAPIView):
-    """All 77 communes, pilot communes first. Filters: ``q`` (accent-insensitive), ``department``, ``enabled``."""
+    """All 77 communes, pilot communes first.
+
+    Filters: ``q`` (accent-insensitive), ``department``, ``enabled``.
+    """
 
     serializer_class = s.CommuneSummaryOut
 
@@ -91,7 +94,8 @@ class CommuneFollowView(APIView):
         _follow, created = communes.commune_follow(user=request.user, commune=commune)
         commune.is_followed = True  # type: ignore[attr-defined]
         return Response(
-            s.CommuneSummaryOut(commune).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            s.CommuneSummaryOut(commune).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @extend_schema(request=None, responses={204: None})
@@ -241,7 +245,9 @@ class PasswordResetConfirmView(AuthThrottled):
     @extend_schema(request=s.PasswordResetConfirmIn, responses={204: None})
     def post(self, request: Request) -> Response:
         data = _validated(s.PasswordResetConfirmIn, request.data)
-        accounts.password_reset_confirm(uidb64=data["uid"], token=data["token"], new_password=data["new_password"])
+        accounts.password_reset_confirm(
+            uidb64=data["uid"], token=data["token"], new_password=data["new_password"]
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

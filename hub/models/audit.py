@@ -33,4 +33,5 @@ class AuditLogEntry(models.Model):
         indexes = [models.Index(fields=["commune", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+        when = f"{self.created_at:%Y-%m-%d %H:%M}"
+        return f"{when} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"

@@ -72,12 +72,16 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         if auth_ref:
             await self.join(auth_group(auth_ref))
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
         if text_data is None:
             await self.send_json(error_frame("invalid_frame", "Frames must be JSON text."))
             return
         if len(text_data.encode()) > MAX_FRAME_BYTES:
-            await self.send_json(error_frame("frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes."))
+            await self.send_json(
+                error_frame("frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
+            )
             return
         try:
             content = json.loads(text_data)
@@ -88,7 +92,9 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_json(error_frame("invalid_frame", "A frame is a JSON object with a string 'type'."))
+            await self.send_json(
+                error_frame("invalid_frame", "A frame is a JSON object with a string 'type'.")
+            )
             return
         action = content["type"]
         if action not in self.actions:

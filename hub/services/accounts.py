@@ -40,7 +40,9 @@ def _clean_email(email: str | None) -> str | None:
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise InvalidInput(_("Enter a valid e-mail address."), fields={"email": [_("Enter a valid e-mail address.")]}) from exc
+        raise InvalidInput(
+            _("Enter a valid e-mail address."), fields={"email": [_("Enter a valid e-mail address.")]}
+        ) from exc
     return email.lower()
 
 
@@ -69,7 +71,9 @@ def _check_password(password: str, user: User) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise InvalidInput(exc.messages[0], code="weak_password", fields={"password": list(exc.messages)}) from exc
+        raise InvalidInput(
+            exc.messages[0], code="weak_password", fields={"password": list(exc.messages)}
+        ) from exc
 
 
 def user_signup(
@@ -92,7 +96,9 @@ def user_signup(
     if errors:
         raise InvalidInput(_("Some fields are missing or invalid."), fields=errors)
     _check_unique(email=email, phone=phone)
-    user = User(email=email, phone=phone, display_name=display_name[:80], preferred_language=preferred_language)
+    user = User(
+        email=email, phone=phone, display_name=display_name[:80], preferred_language=preferred_language
+    )
     _check_password(password, user)
     user.set_password(password)
     try:
@@ -114,12 +120,17 @@ def user_update_profile(
     changed: list[str] = []
     if display_name is not None:
         if not display_name.strip():
-            raise InvalidInput(_("This field is required."), fields={"display_name": [_("This field is required.")]})
+            raise InvalidInput(
+                _("This field is required."), fields={"display_name": [_("This field is required.")]}
+            )
         user.display_name = display_name.strip()[:80]
         changed.append("display_name")
     if preferred_language is not None:
         if preferred_language not in User.Language.values:
-            raise InvalidInput(_("Choose French or English."), fields={"preferred_language": [_("Choose French or English.")]})
+            raise InvalidInput(
+                _("Choose French or English."),
+                fields={"preferred_language": [_("Choose French or English.")]},
+            )
         user.preferred_language = preferred_language
         changed.append("preferred_language")
     new_email = _clean_email(email) if email is not None else user.email
@@ -149,9 +160,7 @@ def login_authenticate(*, identifier: str, password: str, ip: str | None, reques
     user = authenticate(request, username=identifier, password=password or "")
     if user is None:
         login_record_failure(identifier, ip)
-        raise InvalidInput(
-            _("The identifier or the password is incorrect."), code="invalid_credentials"
-        )
+        raise InvalidInput(_("The identifier or the password is incorrect."), code="invalid_credentials")
     login_record_success(identifier)
     return user  # type: ignore[return-value]
 
@@ -251,7 +260,9 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> Use
         uid = int(force_str(urlsafe_base64_decode(uidb64)))
         user = User.objects.get(pk=uid, is_active=True)
     except (ValueError, TypeError, OverflowError, User.DoesNotExist) as exc:
-        raise InvalidInput(_("This reset link is invalid or has expired."), code="invalid_reset_link") from exc
+        raise InvalidInput(
+            _("This reset link is invalid or has expired."), code="invalid_reset_link"
+        ) from exc
     if not default_token_generator.check_token(user, token):
         raise InvalidInput(_("This reset link is invalid or has expired."), code="invalid_reset_link")
     _check_password(new_password, user)

@@ -71,7 +71,12 @@ def membership_grant(
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
-                user=user, commune=commune, role=role, title=title[:120], is_public=is_public, granted_by=actor
+                user=user,
+                commune=commune,
+                role=role,
+                title=title[:120],
+                is_public=is_public,
+                granted_by=actor,
             )
             audit_record(
                 actor=actor,

@@ -32,13 +32,31 @@ class Command(BaseCommand):
         if not settings.CELERY_TASK_ALWAYS_EAGER:
             beat_schedule = settings.VAR_DIR / "celerybeat-schedule"
             commands["worker"] = [
-                python, "-m", "celery", "-A", "workers", "worker", "--loglevel=INFO",
-                "--queues=default,notifications", "--concurrency=2",
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "workers",
+                "worker",
+                "--loglevel=INFO",
+                "--queues=default,notifications",
+                "--concurrency=2",
             ]
             commands["beat"] = [
-                python, "-m", "celery", "-A", "workers", "beat", "--loglevel=INFO", f"--schedule={beat_schedule}",
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "workers",
+                "beat",
+                "--loglevel=INFO",
+                f"--schedule={beat_schedule}",
             ]
-        mode = "PostgreSQL/Redis + Celery worker and beat" if len(commands) > 1 else "embedded (SQLite, in-process)"
+        mode = (
+            "PostgreSQL/Redis + Celery worker and beat"
+            if len(commands) > 1
+            else "embedded (SQLite, in-process)"
+        )
         self.stdout.write(f"Communes+ on http://{host}:{port}/ — {mode}. Ctrl-C stops everything.")
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         stopping = False
@@ -54,7 +72,9 @@ class Command(BaseCommand):
             while not stopping:
                 for name, process in processes.items():
                     if process.poll() is not None:
-                        self.stderr.write(f"{name} exited with code {process.returncode}; stopping the others.")
+                        self.stderr.write(
+                            f"{name} exited with code {process.returncode}; stopping the others."
+                        )
                         exit_code = process.returncode or 1
                         stopping = True
                 time.sleep(0.5)
