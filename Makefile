@@ -20,7 +20,7 @@ run: install
 	$(PY) manage.py load_demo_data
 	$(PY) manage.py serve --port $(PORT)
 
-test: install lint
+test: install lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

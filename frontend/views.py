@@ -28,7 +28,14 @@ from frontend.forms import (
 from hub.api.errors import json_csrf_failure, json_page_not_found, json_server_error, wants_json
 from hub.context import request_ip
 from hub.errors import DomainError, InvalidInput, NotFound, Throttled
-from hub.selectors import commune_get, commune_list, department_list, user_follows, user_memberships
+from hub.selectors import (
+    commune_get,
+    commune_list,
+    department_list,
+    signed_in,
+    user_follows,
+    user_memberships,
+)
 from hub.services import accounts, communes
 
 
@@ -74,10 +81,10 @@ def commune_follow_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     except NotFound:
         return page_not_found(request, None)
     if request.POST.get("action") == "unfollow":
-        communes.commune_unfollow(user=request.user, commune=commune)
+        communes.commune_unfollow(user=signed_in(request.user), commune=commune)
         messages.success(request, _("You no longer follow %(commune)s.") % {"commune": commune.name})
     else:
-        communes.commune_follow(user=request.user, commune=commune)
+        communes.commune_follow(user=signed_in(request.user), commune=commune)
         messages.success(request, _("You now follow %(commune)s.") % {"commune": commune.name})
     return redirect("frontend:commune", slug=slug)
 
@@ -121,8 +128,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
             else:
                 login(request, user, backend="hub.auth_backends.IdentifierBackend")
-                response = HttpResponseRedirect(_safe_next(request, reverse("frontend:home")))
-                return _set_language(response, user.preferred_language)
+                redirect_to = HttpResponseRedirect(_safe_next(request, reverse("frontend:home")))
+                return _set_language(redirect_to, user.preferred_language)
     context = {"form": form, "next": _safe_next(request, "")}
     response = render(request, "frontend/login.html", context, status=status)
     if status == 429:
@@ -164,7 +171,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in(request.user)
     initial = {
         "display_name": user.display_name,
         "email": user.email or "",

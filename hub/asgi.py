@@ -10,11 +10,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from hub.realtime.auth import TicketOrSessionAuthMiddleware  # noqa: E402
-from hub.realtime.routing import websocket_urlpatterns  # noqa: E402
+from hub.realtime.routing import fallback_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": TicketOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns)),
+        "websocket": TicketOrSessionAuthMiddleware(
+            URLRouter([*websocket_urlpatterns, *fallback_websocket_urlpatterns])
+        ),
     }
 )

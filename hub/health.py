@@ -37,7 +37,8 @@ async def _layer_round_trip() -> None:
 
 def check_channel_layer() -> dict[str, Any]:
     async_to_sync(_layer_round_trip)()
-    return {"backend": settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]}
+    backend = str(settings.CHANNEL_LAYERS["default"]["BACKEND"])
+    return {"backend": backend.rsplit(".", 1)[-1]}
 
 
 def check_broker() -> dict[str, Any]:

@@ -9,9 +9,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from hub.auth_backends import find_user_by_identifier
-from hub.errors import NotFound, PermissionDenied
+from hub.errors import NotAuthenticated, NotFound, PermissionDenied
 from hub.models import AuditLogEntry, Commune, Department, Follow, Membership, User
 from hub.models.roles import ROLE_ORDER
+
+
+def signed_in(user: Any) -> User:
+    """The signed-in, active ``User`` behind a request, or ``NotAuthenticated``."""
+    if not isinstance(user, User) or not user.is_active:
+        raise NotAuthenticated()
+    return user
 
 
 def search_key(text: str) -> str:

@@ -118,7 +118,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "communesplus.sqlite3",
+            "NAME": str(VAR_DIR / "communesplus.sqlite3"),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             # A file, not memory, so that the servers and workers the tests start see the test data.
             "TEST": {"NAME": str(VAR_DIR / "test-communesplus.sqlite3")},

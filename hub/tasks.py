@@ -30,7 +30,7 @@ def send_password_reset_email(user_id: int) -> bool:
         context = {"user": user, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
         subject = render_to_string("hub/email/password_reset_subject.txt", context).strip()
         body = render_to_string("hub/email/password_reset.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [str(user.email)])
     return True
 
 

@@ -189,3 +189,11 @@ async def test_revoking_a_token_closes_sockets_opened_with_its_tickets():
     await sync_to_async(api_token_revoke)(token=issued.token)
     assert (await ws.receive_json_from())["error"]["code"] == "signed_out"
     assert (await ws.receive_output())["code"] == 4401
+
+
+async def test_unknown_websocket_path_is_closed_with_4404():
+    ws = communicator("/ws/nowhere/", headers=[ORIGIN])
+    connected, _ = await ws.connect()
+    assert connected
+    assert (await ws.receive_json_from())["error"]["code"] == "not_found"
+    assert (await ws.receive_output())["code"] == 4404

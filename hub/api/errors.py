@@ -53,8 +53,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code
         body = {"code": str(code), "message": message}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            body["retry_after"] = int(exc.wait)
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            body["retry_after"] = int(wait)
     else:  # pragma: no cover - DRF only returns responses for APIException subclasses
         body = {"code": "error", "message": str(exc)}
     response.data = {"error": body}

@@ -20,7 +20,7 @@ class DepartmentOut(serializers.ModelSerializer):
 
 
 class CommuneSummaryOut(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    department: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True)
     is_followed = serializers.SerializerMethodField()
 
@@ -80,7 +80,7 @@ class MeOut(serializers.ModelSerializer):
 
 
 class MembershipOut(serializers.ModelSerializer):
-    commune = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    commune: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     commune_name = serializers.CharField(source="commune.name", read_only=True)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
     user = UserPublicOut(read_only=True)
@@ -109,7 +109,7 @@ class FollowOut(serializers.ModelSerializer):
 
 
 class AuditLogEntryOut(serializers.ModelSerializer):
-    commune = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    commune: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
 
     class Meta:

@@ -29,6 +29,7 @@ from hub.selectors import (
     commune_list,
     commune_memberships,
     department_list,
+    signed_in,
     user_follows,
     user_lookup,
     user_memberships,
@@ -81,7 +82,7 @@ class CommuneDetailView(APIView):
     def patch(self, request: Request, slug: str) -> Response:
         commune = access_commune_for(request.user, slug, "hub.change_commune_profile")
         changes = _validated(s.CommuneProfileIn, request.data)
-        communes.commune_update_profile(actor=request.user, commune=commune, changes=changes)
+        communes.commune_update_profile(actor=signed_in(request.user), commune=commune, changes=changes)
         return Response(s.CommuneDetailOut(commune_get(slug=slug, user=request.user)).data)
 
 
@@ -91,7 +92,7 @@ class CommuneFollowView(APIView):
     @extend_schema(request=None, responses={200: s.CommuneSummaryOut, 201: s.CommuneSummaryOut})
     def post(self, request: Request, slug: str) -> Response:
         commune = commune_get(slug=slug, user=request.user)
-        _follow, created = communes.commune_follow(user=request.user, commune=commune)
+        _follow, created = communes.commune_follow(user=signed_in(request.user), commune=commune)
         commune.is_followed = True  # type: ignore[attr-defined]
         return Response(
             s.CommuneSummaryOut(commune).data,
@@ -101,7 +102,7 @@ class CommuneFollowView(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, slug: str) -> Response:
         commune = commune_get(slug=slug, user=request.user)
-        communes.commune_unfollow(user=request.user, commune=commune)
+        communes.commune_unfollow(user=signed_in(request.user), commune=commune)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -120,7 +121,9 @@ class CommuneMembershipsView(APIView):
         commune = access_commune_for(request.user, slug, "hub.manage_memberships")
         data = _validated(s.MembershipIn, request.data)
         member = user_lookup(data.pop("user"))
-        membership = communes.membership_grant(actor=request.user, commune=commune, user=member, **data)
+        membership = communes.membership_grant(
+            actor=signed_in(request.user), commune=commune, user=member, **data
+        )
         return Response(s.MembershipOut(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -131,7 +134,7 @@ class CommuneMembershipDetailView(APIView):
     def delete(self, request: Request, slug: str, membership_id: int) -> Response:
         commune = access_commune_for(request.user, slug, "hub.manage_memberships")
         membership = access_membership(request.user, commune, membership_id)
-        communes.membership_revoke(actor=request.user, membership=membership)
+        communes.membership_revoke(actor=signed_in(request.user), membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -148,7 +151,7 @@ class MeView(APIView):
     @extend_schema(request=s.ProfileIn, responses=s.MeOut)
     def patch(self, request: Request) -> Response:
         changes = _validated(s.ProfileIn, request.data)
-        user = accounts.user_update_profile(user=request.user, **changes)
+        user = accounts.user_update_profile(user=signed_in(request.user), **changes)
         return Response(s.MeOut(user).data)
 
 
@@ -158,7 +161,7 @@ class MyMembershipsView(ListAPIView):
     pagination_class = None
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return user_memberships(user=self.request.user)
+        return user_memberships(user=signed_in(self.request.user))
 
 
 class MyFollowsView(ListAPIView):
@@ -167,7 +170,7 @@ class MyFollowsView(ListAPIView):
     pagination_class = None
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return user_follows(user=self.request.user)
+        return user_follows(user=signed_in(self.request.user))
 
 
 # --- Authentication ---------------------------------------------------------------------------
@@ -225,7 +228,7 @@ class WsTicketView(APIView):
             auth_ref = accounts.auth_ref_for_token(request.auth)
         else:
             auth_ref = accounts.auth_ref_for_session(request._request.session.session_key or "")
-        ticket = accounts.ws_ticket_issue(user=request.user, auth_ref=auth_ref)
+        ticket = accounts.ws_ticket_issue(user=signed_in(request.user), auth_ref=auth_ref)
         body = {"ticket": ticket, "expires_in": settings.WS_TICKET_TTL, "url": f"/ws/me/?ticket={ticket}"}
         return Response(body, status=status.HTTP_201_CREATED)
 

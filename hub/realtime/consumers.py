@@ -123,6 +123,13 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event["frame"])
 
 
+class NotFoundConsumer(BaseConsumer):
+    """Any other path under /ws/: say so with 4404 instead of dropping the connection."""
+
+    async def connect(self) -> None:
+        await self.refuse(CLOSE_NOT_FOUND, "not_found")
+
+
 class MeConsumer(BaseConsumer):
     """``/ws/me/``: a signed-in user's personal channel (later: notifications)."""
 
