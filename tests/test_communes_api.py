@@ -202,3 +202,19 @@ def test_audit_log_is_for_admins_and_commune_heads_only(reference_data):
     assert client_for(UserFactory()).get("/api/v1/audit/").status_code == 403
     filtered = client_for(admin).get("/api/v1/audit/", {"commune": "abomey-calavi"}).json()
     assert filtered["count"] == 1
+
+
+def test_platform_admin_reads_the_audit_log_in_django_admin_and_cannot_edit_it(reference_data):
+    from django.test import Client
+
+    from hub.models import AuditLogEntry
+
+    admin = AdminFactory()
+    client_for(admin).patch("/api/v1/communes/cotonou/", {"description": "Ville"}, format="json")
+    entry = AuditLogEntry.objects.get()
+    web = Client()
+    web.force_login(admin)
+    listing = web.get("/admin/hub/auditlogentry/")
+    assert listing.status_code == 200 and b"commune.profile_updated" in listing.content
+    assert web.post(f"/admin/hub/auditlogentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditLogEntry.objects.filter(pk=entry.pk).exists()

@@ -1,0 +1,93 @@
+"""Django admin for platform administrators. The audit log is read-only here, as everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from hub.models import ApiToken, AuditLogEntry, Commune, Department, Follow, Membership, User
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["name", "department", "is_enabled"]
+    list_filter = ["is_enabled", "department"]
+    search_fields = ["name", "search_name"]
+    readonly_fields = ["slug", "search_name", "created_at", "updated_at"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["-date_joined"]
+    list_display = ["display_name", "email", "phone", "preferred_language", "is_active", "is_superuser"]
+    list_filter = ["is_active", "is_superuser", "preferred_language"]
+    search_fields = ["display_name", "email", "phone"]
+    fieldsets = (
+        (None, {"fields": ("email", "phone", "password")}),
+        (_("Profile"), {"fields": ("display_name", "preferred_language")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {"classes": ("wide",), "fields": ("email", "phone", "display_name", "password1", "password2")},
+        ),
+    )
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "commune", "role", "title", "is_public", "created_at"]
+    list_filter = ["role", "commune"]
+    search_fields = ["user__display_name", "user__email", "commune__name"]
+    raw_id_fields = ["user", "granted_by"]
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["user", "commune", "created_at"]
+    list_filter = ["commune"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "device_name", "created_at", "last_used_at", "expires_at"]
+    readonly_fields = ["prefix", "digest", "user", "created_at", "last_used_at"]
+    search_fields = ["user__email", "prefix"]
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_label",
+        "commune",
+        "ip_address",
+    ]
+    list_filter = ["action", "commune"]
+    search_fields = ["actor_label", "object_label", "object_id"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
