@@ -1,0 +1,118 @@
+"""Server-rendered pages through Django's test client: content, languages, forms and their bad input.
+(The browser flow is in test_pages_browser.py.)"""
+
+import pytest
+from django.test import Client
+
+from hub.models import Follow, User
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_pilot_communes_first_in_french_by_default(reference_data):
+    response = Client().get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="fr"' in html
+    assert html.index("Cotonou") < html.index("Parakou")
+
+
+def test_home_in_english_when_asked(reference_data):
+    response = Client(headers={"accept-language": "en"}).get("/")
+    assert '<html lang="en"' in response.content.decode()
+
+
+def test_home_search_ignores_accents(reference_data):
+    html = Client().get("/", {"q": "misserete"}).content.decode()
+    assert "Akpro-Missérété" in html and "Parakou" not in html
+
+
+def test_unknown_commune_page_is_an_html_404(reference_data):
+    response = Client().get("/communes/atlantide/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_signup_form_rejects_a_duplicate_and_creates_nothing(reference_data):
+    UserFactory(email="pris@example.bj")
+    response = Client().post(
+        "/inscription/",
+        {
+            "display_name": "X",
+            "email": "pris@example.bj",
+            "password": "Un-mot-de-passe-2026",
+            "preferred_language": "fr",
+        },
+    )
+    assert response.status_code == 400
+    assert User.objects.count() == 1
+
+
+def test_signup_form_rejects_an_invalid_phone(reference_data):
+    response = Client().post(
+        "/inscription/",
+        {"display_name": "X", "phone": "12", "password": "Un-mot-de-passe-2026", "preferred_language": "fr"},
+    )
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signup_then_follow_without_javascript(reference_data):
+    client = Client()
+    response = client.post(
+        "/inscription/",
+        {
+            "display_name": "Afiavi",
+            "phone": "0197000123",
+            "password": "Un-mot-de-passe-2026",
+            "preferred_language": "en",
+        },
+    )
+    assert response.status_code == 302
+    assert response.cookies["cp_lang"].value == "en"
+    assert client.post("/communes/cotonou/suivre/", {"action": "follow"}).status_code == 302
+    assert Follow.objects.filter(user__phone="+2290197000123", commune__slug="cotonou").exists()
+
+
+def test_login_form_is_throttled_after_five_failures(reference_data):
+    UserFactory(email="web@example.bj")
+    client = Client()
+    statuses = [
+        client.post("/connexion/", {"identifier": "web@example.bj", "password": "wrong"}).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [400] * 5 + [429]
+
+
+def test_login_redirects_only_to_local_next(reference_data):
+    UserFactory(email="web@example.bj")
+    response = Client().post(
+        "/connexion/", {"identifier": "web@example.bj", "password": PASSWORD, "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_logout_needs_post_and_csrf(reference_data):
+    user = UserFactory()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.get("/deconnexion/").status_code == 405
+    forged = client.post("/deconnexion/")
+    assert forged.status_code == 403
+    assert client.get("/profil/").status_code == 200  # still signed in
+
+
+def test_profile_requires_login_and_saves_language(reference_data):
+    assert Client().get("/profil/").status_code == 302
+    user = UserFactory()
+    client = Client()
+    client.force_login(user)
+    response = client.post(
+        "/profil/",
+        {"display_name": "Nouveau nom", "email": user.email, "phone": "", "preferred_language": "en"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.display_name, user.preferred_language) == ("Nouveau nom", "en")
