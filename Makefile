@@ -18,6 +18,7 @@ install: $(UV)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_data
+	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py serve --port $(PORT)
 
 test: install lint typecheck

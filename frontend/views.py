@@ -15,6 +15,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_http_methods, require_POST
 
 from frontend.forms import (
@@ -28,6 +29,7 @@ from frontend.forms import (
 from hub.api.errors import json_csrf_failure, json_page_not_found, json_server_error, wants_json
 from hub.context import request_ip
 from hub.errors import DomainError, InvalidInput, NotFound, Throttled
+from hub.models import User
 from hub.selectors import (
     commune_get,
     commune_list,
@@ -134,6 +136,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
     response = render(request, "frontend/login.html", context, status=status)
     if status == 429:
         response["Retry-After"] = str(settings.LOGIN_FAILURE_WINDOW)
+    return response
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also remembers the choice in a signed-in user's profile
+    (otherwise the next sign-in would switch back to the profile's language)."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and language in User.Language.values and language != user.preferred_language:
+        accounts.user_update_profile(user=signed_in(user), preferred_language=language)
     return response
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     code = "error"
     status = 400
-    default_message = "The request could not be processed."
+    default_message: Any = _("The request could not be processed.")
 
     def __init__(self, message: str | None = None, *, code: str | None = None, **details: Any) -> None:
         self.message = str(message or self.default_message)
@@ -32,34 +34,34 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     code = "invalid"
     status = 400
-    default_message = "Invalid input."
+    default_message: Any = _("Invalid input.")
 
 
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
     status = 401
-    default_message = "Authentication is required."
+    default_message: Any = _("Authentication is required.")
 
 
 class PermissionDenied(DomainError):
     code = "permission_denied"
     status = 403
-    default_message = "You are not allowed to do this."
+    default_message: Any = _("You are not allowed to do this.")
 
 
 class NotFound(DomainError):
     code = "not_found"
     status = 404
-    default_message = "Not found."
+    default_message: Any = _("Not found.")
 
 
 class Conflict(DomainError):
     code = "conflict"
     status = 409
-    default_message = "This conflicts with the current state."
+    default_message: Any = _("This conflicts with the current state.")
 
 
 class Throttled(DomainError):
     code = "throttled"
     status = 429
-    default_message = "Too many attempts. Try again later."
+    default_message: Any = _("Too many attempts. Try again later.")

@@ -79,6 +79,10 @@ def commune_get(*, slug: str, user: Any = None) -> Commune:
     return commune
 
 
+def follower_count(commune: Commune) -> int:
+    return Follow.objects.filter(commune=commune).count()
+
+
 def access_commune_for(user: Any, slug: str, perm: str) -> Commune:
     """Fetch a commune and check ``perm``: ``NotFound`` if absent, ``PermissionDenied`` if not allowed."""
     commune = Commune.objects.select_related("department").filter(slug=slug).first()

@@ -91,7 +91,10 @@ def test_follow_is_idempotent_and_unfollow_removes_it(reference_data):
     assert (first.status_code, second.status_code) == (201, 200)
     assert Follow.objects.filter(user=user).count() == 1
     assert [f["commune"]["slug"] for f in client.get("/api/v1/me/follows/").json()] == ["cotonou"]
-    assert client.delete("/api/v1/communes/cotonou/follow/").status_code == 204
+    assert first.json() == {"commune": "cotonou", "is_followed": True, "follower_count": 1}
+    unfollowed = client.delete("/api/v1/communes/cotonou/follow/")
+    assert unfollowed.status_code == 200
+    assert unfollowed.json() == {"commune": "cotonou", "is_followed": False, "follower_count": 0}
     assert not Follow.objects.filter(user=user).exists()
 
 

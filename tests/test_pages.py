@@ -116,3 +116,27 @@ def test_profile_requires_login_and_saves_language(reference_data):
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.display_name, user.preferred_language) == ("Nouveau nom", "en")
+
+
+def test_switching_language_when_signed_in_is_remembered_in_the_profile(reference_data):
+    # given
+    user = UserFactory(preferred_language="fr")
+    client = Client()
+    client.force_login(user)
+    # when
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    # then
+    assert response.status_code == 302
+    assert response.cookies["cp_lang"].value == "en"
+    user.refresh_from_db()
+    assert user.preferred_language == "en"
+    assert '<html lang="en"' in client.get("/").content.decode()
+
+
+def test_an_unknown_language_changes_nothing(reference_data):
+    user = UserFactory(preferred_language="fr")
+    client = Client()
+    client.force_login(user)
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    user.refresh_from_db()
+    assert user.preferred_language == "fr"

@@ -47,6 +47,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         }
     elif isinstance(exc, exceptions.ParseError):
         body = {"code": "malformed_body", "message": str(exc.detail), "fields": {"body": [str(exc.detail)]}}
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        body = {"code": "not_authenticated", "message": _("Please sign in (again) to do this.")}
+    elif isinstance(exc, exceptions.AuthenticationFailed):
+        body = {
+            "code": "authentication_failed",
+            "message": _("Your sign-in has expired. Please sign in again."),
+        }
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)

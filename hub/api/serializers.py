@@ -32,6 +32,12 @@ class CommuneSummaryOut(serializers.ModelSerializer):
         return getattr(commune, "is_followed", None)
 
 
+class FollowStateOut(serializers.Serializer):
+    commune = serializers.CharField()
+    is_followed = serializers.BooleanField()
+    follower_count = serializers.IntegerField()
+
+
 class OfficialOut(serializers.ModelSerializer):
     display_name = serializers.CharField(source="user.display_name")
     role_label = serializers.CharField(source="get_role_display")

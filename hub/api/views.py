@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from hub.api import serializers as s
 from hub.context import request_ip
 from hub.errors import NotAuthenticated
-from hub.models import ApiToken
+from hub.models import ApiToken, Commune
 from hub.selectors import (
     access_commune_for,
     access_membership,
@@ -29,6 +29,7 @@ from hub.selectors import (
     commune_list,
     commune_memberships,
     department_list,
+    follower_count,
     signed_in,
     user_follows,
     user_lookup,
@@ -89,21 +90,28 @@ class CommuneDetailView(APIView):
 class CommuneFollowView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: s.CommuneSummaryOut, 201: s.CommuneSummaryOut})
-    def post(self, request: Request, slug: str) -> Response:
-        commune = commune_get(slug=slug, user=request.user)
-        _follow, created = communes.commune_follow(user=signed_in(request.user), commune=commune)
-        commune.is_followed = True  # type: ignore[attr-defined]
-        return Response(
-            s.CommuneSummaryOut(commune).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+    """Follow (201, or 200 when already followed) or unfollow (200); both answer the new state."""
 
-    @extend_schema(request=None, responses={204: None})
+    @staticmethod
+    def _state(commune: Commune, is_followed: bool) -> dict[str, Any]:
+        return {
+            "commune": commune.slug,
+            "is_followed": is_followed,
+            "follower_count": follower_count(commune),
+        }
+
+    @extend_schema(request=None, responses={200: s.FollowStateOut, 201: s.FollowStateOut})
+    def post(self, request: Request, slug: str) -> Response:
+        commune = access_commune_for(request.user, slug, "hub.follow_commune")
+        _follow, created = communes.commune_follow(user=signed_in(request.user), commune=commune)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(s.FollowStateOut(self._state(commune, True)).data, status=code)
+
+    @extend_schema(request=None, responses={200: s.FollowStateOut})
     def delete(self, request: Request, slug: str) -> Response:
-        commune = commune_get(slug=slug, user=request.user)
+        commune = access_commune_for(request.user, slug, "hub.follow_commune")
         communes.commune_unfollow(user=signed_in(request.user), commune=commune)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(s.FollowStateOut(self._state(commune, False)).data)
 
 
 class CommuneMembershipsView(APIView):

@@ -24,7 +24,7 @@ class CommuneQuerySet(models.QuerySet["Commune"]):
         return self.filter(is_enabled=True)
 
     def pilot_first(self) -> CommuneQuerySet:
-        return self.order_by("-is_enabled", "name")
+        return self.order_by("-is_enabled", "search_name")
 
 
 class Commune(models.Model):

@@ -52,15 +52,10 @@ function setup(form) {
         announce(status, await errorMessage(response, labels.error), true);
         return;
       }
-      // 201: a new follow; 200: already followed (another tab); 204: unfollowed.
-      let delta = 0;
-      if (!following && response.status === 201) delta = 1;
-      if (following) delta = -1;
-      if (count && delta) {
-        const value = Math.max(0, (parseInt(count.textContent, 10) || 0) + delta);
-        count.textContent = String(value);
-      }
-      const nowFollowing = !following;
+      // The API answers the new state, counted by the server (other tabs and users included).
+      const state = await response.json();
+      if (count && Number.isInteger(state.follower_count)) count.textContent = String(state.follower_count);
+      const nowFollowing = Boolean(state.is_followed);
       button.setAttribute("aria-pressed", String(nowFollowing));
       button.textContent = nowFollowing ? labels.labelUnfollow : labels.labelFollow;
       if (action) action.value = nowFollowing ? "unfollow" : "follow";
