@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend import views
+from frontend import urls_publications, views
 
 app_name = "frontend"
 
@@ -21,4 +21,5 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("profil/", views.profile, name="profile"),
+    *urls_publications.urlpatterns,
 ]

@@ -3,6 +3,17 @@
 from hub.models.accounts import ApiToken, User
 from hub.models.audit import AuditLogEntry
 from hub.models.geo import Commune, Department
+from hub.models.outbox import OutboxEvent
 from hub.models.roles import Follow, Membership, Role
 
-__all__ = ["ApiToken", "AuditLogEntry", "Commune", "Department", "Follow", "Membership", "Role", "User"]
+__all__ = [
+    "ApiToken",
+    "AuditLogEntry",
+    "Commune",
+    "Department",
+    "Follow",
+    "Membership",
+    "OutboxEvent",
+    "Role",
+    "User",
+]

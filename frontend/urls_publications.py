@@ -1,0 +1,3 @@
+"""Routes of the publication pages (documents, contracts, agenda, scorecard, search, staff form)."""
+
+urlpatterns: list = []

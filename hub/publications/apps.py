@@ -1,0 +1,10 @@
+"""App configuration of commune publications (app label ``publications``)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PublicationsConfig(AppConfig):
+    name = "hub.publications"
+    label = "publications"
+    verbose_name = _("Publications")
