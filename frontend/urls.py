@@ -21,5 +21,7 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("profil/", views.profile, name="profile"),
+    path("notifications/", views.notifications_page, name="notifications"),
+    path("notifications/desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
     *urls_publications.urlpatterns,
 ]

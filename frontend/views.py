@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from frontend.forms import (
@@ -39,6 +40,8 @@ from hub.selectors import (
     user_memberships,
 )
 from hub.services import accounts, communes
+from notifications import selectors as notification_selectors
+from notifications import services as notification_services
 
 
 def _set_language(response: HttpResponse, language: str) -> HttpResponse:
@@ -229,3 +232,29 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if wants_json(request):
         return json_csrf_failure(request, reason)
     return render(request, "frontend/403_csrf.html", status=403)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request.user)
+    if request.method == "POST":
+        notification_services.notification_mark_all_read(user=user)
+        messages.success(request, _("All notifications are marked as read."))
+        return redirect("frontend:notifications")
+    page = Paginator(notification_selectors.inbox(user=user), 30).get_page(request.GET.get("page"))
+    return render(request, "frontend/notifications.html", {"page": page})
+
+
+@csrf_exempt  # mail clients' one-click unsubscribe POSTs without a CSRF token; the signed token decides
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """E-mail unsubscribe link: GET asks (mail scanners follow links), POST acts (also one-click)."""
+    try:
+        target = notification_services.unsubscribe_target(token=token)
+    except InvalidInput:
+        return render(request, "frontend/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        notification_services.email_unsubscribe(target=target)
+        return render(request, "frontend/unsubscribe.html", {"target": target, "done": True})
+    return render(request, "frontend/unsubscribe.html", {"target": target})

@@ -11,12 +11,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from hub.realtime.auth import TicketOrSessionAuthMiddleware  # noqa: E402
 from hub.realtime.routing import fallback_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
+from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": TicketOrSessionAuthMiddleware(
-            URLRouter([*websocket_urlpatterns, *fallback_websocket_urlpatterns])
+            URLRouter([*notification_routes, *websocket_urlpatterns, *fallback_websocket_urlpatterns])
         ),
     }
 )

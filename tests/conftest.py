@@ -227,6 +227,21 @@ def hub_server(_hub_server_process: HubServer, transactional_db: None) -> HubSer
     return _hub_server_process
 
 
+def start_worker(env: dict[str, str], log_path: Path, name: str = "testworker") -> RunningProcess:
+    """A real Celery worker process on the Redis broker, returned once it is ready."""
+    args = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool=solo", "--concurrency=1"]
+    args += ["--queues=default,notifications", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    args += [f"--hostname={name}@%h", "--loglevel=INFO"]
+    runner = start_process(args, env, log_path)
+    deadline = time.monotonic() + 40
+    while "ready." not in runner.log():
+        if runner.process.poll() is not None or time.monotonic() > deadline:
+            runner.stop()
+            raise RuntimeError(f"the Celery worker did not start:\n{runner.log()}")
+        time.sleep(0.2)
+    return runner
+
+
 @dataclass
 class CeleryWorker:
     runner: RunningProcess
@@ -242,32 +257,7 @@ def _celery_worker_process(
         return
     tmp_dir = tmp_path_factory.mktemp("worker")
     env = service_env(tmp_dir)
-    runner = start_process(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--queues=default,notifications",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--hostname=testworker@%h",
-            "--loglevel=INFO",
-        ],
-        env,
-        tmp_dir / "worker.log",
-    )
-    deadline = time.monotonic() + 40
-    while "ready." not in runner.log():
-        if runner.process.poll() is not None or time.monotonic() > deadline:
-            runner.stop()
-            raise RuntimeError(f"the Celery worker did not start:\n{runner.log()}")
-        time.sleep(0.2)
+    runner = start_worker(env, tmp_dir / "worker.log")
     yield CeleryWorker(runner=runner, mail_dir=Path(env["EMAIL_FILE_PATH"]))
     runner.stop()
     with django_db_blocker.unblock():

@@ -23,6 +23,14 @@ app.conf.beat_schedule = {
         "task": "hub.tasks.purge_expired_api_tokens",
         "schedule": crontab(minute=17, hour=3),
     },
+    "outbox-redrive": {
+        "task": "notifications.tasks.outbox_redrive",
+        "schedule": 60.0,
+    },
+    "notification-daily-digest": {
+        "task": "notifications.tasks.daily_digest_dispatch",
+        "schedule": crontab(minute=0, hour=7),
+    },
     "clear-expired-sessions": {
         "task": "hub.tasks.clear_expired_sessions",
         "schedule": crontab(minute=27, hour=3),

@@ -131,23 +131,34 @@ class NotFoundConsumer(BaseConsumer):
 
 
 class MeConsumer(BaseConsumer):
-    """``/ws/me/``: a signed-in user's personal channel (later: notifications)."""
+    """``/ws/me/``: a signed-in user's personal channel.
+
+    Feature apps extend it (``notifications.consumers``) through two hooks: ``extra_groups`` (more
+    groups to join) and ``snapshot`` (more state in the ``hello`` frame).
+    """
 
     async def connect(self) -> None:
         if not self.is_authenticated:
             code = self.scope.get("auth_failure") or "not_authenticated"
             await self.refuse(CLOSE_UNAUTHENTICATED, code)
             return
-        # Subscribe before sending the snapshot, so nothing sent in between is missed.
+        # Subscribe before taking the snapshot, so nothing sent in between is missed.
         await self.join(user_group(self.user.pk))
         await self.join_auth_group()
+        for group in await self.extra_groups():
+            await self.join(group)
         await self.accept()
-        await self.send_json(
-            {
-                "type": "hello",
-                "data": {
-                    "user": {"id": self.user.pk, "display_name": self.user.display_name},
-                    "language": self.user.preferred_language,
-                },
-            }
-        )
+        await self.send_json({"type": "hello", "data": await self.snapshot()})
+
+    async def extra_groups(self) -> list[str]:
+        return []
+
+    async def snapshot(self) -> dict[str, Any]:
+        return {
+            "user": {"id": self.user.pk, "display_name": self.user.display_name},
+            "language": self.user.preferred_language,
+        }
+
+    async def follows_changed(self, event: dict[str, Any]) -> None:
+        """The user followed or unfollowed a commune (from another tab or device)."""
+        await self.send_json({"type": "event", "event": "follows.changed", "data": {}})

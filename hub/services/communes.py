@@ -9,6 +9,8 @@ from hub.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenie
 from hub.models import Commune, Follow, Membership, Role, User
 from hub.permissions import forget_roles, may_grant_role
 from hub.phone import normalize_benin_phone
+from hub.realtime.broadcast import broadcast_on_commit
+from hub.realtime.events import user_group
 from hub.services.audit import audit_record
 
 PROFILE_FIELDS = ("description", "website", "contact_email", "contact_phone")
@@ -20,7 +22,10 @@ def commune_follow(*, user: User, commune: Commune) -> tuple[Follow, bool]:
         raise NotAuthenticated()
     try:
         with transaction.atomic():
-            return Follow.objects.get_or_create(user=user, commune=commune)
+            follow, created = Follow.objects.get_or_create(user=user, commune=commune)
+            if created:
+                broadcast_on_commit(user_group(user.pk), {"type": "follows.changed"})
+            return follow, created
     except IntegrityError:  # a concurrent request created it first
         return Follow.objects.get(user=user, commune=commune), False
 
@@ -28,7 +33,10 @@ def commune_follow(*, user: User, commune: Commune) -> tuple[Follow, bool]:
 def commune_unfollow(*, user: User, commune: Commune) -> bool:
     if not user.has_perm("hub.follow_commune", commune):
         raise NotAuthenticated()
-    deleted, _details = Follow.objects.filter(user=user, commune=commune).delete()
+    with transaction.atomic():
+        deleted, _details = Follow.objects.filter(user=user, commune=commune).delete()
+        if deleted:
+            broadcast_on_commit(user_group(user.pk), {"type": "follows.changed"})
     return deleted > 0
 
 

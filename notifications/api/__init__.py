@@ -1,0 +1,1 @@
+"""REST API of notifications: inbox, unread count, read marks, preferences, push subscriptions."""

@@ -1,0 +1,225 @@
+"""Writes of the notifications app: fan-out of outbox events, reading, preferences, subscriptions.
+
+Fan-out is exactly-once per (event, recipient, channel) by construction: every insert is
+``bulk_create(ignore_conflicts=True)`` against a unique constraint, so a retry, a re-drive or a second
+worker running the same event adds nothing. Batches are keyset-paginated over followers (no
+per-follower query): three reads and up to three bulk inserts per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hub.errors import InvalidInput, NotFound
+from hub.models import Commune, Follow, OutboxEvent, User
+from notifications.delivery import UNSUBSCRIBE_SALT
+from notifications.events import notification_new_on_commit
+from notifications.models import Channel, Notification, NotificationPreference, PushSubscription, Status
+from notifications.preferences import channel_choice, resolve_preferences
+from workers.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FanOutResult:
+    event_id: int
+    followers: int
+    in_app: int
+    email: int
+    push: int
+    already_done: bool = False
+
+
+def _batch_size() -> int:
+    return int(getattr(settings, "NOTIFICATION_BATCH_SIZE", 5000))
+
+
+def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
+    """Create the notifications of every follower of the event's commune, then announce it live."""
+    event = OutboxEvent.objects.select_related("commune").filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(f"outbox event {event_id} does not exist")
+    if event.processed_at is not None:
+        return FanOutResult(event_id, 0, 0, 0, 0, already_done=True)
+    OutboxEvent.objects.filter(pk=event_id).update(attempts=event.attempts + 1)
+    push_ready = bool(settings.VAPID_PRIVATE_KEY)
+    totals = {"followers": 0, Channel.IN_APP: 0, Channel.EMAIL: 0, Channel.PUSH: 0}
+    last_user_id = 0
+    while True:
+        batch = list(
+            Follow.objects.filter(commune_id=event.commune_id, user_id__gt=last_user_id, user__is_active=True)
+            .order_by("user_id")
+            .values_list("user_id", "user__email")[: _batch_size()]
+        )
+        if not batch:
+            break
+        last_user_id = batch[-1][0]
+        user_ids = [user_id for user_id, _email in batch]
+        prefs = resolve_preferences(user_ids, event.commune_id)
+        subscribed = (
+            set(PushSubscription.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
+            if push_ready
+            else set()
+        )
+        rows: list[Notification] = []
+        now = timezone.now()
+        for user_id, email in batch:
+            if channel_choice(prefs, user_id, Channel.IN_APP).enabled:
+                rows.append(
+                    Notification(
+                        event_id=event_id,
+                        recipient_id=user_id,
+                        channel=Channel.IN_APP,
+                        status=Status.SENT,
+                        sent_at=now,
+                    )
+                )
+            email_choice = channel_choice(prefs, user_id, Channel.EMAIL)
+            if email and email_choice.enabled:
+                status = Status.DIGEST if email_choice.daily_digest else Status.PENDING
+                rows.append(
+                    Notification(
+                        event_id=event_id, recipient_id=user_id, channel=Channel.EMAIL, status=status
+                    )
+                )
+            if user_id in subscribed and channel_choice(prefs, user_id, Channel.PUSH).enabled:
+                rows.append(Notification(event_id=event_id, recipient_id=user_id, channel=Channel.PUSH))
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        totals["followers"] += len(batch)
+        for row in rows:
+            totals[row.channel] += 1
+    with transaction.atomic():
+        OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
+            processed_at=timezone.now(), last_error=""
+        )
+        notification_new_on_commit(
+            event.commune_id,
+            {
+                "event_id": event_id,
+                "kind": event.kind,
+                "commune": event.commune.slug,
+                "commune_name": event.commune.name,
+                **event.payload,
+            },
+        )
+        transaction.on_commit(lambda: _enqueue_delivery(event_id))
+    return FanOutResult(
+        event_id, totals["followers"], totals[Channel.IN_APP], totals[Channel.EMAIL], totals[Channel.PUSH]
+    )
+
+
+def _enqueue_delivery(event_id: int) -> None:
+    try:
+        celery_app.tasks["notifications.tasks.email_deliver"].apply_async(args=[event_id])
+        celery_app.tasks["notifications.tasks.push_deliver"].apply_async(args=[event_id])
+    except Exception:
+        logger.exception("could not enqueue delivery of event %s; the re-drive will retry", event_id)
+
+
+def outbox_pending_event_ids(*, older_than: timedelta) -> list[int]:
+    """Events nobody finished: broker down at publish time, worker killed mid-way."""
+    cutoff = timezone.now() - older_than
+    return list(
+        OutboxEvent.objects.pending().filter(created_at__lte=cutoff).values_list("pk", flat=True)[:500]
+    )
+
+
+# --- Reading --------------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    notification = Notification.objects.in_app().filter(pk=notification_id, recipient=user).first()
+    if notification is None:
+        raise NotFound(_("No such notification."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    return Notification.objects.unread().filter(recipient=user).update(read_at=timezone.now())
+
+
+# --- Unsubscribe links ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnsubscribeTarget:
+    user: User
+    commune: Commune | None
+
+
+def unsubscribe_target(*, token: str) -> UnsubscribeTarget:
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user = User.objects.get(pk=int(data["u"]))
+        commune = Commune.objects.get(pk=int(data["c"])) if data.get("c") else None
+    except (
+        signing.BadSignature,
+        KeyError,
+        TypeError,
+        ValueError,
+        User.DoesNotExist,
+        Commune.DoesNotExist,
+    ) as exc:
+        raise InvalidInput(_("This unsubscribe link is not valid."), code="invalid_unsubscribe_link") from exc
+    return UnsubscribeTarget(user=user, commune=commune)
+
+
+def email_unsubscribe(*, target: UnsubscribeTarget) -> NotificationPreference:
+    """Stop e-mails (for one commune, or all) and drop the ones still waiting to be sent."""
+    with transaction.atomic():
+        preference = preference_set(
+            user=target.user, channel=Channel.EMAIL, enabled=False, commune=target.commune
+        )
+        waiting = Notification.objects.filter(
+            recipient=target.user, channel=Channel.EMAIL, status__in=[Status.PENDING, Status.DIGEST]
+        )
+        if target.commune is not None:
+            waiting = waiting.filter(event__commune=target.commune)
+        waiting.delete()
+    return preference
+
+
+# --- Preferences and subscriptions ----------------------------------------------------------------
+
+
+def preference_set(
+    *, user: User, channel: str, enabled: bool, commune: Commune | None = None, daily_digest: bool = False
+) -> NotificationPreference:
+    if channel not in Channel.values:
+        raise InvalidInput(fields={"channel": [_("Unknown channel.")]})
+    if daily_digest and channel != Channel.EMAIL:
+        raise InvalidInput(fields={"daily_digest": [_("Only e-mail has a daily digest.")]})
+    with transaction.atomic():
+        preference, _created = NotificationPreference.objects.update_or_create(
+            user=user,
+            commune=commune,
+            channel=channel,
+            defaults={"enabled": enabled, "daily_digest": daily_digest},
+        )
+    return preference
+
+
+def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    with transaction.atomic():
+        subscription, _created = PushSubscription.objects.update_or_create(
+            endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
+        )
+    return subscription
+
+
+def push_subscription_delete(*, user: User, endpoint: str) -> bool:
+    deleted, _details = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+    return deleted > 0

@@ -1,0 +1,84 @@
+"""Celery tasks of the notifications app (thin: ids in, one service call, safe to run twice)."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from notifications import delivery, services
+from notifications.models import Channel, Notification, Status
+
+
+@shared_task(name="notifications.tasks.outbox_event_dispatch", acks_late=True)
+def outbox_event_dispatch(event_id: int) -> dict[str, int]:
+    result = services.outbox_event_fan_out(event_id=event_id)
+    return {
+        "followers": result.followers,
+        "in_app": result.in_app,
+        "email": result.email,
+        "push": result.push,
+    }
+
+
+@shared_task(name="notifications.tasks.outbox_redrive")
+def outbox_redrive() -> int:
+    """Re-enqueue events left behind (broker down at publish time, worker killed mid-way)."""
+    event_ids = services.outbox_pending_event_ids(older_than=timedelta(seconds=settings.OUTBOX_REDRIVE_AFTER))
+    for event_id in event_ids:
+        outbox_event_dispatch.apply_async(args=[event_id])
+    return len(event_ids)
+
+
+@shared_task(
+    name="notifications.tasks.email_deliver",
+    bind=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def email_deliver(self, event_id: int) -> int:  # type: ignore[no-untyped-def]
+    total = 0
+    while True:
+        result = delivery.email_deliver_batch(event_id=event_id)
+        total += result.sent
+        if not result.remaining or not (result.sent or result.failed):
+            return total
+
+
+@shared_task(name="notifications.tasks.push_deliver", bind=True, max_retries=5)
+def push_deliver(self, event_id: int) -> int:  # type: ignore[no-untyped-def]
+    result = delivery.push_deliver(event_id=event_id)
+    if result.remaining:
+        raise self.retry(countdown=min(600, 30 * 2**self.request.retries))
+    return result.sent
+
+
+DIGEST_CHUNK = 200
+
+
+@shared_task(name="notifications.tasks.daily_digest_dispatch")
+def daily_digest_dispatch() -> int:
+    """Enqueue one job per chunk of users WITH pending digest items (never one per subscriber)."""
+    user_ids = list(
+        Notification.objects.filter(channel=Channel.EMAIL, status=Status.DIGEST)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+        .order_by("recipient_id")
+    )
+    for start in range(0, len(user_ids), DIGEST_CHUNK):
+        daily_digest_send.apply_async(args=[user_ids[start : start + DIGEST_CHUNK]])
+    return len(user_ids)
+
+
+@shared_task(
+    name="notifications.tasks.daily_digest_send",
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=30,
+    max_retries=6,
+)
+def daily_digest_send(user_ids: list[int]) -> int:
+    return sum(delivery.digest_send(user_id=user_id) for user_id in user_ids)
