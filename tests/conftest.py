@@ -248,34 +248,68 @@ class CeleryWorker:
     mail_dir: Path
 
 
+class SharedWorker:
+    """The suite's one shared worker, started on first use. Tests that start workers of their own
+    stop it first (``exclusive_broker``), since two workers on one broker would share the work."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.worker: CeleryWorker | None = None
+
+    def get(self) -> CeleryWorker:
+        if self.worker is not None and self.worker.runner.process.poll() is not None:
+            pytest.fail(f"the Celery worker died:\n{self.worker.runner.log()}")
+        if self.worker is None:
+            env = service_env(self.tmp_dir)
+            runner = start_worker(env, self.tmp_dir / f"worker-{time.monotonic_ns()}.log")
+            self.worker = CeleryWorker(runner=runner, mail_dir=Path(env["EMAIL_FILE_PATH"]))
+        return self.worker
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.runner.stop()
+            self.worker = None
+
+
 @pytest.fixture(scope="session")
-def _celery_worker_process(
+def _shared_worker(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[CeleryWorker | None]:
-    if not os.environ.get("REDIS_URL"):
-        yield None
-        return
-    tmp_dir = tmp_path_factory.mktemp("worker")
-    env = service_env(tmp_dir)
-    runner = start_worker(env, tmp_dir / "worker.log")
-    yield CeleryWorker(runner=runner, mail_dir=Path(env["EMAIL_FILE_PATH"]))
-    runner.stop()
+) -> Iterator[SharedWorker]:
+    if os.environ.get("REDIS_URL"):
+        from hub import celery_app
+
+        # Messages left on the broker by an earlier run would name ids of a dropped test database.
+        celery_app.control.purge()
+    shared = SharedWorker(tmp_path_factory.mktemp("worker"))
+    yield shared
+    shared.stop()
     with django_db_blocker.unblock():
         close_other_connections()
 
 
 @pytest.fixture
 def celery_worker(
-    redis_required: None, _celery_worker_process: CeleryWorker | None, transactional_db: None
+    redis_required: None, _shared_worker: SharedWorker, transactional_db: None
 ) -> Iterator[CeleryWorker]:
     """A real Celery worker process on the Redis broker; tasks are NOT run in-process meanwhile."""
     from hub import celery_app
 
-    assert _celery_worker_process is not None
-    if _celery_worker_process.runner.process.poll() is not None:
-        pytest.fail(f"the Celery worker died:\n{_celery_worker_process.runner.log()}")
+    worker = _shared_worker.get()
     celery_app.conf.task_always_eager = False
-    yield _celery_worker_process
+    yield worker
+    celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def exclusive_broker(
+    redis_required: None, _shared_worker: SharedWorker, transactional_db: None
+) -> Iterator[None]:
+    """No other worker consumes the broker during this test; tasks go to the broker, not in-process."""
+    from hub import celery_app
+
+    _shared_worker.stop()
+    celery_app.conf.task_always_eager = False
+    yield
     celery_app.conf.task_always_eager = True
 
 

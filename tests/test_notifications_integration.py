@@ -19,15 +19,6 @@ from tests.factories import CommuneFactory, FollowFactory
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def tasks_on_the_broker():
-    from hub import celery_app
-
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
-
-
 def publish(commune, key):
     payload = {
         "title": "Budget primitif 2026",
@@ -48,7 +39,7 @@ def in_app_count(event):
 
 
 def test_killing_the_worker_mid_fan_out_ends_with_exactly_one_notification_each(
-    redis_required, postgres_required, tasks_on_the_broker, tmp_path
+    redis_required, postgres_required, exclusive_broker, tmp_path
 ):
     # given 20,000 followers (phone-only: this test is about in-app rows) and a slow, small-batch worker
     followers = 20_000
@@ -92,7 +83,7 @@ def test_killing_the_worker_mid_fan_out_ends_with_exactly_one_notification_each(
 
 
 def test_email_waits_for_smtp_to_come_back_and_never_blocks_in_app(
-    redis_required, postgres_required, tasks_on_the_broker, tmp_path
+    redis_required, postgres_required, exclusive_broker, tmp_path
 ):
     # given followers with e-mail, and a worker whose SMTP server is down
     port = free_port()
