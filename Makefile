@@ -19,7 +19,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_data
 	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py serve --port $(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py serve --port $(PORT)
 
 test: install lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/communesplus_bench")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/5")
-os.environ.update(DATABASE_URL=DB_URL, REDIS_URL=REDIS_URL, KEY_PREFIX="cpbench", DJANGO_SETTINGS_MODULE="hub.settings")
+os.environ.update(
+    DATABASE_URL=DB_URL, REDIS_URL=REDIS_URL, KEY_PREFIX="cpbench", DJANGO_SETTINGS_MODULE="hub.settings"
+)
 
 
 def ensure_database() -> None:
@@ -55,7 +57,11 @@ def setup_followers(count: int):  # type: ignore[no-untyped-def]
         for offset in range(have, count, batch):
             size = min(batch, count - offset)
             users = User.objects.bulk_create(
-                User(email=f"bench{start + offset + i}@bench.bj", display_name=f"Bench {start + offset + i}", password="!")
+                User(
+                    email=f"bench{start + offset + i}@bench.bj",
+                    display_name=f"Bench {start + offset + i}",
+                    password="!",
+                )
                 for i in range(size)
             )
             Follow.objects.bulk_create(Follow(user=u, commune=commune) for u in users)
@@ -100,12 +106,36 @@ def main() -> None:
     celery_app.control.purge()
     logs = Path("/tmp/communesplus-bench")
     logs.mkdir(exist_ok=True)
-    env = dict(os.environ, NOTIFICATION_BATCH_SIZE=str(options.batch), LOG_LEVEL="WARNING",
-               EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
-    worker = start([sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool=solo", "-Q", "default,notifications",
-                    "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"], env, logs / "worker.log")
+    env = dict(
+        os.environ,
+        NOTIFICATION_BATCH_SIZE=str(options.batch),
+        LOG_LEVEL="WARNING",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+    )
+    worker = start(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            "default,notifications",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "WARNING",
+        ],
+        env,
+        logs / "worker.log",
+    )
     port = 8765
-    web = start([sys.executable, "-m", "daphne", "-p", str(port), "hub.asgi:application"], env, logs / "daphne.log")
+    web = start(
+        [sys.executable, "-m", "daphne", "-p", str(port), "hub.asgi:application"], env, logs / "daphne.log"
+    )
     try:
         for _ in range(100):
             try:
@@ -124,9 +154,18 @@ def main() -> None:
 
             def publish() -> float:
                 with transaction.atomic():
-                    outbox_record(kind="document.published", commune=commune, obj=commune,
-                                  payload={"title": "Budget (bench)", "type": "budget", "type_label": "Budget", "path": "/"},
-                                  dedup_key=f"bench:{time.time_ns()}")
+                    outbox_record(
+                        kind="document.published",
+                        commune=commune,
+                        obj=commune,
+                        payload={
+                            "title": "Budget (bench)",
+                            "type": "budget",
+                            "type_label": "Budget",
+                            "path": "/",
+                        },
+                        dedup_key=f"bench:{time.time_ns()}",
+                    )
                 return time.monotonic()
 
             committed = await asyncio.to_thread(publish)

@@ -27,7 +27,14 @@ from frontend.forms import (
     SignupForm,
     apply_field_errors,
 )
-from hub.api.errors import json_csrf_failure, json_page_not_found, json_server_error, wants_json
+from hub.api.errors import (
+    json_bad_request,
+    json_csrf_failure,
+    json_forbidden,
+    json_page_not_found,
+    json_server_error,
+    wants_json,
+)
 from hub.context import request_ip
 from hub.errors import DomainError, InvalidInput, NotFound, Throttled
 from hub.models import User
@@ -101,9 +108,12 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None, initial={"preferred_language": translation.get_language()})
     if request.method == "POST" and form.is_valid():
         try:
-            user = accounts.user_signup(**form.cleaned_data)
+            user = accounts.user_signup(**form.cleaned_data, ip=request_ip(request))
         except InvalidInput as exc:
             apply_field_errors(form, exc.details.get("fields"), exc.message)
+        except Throttled as exc:
+            form.add_error(None, exc.message)
+            return render(request, "frontend/signup.html", {"form": form}, status=429)
         else:
             login(request, user, backend="hub.auth_backends.IdentifierBackend")
             messages.success(request, _("Welcome to Communes+! Your account is ready."))
@@ -167,7 +177,13 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        accounts.password_reset_request(identifier=form.cleaned_data["identifier"])
+        try:
+            accounts.password_reset_request(
+                identifier=form.cleaned_data["identifier"], ip=request_ip(request)
+            )
+        except Throttled as exc:
+            form.add_error(None, exc.message)
+            return render(request, "frontend/password_reset.html", {"form": form}, status=429)
         return redirect("frontend:password-reset-sent")
     return render(request, "frontend/password_reset.html", {"form": form})
 
@@ -181,8 +197,17 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("frontend:login")
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
+        # Through the service (not form.save()), so that tokens are revoked and sockets closed.
+        try:
+            accounts.password_set(user=form.user, new_password=form.cleaned_data["new_password1"])
+        except InvalidInput as exc:
+            apply_field_errors(
+                form, {"new_password1": exc.details.get("fields", {}).get("password", [])}, exc.message
+            )
+            return self.form_invalid(form)
+        self.request.session.pop(auth_views.INTERNAL_RESET_SESSION_TOKEN, None)
         messages.success(self.request, _("Your password has been changed. You can sign in now."))
-        return super().form_valid(form)
+        return HttpResponseRedirect(str(self.get_success_url()))
 
 
 @login_required
@@ -220,6 +245,18 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if wants_json(request):
         return json_page_not_found(request)
     return TemplateResponse(request, "frontend/404.html", status=404).render()
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if wants_json(request):
+        return json_bad_request(request)
+    return render(request, "frontend/400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if wants_json(request):
+        return json_forbidden(request)
+    return render(request, "frontend/403.html", status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

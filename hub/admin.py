@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
+from django.contrib.auth.forms import UserCreationForm as BaseUserCreationForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from hub.errors import InvalidInput
 from hub.models import ApiToken, AuditLogEntry, Commune, Department, Follow, Membership, User
+from hub.phone import normalize_benin_phone
 
 
 @admin.register(Department)
@@ -26,8 +31,62 @@ class CommuneAdmin(admin.ModelAdmin):
     readonly_fields = ["slug", "search_name", "created_at", "updated_at"]
 
 
+class NormalisedIdentifiersMixin(forms.ModelForm):
+    """Admin forms store e-mail and phone the way sign-up does (lower-case, E.164), unique
+    whatever the case, so that accounts created here can sign in."""
+
+    def clean_email(self) -> str | None:
+        email = (self.cleaned_data.get("email") or "").strip().lower() or None
+        if email and User.objects.exclude(pk=self.instance.pk).filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account already uses this e-mail address."))
+        return email
+
+    def clean_phone(self) -> str | None:
+        raw = (self.cleaned_data.get("phone") or "").strip()
+        if not raw:
+            return None
+        try:
+            phone = normalize_benin_phone(raw)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from exc
+        if User.objects.exclude(pk=self.instance.pk).filter(phone=phone).exists():
+            raise forms.ValidationError(_("An account already uses this phone number."))
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("email") and not cleaned.get("phone") and not self.errors:
+            raise forms.ValidationError(_("Give an e-mail address or a phone number."))
+        return cleaned
+
+
+class UserChangeForm(NormalisedIdentifiersMixin, BaseUserChangeForm):
+    class Meta:
+        model = User
+        fields = (
+            "email",
+            "phone",
+            "display_name",
+            "preferred_language",
+            "password",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "last_login",
+            "date_joined",
+        )
+
+
+class UserCreationForm(NormalisedIdentifiersMixin, BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "phone", "display_name")
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
     ordering = ["-date_joined"]
     list_display = ["display_name", "email", "phone", "preferred_language", "is_active", "is_superuser"]
     list_filter = ["is_active", "is_superuser", "preferred_language"]

@@ -80,7 +80,13 @@ DEMO_FOLLOWS = {
 
 @transaction.atomic
 def demo_data_load() -> int:
-    """Create the demo accounts, roles and follows; returns how many accounts were created."""
+    """Create the demo accounts, roles and follows, once; returns how many accounts were created.
+
+    Once the demo administrator exists, nothing is touched again: roles an operator revoked stay
+    revoked, and passwords changed stay changed.
+    """
+    if User.objects.filter(email=f"admin@{DEMO_DOMAIN}").exists():
+        return 0
     created_count = 0
     communes = {c.slug: c for c in Commune.objects.filter(slug__in=PILOT_STAFF)}
     for account in DEMO_ACCOUNTS:

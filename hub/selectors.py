@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, QuerySet, Value, When
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,8 @@ def commune_list(
     """Communes, pilot (enabled) communes first, then by name."""
     communes = Commune.objects.select_related("department").pilot_first()
     if q.strip():
-        communes = communes.filter(search_name__contains=search_key(q))
+        key = search_key(q)
+        communes = communes.filter(search_name__contains=key) if key else communes.none()
     if department:
         communes = communes.filter(department__slug=department)
     if enabled is not None:
@@ -89,15 +90,18 @@ def access_commune_for(user: Any, slug: str, perm: str) -> Commune:
     if commune is None:
         raise NotFound(_("No commune has this name."), code="commune_not_found")
     if not user.has_perm(perm, commune):
+        if not getattr(user, "is_authenticated", False):
+            raise NotAuthenticated()
         raise PermissionDenied()
     return commune
 
 
 def commune_memberships(*, commune: Commune) -> QuerySet[Membership]:
+    role_rank = Case(*[When(role=role, then=Value(rank)) for rank, role in enumerate(ROLE_ORDER)])
     return (
         Membership.objects.filter(commune=commune)
         .select_related("user", "granted_by", "commune")
-        .order_by("role", "user__display_name")
+        .order_by(role_rank, "user__display_name")
     )
 
 

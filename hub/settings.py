@@ -196,6 +196,8 @@ LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
 API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))
 WS_TICKET_TTL = int(os.environ.get("WS_TICKET_TTL", "60"))
+SIGNUP_PER_IP_PER_HOUR = int(os.environ.get("SIGNUP_PER_IP_PER_HOUR", "10"))
+PASSWORD_RESET_PER_HOUR = int(os.environ.get("PASSWORD_RESET_PER_HOUR", "3"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -297,7 +299,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "hub.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "NUM_PROXIES": 1 if env_bool("TRUST_PROXY_HEADERS") else None,
+    # 0: X-Forwarded-For is ignored (clients could forge it to dodge throttles); 1: one proxy in front.
+    "NUM_PROXIES": 1 if env_bool("TRUST_PROXY_HEADERS") else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Communes+ API",

@@ -32,6 +32,22 @@ def _ip_key(ip: str | None) -> str | None:
     return f"login-fail:ip:{ip}" if ip else None
 
 
+def rate_limit_hit(scope: str, key: str, limit: int, window: int) -> None:
+    """Count one hit of ``scope`` for ``key``; raise ``Throttled`` past ``limit`` in ``window`` seconds.
+
+    For actions that cost someone else (an e-mail sent, an account created), on pages and API alike.
+    """
+    cache_key = f"rate:{scope}:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+    cache.add(cache_key, 0, window)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:
+        cache.set(cache_key, 1, window)
+        count = 1
+    if count > limit:
+        raise Throttled(_("Too many attempts. Try again later."), retry_after=window)
+
+
 def login_check_allowed(identifier: str, ip: str | None) -> None:
     limit = settings.LOGIN_FAILURE_LIMIT
     keys = {_identifier_key(identifier): limit}

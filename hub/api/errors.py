@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -30,6 +31,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         if "retry_after" in exc.details:
             headers["Retry-After"] = str(exc.details["retry_after"])
         return Response(exc.as_dict(), status=exc.status, headers=headers)
+    if isinstance(exc, RequestDataTooBig):
+        message = _("The request body is too large.")
+        return Response({"error": {"code": "payload_too_large", "message": message}}, status=413)
+    if isinstance(exc, SuspiciousOperation):  # too many fields, bad host...: the client's fault
+        message = _("The request is malformed.")
+        return Response({"error": {"code": "bad_request", "message": message}}, status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)
@@ -47,6 +54,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         }
     elif isinstance(exc, exceptions.ParseError):
         body = {"code": "malformed_body", "message": str(exc.detail), "fields": {"body": [str(exc.detail)]}}
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        body = {"code": "csrf_failed", "message": _("CSRF check failed. Reload the page and try again.")}
     elif isinstance(exc, exceptions.NotAuthenticated):
         body = {"code": "not_authenticated", "message": _("Please sign in (again) to do this.")}
     elif isinstance(exc, exceptions.AuthenticationFailed):
@@ -81,6 +90,14 @@ def wants_json(request: HttpRequest) -> bool:
 
 def json_page_not_found(request: HttpRequest) -> JsonResponse:
     return _json_error(404, "not_found", _("Not found."))
+
+
+def json_bad_request(request: HttpRequest) -> JsonResponse:
+    return _json_error(400, "bad_request", _("The request is malformed."))
+
+
+def json_forbidden(request: HttpRequest) -> JsonResponse:
+    return _json_error(403, "permission_denied", _("You are not allowed to do this."))
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from hub.models import AuditLogEntry, Commune, Department, Follow, Membership, Role, User
@@ -195,11 +196,10 @@ class CommuneProfileIn(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
-            raise serializers.ValidationError(
-                {name: ["This field cannot be changed."] for name in sorted(unknown)}
-            )
+            message = _("This field cannot be changed.")
+            raise serializers.ValidationError({name: [message] for name in sorted(unknown)})
         if not attrs:
-            raise serializers.ValidationError("Nothing to change.")
+            raise serializers.ValidationError(_("Nothing to change."))
         return attrs
 
 
@@ -213,7 +213,7 @@ class MembershipIn(serializers.Serializer):
 class AuditQueryIn(serializers.Serializer):
     commune = serializers.SlugField(required=False, allow_blank=True, default="")
     action = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
-    actor = serializers.IntegerField(required=False, min_value=1)
+    actor = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 class CommuneQueryIn(serializers.Serializer):

@@ -187,7 +187,7 @@ class MyFollowsView(ListAPIView):
 class SignupView(AuthThrottled):
     @extend_schema(request=s.SignupIn, responses={201: s.MeOut})
     def post(self, request: Request) -> Response:
-        user = accounts.user_signup(**_validated(s.SignupIn, request.data))
+        user = accounts.user_signup(**_validated(s.SignupIn, request.data), ip=request_ip(request))
         return Response(s.MeOut(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -244,7 +244,7 @@ class WsTicketView(APIView):
 class PasswordResetView(AuthThrottled):
     @extend_schema(request=s.PasswordResetIn, responses={202: None})
     def post(self, request: Request) -> Response:
-        accounts.password_reset_request(**_validated(s.PasswordResetIn, request.data))
+        accounts.password_reset_request(**_validated(s.PasswordResetIn, request.data), ip=request_ip(request))
         # Same answer whether or not an account matches.
         return Response(
             {"detail": _("If an account matches, we sent it a link to choose a new password.")},

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hub.errors import DomainError
 from hub.realtime.events import user_group
@@ -30,8 +32,31 @@ MAX_FRAME_BYTES = 16 * 1024
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def error_frame(code: str, message: str, **details: Any) -> dict[str, Any]:
-    return {"type": "error", "error": {"code": code, "message": message, **details}}
+REFUSAL_MESSAGES = {
+    "not_authenticated": gettext_noop("Sign in to open this channel."),
+    "ticket_expired": gettext_noop("This ticket has expired."),
+    "ticket_invalid": gettext_noop("This ticket is not valid."),
+    "ticket_used": gettext_noop("This ticket has already been used."),
+    "not_found": gettext_noop("There is no live channel at this address."),
+    "signed_out": gettext_noop("You have been signed out."),
+}
+
+
+def error_frame(code: str, message: str, ref: Any = None, **details: Any) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "error": {"code": code, "message": message, **details}}
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
+
+
+def clean_ref(content: Any) -> str | int | None:
+    """The client's ``ref``, echoed back only when it is a short string or a plain integer."""
+    ref = content.get("ref") if isinstance(content, dict) else None
+    if isinstance(ref, str) and len(ref) <= 64:
+        return ref
+    if isinstance(ref, int) and not isinstance(ref, bool) and abs(ref) < 2**53:
+        return ref
+    return None
 
 
 class BaseConsumer(AsyncJsonWebsocketConsumer):
@@ -60,7 +85,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     async def refuse(self, code: int, reason: str) -> None:
         """Accept then close with an application close code, so clients can tell why."""
         await self.accept()
-        await self.send_json(error_frame(reason, reason))
+        await self.send_json(error_frame(reason, _(REFUSAL_MESSAGES.get(reason, reason))))
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
@@ -96,26 +121,29 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
                 error_frame("invalid_frame", "A frame is a JSON object with a string 'type'.")
             )
             return
-        action = content["type"]
+        action, ref = content["type"], clean_ref(content)
         if action not in self.actions:
-            await self.send_json(error_frame("unknown_type", f"Unknown frame type: {action[:40]}"))
+            await self.send_json(error_frame("unknown_type", f"Unknown frame type: {action[:40]}", ref))
             return
         handler: Handler = getattr(self, "handle_" + action.replace(".", "_"))
         try:
             await handler(content)
         except DomainError as exc:
-            await self.send_json({"type": "error", "ref": content.get("ref"), **exc.as_dict()})
+            frame = {"type": "error", **exc.as_dict()}
+            if ref is not None:
+                frame["ref"] = ref
+            await self.send_json(frame)
         except Exception:
             logger.exception("websocket handler %s failed", action)
-            await self.send_json(error_frame("server_error", "Something went wrong; nothing was saved."))
+            await self.send_json(error_frame("server_error", "Something went wrong; nothing was saved.", ref))
 
     async def handle_ping(self, content: dict[str, Any]) -> None:
-        await self.send_json({"type": "pong", "ref": content.get("ref")})
+        await self.send_json({"type": "pong", "ref": clean_ref(content)})
 
     # Channel-layer events ----------------------------------------------------------------------
     async def auth_revoked(self, event: dict[str, Any]) -> None:
         """The session or token this socket was opened with ended (logout, revocation)."""
-        await self.send_json(error_frame("signed_out", "You have been signed out."))
+        await self.send_json(error_frame("signed_out", _(REFUSAL_MESSAGES["signed_out"])))
         await self.close(code=CLOSE_REVOKED)
 
     async def live_event(self, event: dict[str, Any]) -> None:

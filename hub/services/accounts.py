@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,8 +28,9 @@ from hub.errors import InvalidInput, NotAuthenticated
 from hub.models import ApiToken, User
 from hub.phone import normalize_benin_phone
 from hub.realtime.broadcast import broadcast_on_commit
+from hub.realtime.events import user_group
 from hub.tasks import send_password_reset_email
-from hub.throttling import login_check_allowed, login_record_failure, login_record_success
+from hub.throttling import login_check_allowed, login_record_failure, login_record_success, rate_limit_hit
 
 WS_TICKET_SALT = "communesplus.ws-ticket"
 
@@ -83,7 +85,10 @@ def user_signup(
     email: str | None = None,
     phone: str | None = None,
     preferred_language: str = User.Language.FRENCH,
+    ip: str | None = None,
 ) -> User:
+    if ip:
+        rate_limit_hit("signup-ip", ip, settings.SIGNUP_PER_IP_PER_HOUR, 3600)
     email, phone = _clean_email(email), _clean_phone(phone)
     display_name = (display_name or "").strip()
     errors: dict[str, list[str]] = {}
@@ -223,7 +228,12 @@ def api_token_revoke(*, token: ApiToken) -> None:
 
 def ws_ticket_issue(*, user: User, auth_ref: str) -> str:
     """A short-lived, single-use ticket to open a websocket without a cookie (mobile apps)."""
-    payload = {"u": user.pk, "n": secrets.token_urlsafe(12), "a": auth_ref}
+    payload = {
+        "u": user.pk,
+        "n": secrets.token_urlsafe(12),
+        "a": auth_ref,
+        "h": user.get_session_auth_hash()[:16],
+    }
     return signing.TimestampSigner(salt=WS_TICKET_SALT).sign_object(payload, compress=False)
 
 
@@ -237,18 +247,31 @@ def ws_ticket_redeem(ticket: str) -> tuple[User, str]:
         raise NotAuthenticated(_("This ticket has expired."), code="ticket_expired") from exc
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise NotAuthenticated(_("This ticket is not valid."), code="ticket_invalid") from exc
-    if not isinstance(payload, dict) or not {"u", "n", "a"} <= payload.keys():
+    if not isinstance(payload, dict) or not {"u", "n", "a", "h"} <= payload.keys():
         raise NotAuthenticated(_("This ticket is not valid."), code="ticket_invalid")
     if not cache.add(f"ws-ticket-used:{payload['n']}", 1, settings.WS_TICKET_TTL + 5):
         raise NotAuthenticated(_("This ticket has already been used."), code="ticket_used")
     user = User.objects.filter(pk=payload["u"], is_active=True).first()
-    if user is None:
+    # The password changed, or the token the ticket came from was revoked, since it was issued.
+    if user is None or not hmac.compare_digest(user.get_session_auth_hash()[:16], str(payload["h"])):
         raise NotAuthenticated(_("This ticket is not valid."), code="ticket_invalid")
-    return user, str(payload["a"])
+    auth_ref = str(payload["a"])
+    if (
+        auth_ref.startswith("t-")
+        and not ApiToken.objects.filter(
+            pk=auth_ref[2:] if auth_ref[2:].isdigit() else 0, user=user, expires_at__gt=timezone.now()
+        ).exists()
+    ):
+        raise NotAuthenticated(_("This ticket is not valid."), code="ticket_invalid")
+    return user, auth_ref
 
 
-def password_reset_request(*, identifier: str) -> None:
-    """E-mail a reset link if an active account with an e-mail matches. Silent either way."""
+def password_reset_request(*, identifier: str, ip: str | None = None) -> None:
+    """E-mail a reset link if an active account with an e-mail matches. Silent either way, but
+    limited per identifier and per address so that nobody can flood someone's mailbox."""
+    if ip:
+        rate_limit_hit("reset-ip", ip, 20, 3600)
+    rate_limit_hit("reset-id", identifier.strip().lower(), settings.PASSWORD_RESET_PER_HOUR, 3600)
     user = find_user_by_identifier(identifier)
     if user is None or not user.is_active or not user.email or not user.has_usable_password():
         return
@@ -265,11 +288,18 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> Use
         ) from exc
     if not default_token_generator.check_token(user, token):
         raise InvalidInput(_("This reset link is invalid or has expired."), code="invalid_reset_link")
+    return password_set(user=user, new_password=new_password)
+
+
+def password_set(*, user: User, new_password: str) -> User:
+    """Set a new password. Every API token is revoked and every open socket of the user closed."""
     _check_password(new_password, user)
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        # A new password signs out every mobile client.
+        # A new password signs out every mobile client and closes every open socket of the user
+        # (web sessions end too: their session hash no longer matches).
         for api_token in list(user.api_tokens.all()):
             api_token_revoke(token=api_token)
+        broadcast_on_commit(user_group(user.pk), {"type": "auth.revoked"})
     return user
