@@ -22,8 +22,8 @@ from hub.errors import InvalidInput, NotFound
 from hub.models import Commune, Follow, OutboxEvent, User
 from notifications.delivery import UNSUBSCRIBE_SALT
 from notifications.events import notification_new_on_commit
+from notifications.fanout_sql import insert_batch
 from notifications.models import Channel, Notification, NotificationPreference, PushSubscription, Status
-from notifications.preferences import channel_choice, resolve_preferences
 from workers.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -53,51 +53,31 @@ def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
     OutboxEvent.objects.filter(pk=event_id).update(attempts=event.attempts + 1)
     push_ready = bool(settings.VAPID_PRIVATE_KEY)
     totals = {"followers": 0, Channel.IN_APP: 0, Channel.EMAIL: 0, Channel.PUSH: 0}
-    last_user_id = 0
+    follows = Follow.objects.filter(commune_id=event.commune_id).order_by("user_id")
+    low = 0
     while True:
-        batch = list(
-            Follow.objects.filter(commune_id=event.commune_id, user_id__gt=last_user_id, user__is_active=True)
-            .order_by("user_id")
-            .values_list("user_id", "user__email")[: _batch_size()]
-        )
-        if not batch:
-            break
-        last_user_id = batch[-1][0]
-        user_ids = [user_id for user_id, _email in batch]
-        prefs = resolve_preferences(user_ids, event.commune_id)
-        subscribed = (
-            set(PushSubscription.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
-            if push_ready
-            else set()
-        )
-        rows: list[Notification] = []
-        now = timezone.now()
-        for user_id, email in batch:
-            if channel_choice(prefs, user_id, Channel.IN_APP).enabled:
-                rows.append(
-                    Notification(
-                        event_id=event_id,
-                        recipient_id=user_id,
-                        channel=Channel.IN_APP,
-                        status=Status.SENT,
-                        sent_at=now,
-                    )
-                )
-            email_choice = channel_choice(prefs, user_id, Channel.EMAIL)
-            if email and email_choice.enabled:
-                status = Status.DIGEST if email_choice.daily_digest else Status.PENDING
-                rows.append(
-                    Notification(
-                        event_id=event_id, recipient_id=user_id, channel=Channel.EMAIL, status=status
-                    )
-                )
-            if user_id in subscribed and channel_choice(prefs, user_id, Channel.PUSH).enabled:
-                rows.append(Notification(event_id=event_id, recipient_id=user_id, channel=Channel.PUSH))
+        # The batch is the next `size` followers after `low`: one indexed read for its upper bound.
+        size = _batch_size()
+        bound = list(follows.filter(user_id__gt=low).values_list("user_id", flat=True)[size - 1 : size])
+        high = bound[0] if bound else None
+        if high is None:
+            last = follows.filter(user_id__gt=low).values_list("user_id", flat=True).last()
+            if last is None:
+                break
+            high = last
         with transaction.atomic():
-            Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-        totals["followers"] += len(batch)
-        for row in rows:
-            totals[row.channel] += 1
+            counts = insert_batch(
+                event_id=event_id,
+                commune_id=event.commune_id,
+                low=low,
+                high=high,
+                now=timezone.now(),
+                push=push_ready,
+            )
+        for channel, count in counts.items():
+            totals[channel] += count
+        low = high
+    totals["followers"] = follows.count()
     with transaction.atomic():
         OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
             processed_at=timezone.now(), last_error=""

@@ -7,8 +7,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from hub.asgi import application
@@ -84,18 +85,20 @@ def test_double_submission_of_a_publication_is_one_event_and_one_fan_out(django_
 
 
 @pytest.mark.django_db
-def test_fan_out_reads_followers_in_batches_without_per_follower_queries(
-    settings, django_assert_max_num_queries
-):
-    # given 40 followers read 10 at a time
-    settings.NOTIFICATION_BATCH_SIZE = 10
-    commune = CommuneFactory()
-    FollowFactory.create_batch(40, commune=commune)
-    event = OutboxEventFactory(commune=commune)
-    # then: a constant number of queries per batch (follower page, preferences, insert), not per follower
-    with django_assert_max_num_queries(4 * 5 + 6):
-        result = services.outbox_event_fan_out(event_id=event.pk)
-    assert (result.followers, result.in_app) == (40, 40)
+def test_fan_out_cost_in_queries_depends_on_batches_not_on_followers(settings):
+    """Four batches of 10 followers and four batches of 50 cost the same number of queries."""
+
+    def queries_for(followers: int, batch: int) -> int:
+        settings.NOTIFICATION_BATCH_SIZE = batch
+        commune = CommuneFactory()
+        FollowFactory.create_batch(followers, commune=commune)
+        event = OutboxEventFactory(commune=commune)
+        with CaptureQueriesContext(connection) as queries:
+            result = services.outbox_event_fan_out(event_id=event.pk)
+        assert (result.followers, result.in_app) == (followers, followers)
+        return len(queries)
+
+    assert queries_for(40, 10) == queries_for(200, 50)
 
 
 @pytest.mark.django_db

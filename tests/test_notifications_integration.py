@@ -50,7 +50,7 @@ def test_killing_the_worker_mid_fan_out_ends_with_exactly_one_notification_each(
     )
     Follow.objects.bulk_create(Follow(user=user, commune=commune) for user in users)
     env = service_env(tmp_path)
-    env.update(NOTIFICATION_BATCH_SIZE="40", OUTBOX_REDRIVE_AFTER="0")
+    env.update(NOTIFICATION_BATCH_SIZE="20", OUTBOX_REDRIVE_AFTER="0")
     first = start_worker(env, tmp_path / "first.log", "first")
     try:
         # when the publication commits and the worker is killed (SIGKILL) in the middle of the fan-out
