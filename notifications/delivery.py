@@ -26,14 +26,15 @@ from notifications.models import Channel, Notification, PushSubscription, Status
 logger = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SALT = "communesplus.unsubscribe"
-EMAIL_BATCH = 100
+EMAIL_BATCH = 500
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
     sent: int
     failed: int
-    remaining: int
+    remaining: int  # for e-mail: 1 when another batch may follow, 0 when done
+    last_id: int = 0
 
 
 def unsubscribe_token(user_id: int, commune_id: int | None) -> str:
@@ -71,19 +72,21 @@ def _record_failure(ids: list[int], error: str) -> None:
     )
 
 
-def email_deliver_batch(*, event_id: int) -> DeliveryResult:
+def email_deliver_batch(*, event_id: int, after_id: int = 0) -> DeliveryResult:
     """Send up to EMAIL_BATCH pending e-mails of the event over one SMTP connection.
 
     Raises ``OSError``/``SMTPException`` when the server cannot be reached, after recording the
     attempt, so that the task retries with backoff.
     """
     pending = list(
-        Notification.objects.filter(event_id=event_id, channel=Channel.EMAIL, status=Status.PENDING)
+        Notification.objects.filter(
+            event_id=event_id, channel=Channel.EMAIL, status=Status.PENDING, pk__gt=after_id
+        )
         .select_related("recipient", "event", "event__commune")
         .order_by("pk")[:EMAIL_BATCH]
     )
     if not pending:
-        return DeliveryResult(0, 0, 0)
+        return DeliveryResult(0, 0, 0, after_id)
     sent_ids: list[int] = []
     refused: dict[int, str] = {}
     try:
@@ -101,10 +104,8 @@ def email_deliver_batch(*, event_id: int) -> DeliveryResult:
     Notification.objects.filter(pk__in=sent_ids).update(status=Status.SENT, sent_at=timezone.now())
     for pk, error in refused.items():
         Notification.objects.filter(pk=pk).update(status=Status.FAILED, last_error=error[:500])
-    remaining = Notification.objects.filter(
-        event_id=event_id, channel=Channel.EMAIL, status=Status.PENDING
-    ).count()
-    return DeliveryResult(len(sent_ids), len(refused), remaining)
+    more = len(pending) == EMAIL_BATCH
+    return DeliveryResult(len(sent_ids), len(refused), int(more), pending[-1].pk)
 
 
 def push_deliver(*, event_id: int) -> DeliveryResult:

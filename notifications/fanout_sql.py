@@ -61,7 +61,13 @@ def insert_batch(
     *, event_id: int, commune_id: int, low: int, high: int, now: datetime, push: bool
 ) -> dict[str, int]:
     """Insert the notifications of followers with ``low < user_id <= high``; returns rows per channel."""
-    params = {"event": event_id, "commune": commune_id, "low": low, "high": high, "now": now}
+    params: dict[str, int | datetime] = {
+        "event": event_id,
+        "commune": commune_id,
+        "low": low,
+        "high": high,
+        "now": now,
+    }
     counts: dict[str, int] = {}
     with connection.cursor() as cursor:
         statements = [("in_app", IN_APP_SQL), ("email", EMAIL_SQL)] + ([("push", PUSH_SQL)] if push else [])

@@ -65,7 +65,8 @@ class Notification(models.Model):
                 name="notification_unread_idx",
                 condition=models.Q(channel="in_app", read_at__isnull=True),
             ),
-            models.Index(fields=["event", "channel", "status"], name="notification_delivery_idx"),
+            # Delivery walks one event's pending rows in id order (keyset), never sorting them all.
+            models.Index(fields=["event", "channel", "status", "id"], name="notification_delivery_idx"),
         ]
 
     def __str__(self) -> str:

@@ -41,12 +41,13 @@ def outbox_redrive() -> int:
     max_retries=8,
 )
 def email_deliver(self, event_id: int) -> int:  # type: ignore[no-untyped-def]
-    total = 0
+    total, after_id = 0, 0
     while True:
-        result = delivery.email_deliver_batch(event_id=event_id)
+        result = delivery.email_deliver_batch(event_id=event_id, after_id=after_id)
         total += result.sent
-        if not result.remaining or not (result.sent or result.failed):
+        if not result.remaining:
             return total
+        after_id = result.last_id
 
 
 @shared_task(name="notifications.tasks.push_deliver", bind=True, max_retries=5)

@@ -8,3 +8,7 @@ class PublicationsConfig(AppConfig):
     name = "hub.publications"
     label = "publications"
     verbose_name = _("Publications")
+
+    def ready(self) -> None:
+        # Registers the app's permissions with `rules`.
+        from hub.publications import permissions  # noqa: F401

@@ -1,0 +1,65 @@
+"""Helpers shared by the publications API views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from hub.publications.uploads import limit_upload_size
+
+
+def validated(serializer_class: type, data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class PassThroughRenderer(BaseRenderer):
+    """For views answering a ready-made ``HttpResponse`` (CSV, iCalendar, files); errors stay JSON."""
+
+    media_type = "*/*"
+    format = "raw"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        return JSONRenderer().render(data, "application/json", renderer_context)
+
+
+class CSVRenderer(PassThroughRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class ICalendarRenderer(PassThroughRenderer):
+    media_type = "text/calendar"
+    format = "ics"
+
+
+class AnyAcceptNegotiation(DefaultContentNegotiation):
+    """Never 406: downloads and feeds answer whatever the client says it accepts."""
+
+    def select_renderer(self, request: Request, renderers: Any, format_suffix: str | None = None) -> Any:
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Exception:
+            return renderers[0], renderers[0].media_type
+
+
+class UploadView(APIView):
+    """Views receiving files: the size is checked from ``Content-Length`` before the body is parsed
+    (DRF's CSRF check for session users reads ``request.POST``, so this runs before authentication),
+    and a streaming guard stops a body that lies about its length."""
+
+    parser_classes = [MultiPartParser, JSONParser]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method in ("POST", "PUT", "PATCH"):
+            limit_upload_size(request._request)
+        super().initial(request, *args, **kwargs)
