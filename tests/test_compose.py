@@ -161,7 +161,7 @@ def test_proxy_balances_http_and_websockets_across_web(config: dict[str, Any]) -
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in ws
     # and every other path goes to web too, with the client's address, scheme and host
     assert "proxy_pass http://$web_upstream;" in _location_block(conf, "/")
-    assert "client_max_body_size 30m;" in directives
+    assert "client_max_body_size 26m;" in directives
     assert "proxy_set_header Host $http_host;" in directives
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in directives
     assert "proxy_set_header X-Forwarded-Proto $forwarded_proto;" in directives
