@@ -8,6 +8,7 @@ app_name = "frontend"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("sw.js", views.service_worker, name="service-worker"),
     path("communes/<slug:slug>/", views.commune_detail, name="commune"),
     path("communes/<slug:slug>/suivre/", views.commune_follow_toggle, name="commune-follow"),
     path("inscription/", views.signup, name="signup"),

@@ -140,3 +140,10 @@ def test_an_unknown_language_changes_nothing(reference_data):
     client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
     user.refresh_from_db()
     assert user.preferred_language == "fr"
+
+
+def test_the_service_worker_is_served_at_the_root_as_javascript():
+    response = Client().get("/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert b'addEventListener("push"' in response.content
