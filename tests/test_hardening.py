@@ -175,3 +175,54 @@ def test_accounts_created_in_the_admin_are_normalised_and_unique():
     created = admin.post("/admin/hub/user/add/", {**form, "email": "", "phone": "97 00 00 09"})
     assert created.status_code == 302
     assert User.objects.filter(phone="+2290197000009").exists()
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\u202e\u202e", "   ", "!!!"])
+def test_invisible_or_symbol_only_display_names_are_refused(name):
+    response = APIClient().post(
+        "/api/v1/auth/signup/",
+        {"display_name": name, "email": "n@example.bj", "password": "Un-mot-de-passe-2026"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "display_name" in response.json()["error"]["fields"]
+
+
+def test_bidi_overrides_are_stripped_from_display_names():
+    response = APIClient().post(
+        "/api/v1/auth/signup/",
+        {
+            "display_name": "Koffi\u202e Agossou",
+            "email": "k@example.bj",
+            "phone": None,
+            "password": "Un-mot-de-passe-2026",
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    assert response.json()["display_name"] == "Koffi Agossou"
+
+
+def test_null_clears_an_email_when_a_phone_remains():
+    user = UserFactory(email="a@example.bj", phone="+2290197000044")
+    api = APIClient()
+    api.force_authenticate(user)
+    assert api.patch("/api/v1/me/", {"email": None}, format="json").status_code == 200
+    user.refresh_from_db()
+    assert user.email is None
+
+
+def test_the_audit_log_names_actors_without_their_contact_details(reference_data):
+    admin = UserFactory(is_superuser=True, is_staff=True, email="admin@example.bj", display_name="Admin")
+    api = APIClient()
+    api.force_authenticate(admin)
+    api.patch("/api/v1/communes/cotonou/", {"description": "x"}, format="json")
+    entry = api.get("/api/v1/audit/").json()["results"][0]
+    assert entry["actor_label"] == f"Admin (#{admin.pk})"
+
+
+def test_commune_contact_phones_are_shown_in_pairs(reference_data):
+    from hub.models import Commune
+
+    Commune.objects.filter(slug="cotonou").update(contact_phone="+2290121300000")
+    assert "+229 01 21 30 00 00" in Client().get("/communes/cotonou/").content.decode()

@@ -147,3 +147,9 @@ def test_the_service_worker_is_served_at_the_root_as_javascript():
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/javascript")
     assert b'addEventListener("push"' in response.content
+
+
+def test_pages_carry_a_strict_content_security_policy(reference_data):
+    policy = Client().get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy

@@ -157,8 +157,8 @@ class HealthOut(serializers.Serializer):
 
 
 class SignupIn(serializers.Serializer):
-    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    email = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
     display_name = serializers.CharField(max_length=80)
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     preferred_language = serializers.ChoiceField(choices=User.Language.choices, default=User.Language.FRENCH)
@@ -173,8 +173,8 @@ class TokenIn(serializers.Serializer):
 class ProfileIn(serializers.Serializer):
     display_name = serializers.CharField(max_length=80, required=False)
     preferred_language = serializers.ChoiceField(choices=User.Language.choices, required=False)
-    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    email = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
 
 
 class PasswordResetIn(serializers.Serializer):

@@ -159,6 +159,8 @@ class MeView(APIView):
     @extend_schema(request=s.ProfileIn, responses=s.MeOut)
     def patch(self, request: Request) -> Response:
         changes = _validated(s.ProfileIn, request.data)
+        # null clears an e-mail or phone, like an empty string
+        changes = {key: "" if value is None else value for key, value in changes.items()}
         user = accounts.user_update_profile(user=signed_in(request.user), **changes)
         return Response(s.MeOut(user).data)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -58,6 +59,16 @@ def _clean_phone(phone: str | None) -> str | None:
         raise InvalidInput(exc.message, code="invalid_phone", fields={"phone": [exc.message]}) from exc
 
 
+def clean_display_name(raw: str | None) -> str:
+    """Visible text only: no control or format characters (bidi overrides, zero-width spaces), at
+    least one letter or digit, spaces collapsed, 80 characters at most."""
+    text = "".join(ch for ch in (raw or "") if unicodedata.category(ch) not in {"Cc", "Cf", "Co", "Cs"})
+    text = " ".join(text.split())[:80]
+    if not any(ch.isalnum() for ch in text):
+        return ""
+    return text
+
+
 def _check_unique(*, email: str | None, phone: str | None, exclude_pk: int | None = None) -> None:
     errors: dict[str, list[str]] = {}
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
@@ -90,7 +101,7 @@ def user_signup(
     if ip:
         rate_limit_hit("signup-ip", ip, settings.SIGNUP_PER_IP_PER_HOUR, 3600)
     email, phone = _clean_email(email), _clean_phone(phone)
-    display_name = (display_name or "").strip()
+    display_name = clean_display_name(display_name)
     errors: dict[str, list[str]] = {}
     if not email and not phone:
         errors["identifier"] = [_("Give an e-mail address or a phone number.")]
@@ -124,11 +135,12 @@ def user_update_profile(
 ) -> User:
     changed: list[str] = []
     if display_name is not None:
-        if not display_name.strip():
+        display_name = clean_display_name(display_name)
+        if not display_name:
             raise InvalidInput(
                 _("This field is required."), fields={"display_name": [_("This field is required.")]}
             )
-        user.display_name = display_name.strip()[:80]
+        user.display_name = display_name
         changed.append("display_name")
     if preferred_language is not None:
         if preferred_language not in User.Language.values:

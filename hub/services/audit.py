@@ -20,7 +20,8 @@ def audit_record(
 ) -> AuditLogEntry:
     return AuditLogEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_label=(f"{actor} <{actor.email or actor.phone}>" if actor is not None else "system")[:160],
+        # Name and account number only: commune heads read this log, and contact details are private.
+        actor_label=(f"{actor.display_name} (#{actor.pk})" if actor is not None else "system")[:160],
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),

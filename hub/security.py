@@ -1,0 +1,38 @@
+"""Security headers Django 5.2 does not set itself: a Content Security Policy for our pages.
+
+Our pages have no inline script or style, so the policy can be strict. The interactive API docs
+(Swagger UI) and the Django admin carry inline code of their own and are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+EXEMPT_PREFIXES = ("/api/docs/", "/admin/")
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(EXEMPT_PREFIXES):
+            response.headers.setdefault("Content-Security-Policy", POLICY)
+        return response
