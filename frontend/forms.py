@@ -70,6 +70,22 @@ class ProfileForm(forms.Form):
     preferred_language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
 
 
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        max_length=128,
+        help_text=_("At least 8 characters, not only digits. Your other devices will be signed out."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
 class CommuneSearchForm(forms.Form):
     q = forms.CharField(label=_("Search a commune"), required=False, max_length=80)
     department = forms.SlugField(label=_("Department"), required=False)

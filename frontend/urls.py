@@ -22,6 +22,7 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("profil/", views.profile, name="profile"),
+    path("profil/mot-de-passe/", views.password_change, name="password-change"),
     path("notifications/", views.notifications_page, name="notifications"),
     path("notifications/desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
     *urls_publications.urlpatterns,

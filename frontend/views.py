@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from frontend.forms import (
     CommuneSearchForm,
     LoginForm,
+    PasswordChangeForm,
     PasswordResetRequestForm,
     ProfileForm,
     SignupForm,
@@ -239,6 +240,31 @@ def profile(request: HttpRequest) -> HttpResponse:
         "follows": user_follows(user=user),
     }
     return render(request, "frontend/profile.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request.user)
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.password_change(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except InvalidInput as exc:
+            fields = dict(exc.details.get("fields") or {})
+            if "password" in fields:
+                fields["new_password"] = fields.pop("password")
+            apply_field_errors(form, fields, exc.message)
+        else:
+            update_session_auth_hash(request, user)  # this browser stays signed in
+            messages.success(request, _("Your password has been changed. Your other devices are signed out."))
+            return redirect("frontend:profile")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "frontend/password_change.html", {"form": form}, status=status)
 
 
 def service_worker(request: HttpRequest) -> HttpResponse:

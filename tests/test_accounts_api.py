@@ -198,3 +198,22 @@ def test_session_login_over_api_requires_csrf():
     # then
     assert response.status_code == 403
     assert response.json()["error"]["code"] in {"permission_denied", "csrf_failed"}
+
+
+def test_password_change_over_the_api_asks_the_current_one_and_revokes_tokens(api):
+    user = UserFactory(email="mobile@example.bj")
+    key = api.post(
+        "/api/v1/auth/token/", {"identifier": user.email, "password": PASSWORD}, format="json"
+    ).json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    wrong = api.post(
+        "/api/v1/me/password/", {"current_password": "x", "new_password": "Autre-secret-2026"}, format="json"
+    )
+    assert wrong.status_code == 400 and "current_password" in wrong.json()["error"]["fields"]
+    ok = api.post(
+        "/api/v1/me/password/",
+        {"current_password": PASSWORD, "new_password": "Autre-secret-2026"},
+        format="json",
+    )
+    assert ok.status_code == 204
+    assert api.get("/api/v1/me/").status_code == 401

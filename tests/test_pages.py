@@ -153,3 +153,27 @@ def test_pages_carry_a_strict_content_security_policy(reference_data):
     policy = Client().get("/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_changing_the_password_keeps_this_browser_and_signs_out_mobile_tokens(reference_data):
+    from hub.models import ApiToken
+    from hub.services.accounts import api_token_create
+
+    user = UserFactory()
+    api_token_create(user=user)
+    client = Client()
+    client.force_login(user)
+    wrong = client.post(
+        "/profil/mot-de-passe/", {"current_password": "nope", "new_password": "Autre-secret-2026"}
+    )
+    assert wrong.status_code == 400
+    weak = client.post("/profil/mot-de-passe/", {"current_password": PASSWORD, "new_password": "12345678"})
+    assert weak.status_code == 400 and 'aria-invalid="true"' in weak.content.decode()
+    done = client.post(
+        "/profil/mot-de-passe/", {"current_password": PASSWORD, "new_password": "Autre-secret-2026"}
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Autre-secret-2026")
+    assert not ApiToken.objects.filter(user=user).exists()
+    assert client.get("/profil/").status_code == 200  # still signed in here

@@ -177,6 +177,11 @@ class ProfileIn(serializers.Serializer):
     phone = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
 
 
+class PasswordChangeIn(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
 class PasswordResetIn(serializers.Serializer):
     identifier = serializers.CharField(max_length=254)
 

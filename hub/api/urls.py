@@ -25,6 +25,7 @@ urlpatterns = [
         name="commune-membership-detail",
     ),
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/password/", views.MyPasswordView.as_view(), name="me-password"),
     path("me/memberships/", views.MyMembershipsView.as_view(), name="me-memberships"),
     path("me/follows/", views.MyFollowsView.as_view(), name="me-follows"),
     path("auth/signup/", views.SignupView.as_view(), name="signup"),

@@ -165,6 +165,19 @@ class MeView(APIView):
         return Response(s.MeOut(user).data)
 
 
+class MyPasswordView(AuthThrottled):
+    """Change the password (the current one is asked). Every API token is revoked, the one in use
+    included: sign in again for a new token."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=s.PasswordChangeIn, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = _validated(s.PasswordChangeIn, request.data)
+        accounts.password_change(user=signed_in(request.user), **data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MyMembershipsView(ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = s.MembershipOut

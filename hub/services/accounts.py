@@ -303,6 +303,14 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> Use
     return password_set(user=user, new_password=new_password)
 
 
+def password_change(*, user: User, current_password: str, new_password: str) -> User:
+    """A signed-in user changes their password; the current one is asked again."""
+    if not user.check_password(current_password or ""):
+        message = _("Your current password is not this one.")
+        raise InvalidInput(message, code="wrong_password", fields={"current_password": [message]})
+    return password_set(user=user, new_password=new_password)
+
+
 def password_set(*, user: User, new_password: str) -> User:
     """Set a new password. Every API token is revoked and every open socket of the user closed."""
     _check_password(new_password, user)
