@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend import urls_publications, views
+from frontend import urls_notifications, urls_publications, views
 
 app_name = "frontend"
 
@@ -26,4 +26,5 @@ urlpatterns = [
     path("notifications/", views.notifications_page, name="notifications"),
     path("notifications/desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
     *urls_publications.urlpatterns,
+    *urls_notifications.urlpatterns,
 ]

@@ -12,6 +12,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 
+import requests
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -19,6 +20,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from http_ece import ECEException
 from pywebpush import WebPushException, webpush
 
 from notifications.models import Channel, Notification, PushSubscription, Status
@@ -89,9 +91,14 @@ def email_deliver_batch(*, event_id: int, after_id: int = 0) -> DeliveryResult:
         return DeliveryResult(0, 0, 0, after_id)
     sent_ids: list[int] = []
     refused: dict[int, str] = {}
+    for notification in pending:
+        if not notification.recipient.email:  # removed since the fan-out
+            refused[notification.pk] = "the recipient has no e-mail address any more"
     try:
         with get_connection() as connection:
             for notification in pending:
+                if notification.pk in refused:
+                    continue
                 try:
                     connection.send_messages([_email_for(notification)])
                     sent_ids.append(notification.pk)
@@ -121,6 +128,7 @@ def push_deliver(*, event_id: int) -> DeliveryResult:
     for subscription in PushSubscription.objects.filter(user_id__in=[n.recipient_id for n in pending]):
         subscriptions.setdefault(subscription.user_id, []).append(subscription)
     sent = failed = 0
+    session = requests.Session()
     for notification in pending:
         payload = json.dumps(
             {
@@ -142,6 +150,7 @@ def push_deliver(*, event_id: int) -> DeliveryResult:
                     vapid_claims={"sub": settings.VAPID_SUBJECT},
                     timeout=10,
                     ttl=24 * 3600,
+                    requests_session=session,
                 )
                 delivered = True
                 PushSubscription.objects.filter(pk=subscription.pk).update(last_success_at=timezone.now())
@@ -152,6 +161,9 @@ def push_deliver(*, event_id: int) -> DeliveryResult:
                 errors.append(f"{status}: {exc}")
             except OSError as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
+            except (ValueError, TypeError, ECEException) as exc:  # keys that are not a usable P-256 pair
+                subscription.delete()
+                errors.append(f"unusable subscription keys: {exc}")
         if delivered:
             Notification.objects.filter(pk=notification.pk).update(status=Status.SENT, sent_at=timezone.now())
             sent += 1
@@ -177,6 +189,12 @@ def digest_send(*, user_id: int) -> int:
     if not rows:
         return 0
     user = rows[0].recipient
+    row_ids = [n.pk for n in rows]
+    if not user.email:  # removed since the fan-out: nowhere to send it
+        Notification.objects.filter(pk__in=row_ids).update(
+            status=Status.FAILED, last_error="no e-mail address"
+        )
+        return 0
     with translation.override(user.preferred_language):
         context = {
             "user": user,
@@ -194,8 +212,11 @@ def digest_send(*, user_id: int) -> int:
         body = render_to_string("notifications/email/digest.txt", context)
     message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [str(user.email)])
     message.extra_headers["List-Unsubscribe"] = f"<{context['unsubscribe']}>"
-    message.send()
-    Notification.objects.filter(pk__in=[n.pk for n in rows]).update(
-        status=Status.SENT, sent_at=timezone.now()
-    )
+    message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused as exc:  # this address only: the others' digests go on
+        Notification.objects.filter(pk__in=row_ids).update(status=Status.FAILED, last_error=str(exc)[:500])
+        return 0
+    Notification.objects.filter(pk__in=row_ids).update(status=Status.SENT, sent_at=timezone.now())
     return len(rows)

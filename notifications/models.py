@@ -67,6 +67,12 @@ class Notification(models.Model):
             ),
             # Delivery walks one event's pending rows in id order (keyset), never sorting them all.
             models.Index(fields=["event", "channel", "status", "id"], name="notification_delivery_idx"),
+            # The daily digest looks only at e-mail rows waiting for it.
+            models.Index(
+                fields=["recipient"],
+                name="notification_digest_idx",
+                condition=models.Q(channel="email", status="digest"),
+            ),
         ]
 
     def __str__(self) -> str:

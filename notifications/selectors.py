@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from hub.models import Follow, User
 from notifications.models import Notification, NotificationPreference
@@ -27,5 +27,6 @@ def preferences(*, user: User) -> QuerySet[NotificationPreference]:
     return (
         NotificationPreference.objects.filter(user=user)
         .select_related("commune")
-        .order_by("commune__name", "channel")
+        # "all communes" (no commune) first on every database
+        .order_by(F("commune__name").asc(nulls_first=True), "channel")
     )

@@ -99,11 +99,25 @@ def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
 
 
 def _enqueue_delivery(event_id: int) -> None:
-    try:
-        celery_app.tasks["notifications.tasks.email_deliver"].apply_async(args=[event_id])
-        celery_app.tasks["notifications.tasks.push_deliver"].apply_async(args=[event_id])
-    except Exception:
-        logger.exception("could not enqueue delivery of event %s; the re-drive will retry", event_id)
+    # One try per channel: a failure to enqueue one never skips the other. Rows left pending are
+    # picked up again by the periodic delivery sweep.
+    for task in ("notifications.tasks.email_deliver", "notifications.tasks.push_deliver"):
+        try:
+            celery_app.tasks[task].apply_async(args=[event_id])
+        except Exception:
+            logger.exception("could not run %s for event %s; the delivery sweep will retry", task, event_id)
+
+
+def delivery_pending_event_ids(*, older_than: timedelta) -> dict[str, list[int]]:
+    """Events with e-mail or push rows still pending after ``older_than`` (lost tasks, outages)."""
+    cutoff = timezone.now() - older_than
+    stale = Notification.objects.filter(
+        status=Status.PENDING, channel__in=[Channel.EMAIL, Channel.PUSH], created_at__lte=cutoff
+    )
+    found: dict[str, list[int]] = {Channel.EMAIL: [], Channel.PUSH: []}
+    for channel, event_id in stale.values_list("channel", "event_id").distinct()[:1000]:
+        found[channel].append(event_id)
+    return found
 
 
 def outbox_pending_event_ids(*, older_than: timedelta) -> list[int]:

@@ -27,6 +27,10 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.outbox_redrive",
         "schedule": 60.0,
     },
+    "notification-delivery-sweep": {
+        "task": "notifications.tasks.delivery_sweep",
+        "schedule": 600.0,
+    },
     "notification-daily-digest": {
         "task": "notifications.tasks.daily_digest_dispatch",
         "schedule": crontab(minute=0, hour=7),

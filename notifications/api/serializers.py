@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from rest_framework import serializers
 
 from notifications.models import Channel, Notification, NotificationPreference
@@ -65,6 +67,13 @@ class PreferenceIn(serializers.Serializer):
     daily_digest = serializers.BooleanField(required=False, default=False)
 
 
+def _b64url(text: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError):
+        return None
+
+
 class PushSubscriptionIn(serializers.Serializer):
     endpoint = serializers.URLField(max_length=1000)
     keys = serializers.DictField(child=serializers.CharField(max_length=200))
@@ -77,6 +86,10 @@ class PushSubscriptionIn(serializers.Serializer):
     def validate_keys(self, value: dict[str, str]) -> dict[str, str]:
         if not {"p256dh", "auth"} <= set(value):
             raise serializers.ValidationError("Both 'p256dh' and 'auth' keys are required.")
+        point, secret = _b64url(value["p256dh"]), _b64url(value["auth"])
+        # An uncompressed P-256 point and a 16-byte secret, as browsers send them.
+        if point is None or len(point) != 65 or point[0] != 4 or secret is None or len(secret) != 16:
+            raise serializers.ValidationError("These are not a browser's push subscription keys.")
         return value
 
 

@@ -1,0 +1,150 @@
+"""The citizen's notification preferences page: for all communes and for each followed commune, which
+channels reach them and whether e-mail comes once a day. Works without JavaScript.
+
+A commune follows the all-communes settings until the citizen changes something in its own section:
+only the boxes that changed are saved, through ``notifications.services.preference_set``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from hub.errors import DomainError
+from hub.models import Commune, User
+from hub.selectors import signed_in, user_follows
+from notifications import selectors as notification_selectors
+from notifications import services as notification_services
+from notifications.models import Channel, NotificationPreference
+from notifications.preferences import DEFAULT, ChannelChoice
+
+IMMEDIATE, DAILY = "immediate", "daily"
+
+
+class ScopePreferenceForm(forms.Form):
+    """The choices for one scope: all communes (prefix ``all``) or one commune (``commune-<id>``)."""
+
+    in_app = forms.BooleanField(label=gettext_lazy("In the app"), required=False)
+    email = forms.BooleanField(label=gettext_lazy("By e-mail"), required=False)
+    email_frequency = forms.ChoiceField(
+        label=gettext_lazy("How often by e-mail"),
+        choices=[
+            (IMMEDIATE, gettext_lazy("One e-mail per publication")),
+            (DAILY, gettext_lazy("One e-mail a day listing every publication (daily digest)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    push = forms.BooleanField(label=gettext_lazy("Push notifications on my devices"), required=False)
+
+    def __init__(self, *args: Any, push: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not push:
+            del self.fields["push"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    commune: Commune | None
+    form: ScopePreferenceForm
+    own_settings: bool  # a commune with rows of its own (always False for all communes)
+
+
+def push_ready() -> bool:
+    return bool(settings.VAPID_PUBLIC_KEY and settings.VAPID_PRIVATE_KEY)
+
+
+def _initial(choices: dict[str, ChannelChoice]) -> dict[str, Any]:
+    return {
+        "in_app": choices[Channel.IN_APP].enabled,
+        "email": choices[Channel.EMAIL].enabled,
+        "email_frequency": DAILY if choices[Channel.EMAIL].daily_digest else IMMEDIATE,
+        "push": choices[Channel.PUSH].enabled,
+    }
+
+
+def _scopes(request: HttpRequest, user: User) -> list[Scope]:
+    """One form per scope, its initial values being what applies today (as the fan-out resolves it)."""
+    rows: dict[tuple[int | None, str], NotificationPreference] = {
+        (row.commune_id, row.channel): row for row in notification_selectors.preferences(user=user)
+    }
+
+    def choice(commune_id: int | None, channel: str) -> ChannelChoice:
+        row = rows.get((commune_id, channel)) or rows.get((None, channel))
+        return ChannelChoice(row.enabled, row.daily_digest) if row else DEFAULT
+
+    data = request.POST if request.method == "POST" else None
+    push = push_ready()
+    scopes = [
+        Scope(
+            None,
+            ScopePreferenceForm(
+                data, prefix="all", push=push, initial=_initial({c: choice(None, c) for c in Channel.values})
+            ),
+            False,
+        )
+    ]
+    for follow in user_follows(user=user):
+        commune = follow.commune
+        initial = _initial({c: choice(commune.pk, c) for c in Channel.values})
+        form = ScopePreferenceForm(data, prefix=f"commune-{commune.pk}", push=push, initial=initial)
+        own = any((commune.pk, c) in rows for c in Channel.values)
+        scopes.append(Scope(commune, form, own))
+    return scopes
+
+
+def _save(user: User, scope: Scope) -> None:
+    changed, data, commune = set(scope.form.changed_data), scope.form.cleaned_data, scope.commune
+    if "in_app" in changed:
+        notification_services.preference_set(
+            user=user, commune=commune, channel=Channel.IN_APP, enabled=data["in_app"]
+        )
+    if changed & {"email", "email_frequency"}:
+        notification_services.preference_set(
+            user=user,
+            commune=commune,
+            channel=Channel.EMAIL,
+            enabled=data["email"],
+            daily_digest=data["email_frequency"] == DAILY,
+        )
+    if "push" in changed:
+        notification_services.preference_set(
+            user=user, commune=commune, channel=Channel.PUSH, enabled=data["push"]
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request.user)
+    scopes = _scopes(request, user)
+    status, error = 200, ""
+    if request.method == "POST":
+        status = 400
+        if all([scope.form.is_valid() for scope in scopes]):  # a list: every section shows its errors
+            try:
+                with transaction.atomic():  # all the sections are saved, or none
+                    for scope in scopes:
+                        _save(user, scope)
+            except DomainError as exc:
+                error = exc.message
+            else:
+                messages.success(request, _("Your notification preferences have been saved."))
+                return redirect("frontend:notif-preferences")
+    context = {
+        "scopes": scopes,
+        "push": push_ready(),
+        "error": error,
+        "has_errors": bool(error) or any(scope.form.errors for scope in scopes),
+    }
+    return render(request, "frontend/notification_preferences.html", context, status=status)
