@@ -297,6 +297,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("THROTTLE_ANON", "300/min"),
         "user": os.environ.get("THROTTLE_USER", "1200/min"),
         "auth": os.environ.get("THROTTLE_AUTH", "30/min"),
+        "export": os.environ.get("THROTTLE_EXPORT", "20/hour"),
     },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

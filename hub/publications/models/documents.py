@@ -11,7 +11,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +80,16 @@ class Document(Publishable):
         ]
         indexes = [
             models.Index(fields=["commune", "state", "fiscal_year"], name="document_commune_idx"),
+            # The commune list's order, so a page is an index range (bench/documents_api.py).
+            models.Index(
+                "commune",
+                "state",
+                F("fiscal_year").desc(),
+                "type",
+                F("published_at").desc(),
+                F("id").desc(),
+                name="document_commune_order_idx",
+            ),
             models.Index(fields=["state", "type", "fiscal_year"], name="document_type_idx"),
         ]
 

@@ -12,6 +12,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from hub.publications.api import serializers as s
@@ -114,6 +115,9 @@ def contract_export_rows(request: Request, contracts: Any) -> Any:
 
 @extend_schema(parameters=[s.ContractQueryIn])
 class ContractExportCSVView(APIView):
+    # Whole-table exports are heavy: a budget of their own per client.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "export"
     renderer_classes = [JSONRenderer, CSVRenderer]
     content_negotiation_class = AnyAcceptNegotiation
 
@@ -131,6 +135,10 @@ class ContractExportCSVView(APIView):
 
 @extend_schema(parameters=[s.ContractQueryIn])
 class ContractExportJSONView(APIView):
+    # Whole-table exports are heavy: a budget of their own per client.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "export"
+
     @extend_schema(responses=s.ContractOut(many=True))
     def get(self, request: Request) -> Response:
         """Awarded contracts as JSON (every matching contract, not paginated)."""
