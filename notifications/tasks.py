@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 
+from hub.errors import NotFound
 from notifications import delivery, services
 from notifications.models import Channel, Notification, Status
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="notifications.tasks.outbox_event_dispatch", acks_late=True)
 def outbox_event_dispatch(event_id: int) -> dict[str, int]:
-    result = services.outbox_event_fan_out(event_id=event_id)
+    try:
+        result = services.outbox_event_fan_out(event_id=event_id)
+    except NotFound:  # deleted since (its commune was removed): nothing left to announce
+        logger.warning("outbox event %s no longer exists; nothing to dispatch", event_id)
+        return {"followers": 0, "in_app": 0, "email": 0, "push": 0}
     return {
         "followers": result.followers,
         "in_app": result.in_app,

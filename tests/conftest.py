@@ -232,9 +232,14 @@ def start_worker(env: dict[str, str], log_path: Path, name: str = "testworker") 
     args = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--pool=solo", "--concurrency=1"]
     args += ["--queues=default,notifications", "--without-gossip", "--without-mingle", "--without-heartbeat"]
     args += [f"--hostname={name}@%h", "--loglevel=INFO"]
+    from hub import celery_app
+
+    # Tasks left on the broker by earlier tests (a real daphne enqueues with no worker running)
+    # name rows of a flushed database: they would only make noise in this worker.
+    celery_app.control.purge()
     runner = start_process(args, env, log_path)
     deadline = time.monotonic() + 40
-    while "ready." not in runner.log():
+    while "ready." not in runner.log_path.read_text(errors="replace"):
         if runner.process.poll() is not None or time.monotonic() > deadline:
             runner.stop()
             raise RuntimeError(f"the Celery worker did not start:\n{runner.log()}")
