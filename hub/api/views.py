@@ -18,6 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from hub.api import serializers as s
+from hub.api.validation import validated
 from hub.context import request_ip
 from hub.errors import NotAuthenticated
 from hub.models import ApiToken, Commune
@@ -36,12 +37,6 @@ from hub.selectors import (
     user_memberships,
 )
 from hub.services import accounts, communes
-
-
-def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class AuthThrottled(APIView):
@@ -70,7 +65,7 @@ class CommuneListView(ListAPIView):
     serializer_class = s.CommuneSummaryOut
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        query = _validated(s.CommuneQueryIn, self.request.query_params)
+        query = validated(s.CommuneQueryIn, self.request.query_params)
         return commune_list(user=self.request.user, **query)
 
 
@@ -82,7 +77,7 @@ class CommuneDetailView(APIView):
     @extend_schema(request=s.CommuneProfileIn, responses=s.CommuneDetailOut)
     def patch(self, request: Request, slug: str) -> Response:
         commune = access_commune_for(request.user, slug, "hub.change_commune_profile")
-        changes = _validated(s.CommuneProfileIn, request.data)
+        changes = validated(s.CommuneProfileIn, request.data)
         communes.commune_update_profile(actor=signed_in(request.user), commune=commune, changes=changes)
         return Response(s.CommuneDetailOut(commune_get(slug=slug, user=request.user)).data)
 
@@ -127,7 +122,7 @@ class CommuneMembershipsView(APIView):
     @extend_schema(request=s.MembershipIn, responses={201: s.MembershipOut})
     def post(self, request: Request, slug: str) -> Response:
         commune = access_commune_for(request.user, slug, "hub.manage_memberships")
-        data = _validated(s.MembershipIn, request.data)
+        data = validated(s.MembershipIn, request.data)
         member = user_lookup(data.pop("user"))
         membership = communes.membership_grant(
             actor=signed_in(request.user), commune=commune, user=member, **data
@@ -158,7 +153,7 @@ class MeView(APIView):
 
     @extend_schema(request=s.ProfileIn, responses=s.MeOut)
     def patch(self, request: Request) -> Response:
-        changes = _validated(s.ProfileIn, request.data)
+        changes = validated(s.ProfileIn, request.data)
         # null clears an e-mail or phone, like an empty string
         changes = {key: "" if value is None else value for key, value in changes.items()}
         user = accounts.user_update_profile(user=signed_in(request.user), **changes)
@@ -173,7 +168,7 @@ class MyPasswordView(AuthThrottled):
 
     @extend_schema(request=s.PasswordChangeIn, responses={204: None})
     def post(self, request: Request) -> Response:
-        data = _validated(s.PasswordChangeIn, request.data)
+        data = validated(s.PasswordChangeIn, request.data)
         accounts.password_change(user=signed_in(request.user), **data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -202,7 +197,7 @@ class MyFollowsView(ListAPIView):
 class SignupView(AuthThrottled):
     @extend_schema(request=s.SignupIn, responses={201: s.MeOut})
     def post(self, request: Request) -> Response:
-        user = accounts.user_signup(**_validated(s.SignupIn, request.data), ip=request_ip(request))
+        user = accounts.user_signup(**validated(s.SignupIn, request.data), ip=request_ip(request))
         return Response(s.MeOut(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -211,7 +206,7 @@ class TokenView(AuthThrottled):
 
     @extend_schema(request=s.TokenIn, responses={201: s.TokenOut})
     def post(self, request: Request) -> Response:
-        data = _validated(s.TokenIn, request.data)
+        data = validated(s.TokenIn, request.data)
         user = accounts.login_authenticate(
             identifier=data["identifier"], password=data["password"], ip=request_ip(request), request=request
         )
@@ -234,7 +229,7 @@ class SessionLoginView(AuthThrottled):
 
     @extend_schema(request=s.TokenIn, responses=s.MeOut)
     def post(self, request: Request) -> Response:
-        data = _validated(s.TokenIn, request.data)
+        data = validated(s.TokenIn, request.data)
         user = accounts.login_authenticate(
             identifier=data["identifier"], password=data["password"], ip=request_ip(request), request=request
         )
@@ -259,7 +254,7 @@ class WsTicketView(APIView):
 class PasswordResetView(AuthThrottled):
     @extend_schema(request=s.PasswordResetIn, responses={202: None})
     def post(self, request: Request) -> Response:
-        accounts.password_reset_request(**_validated(s.PasswordResetIn, request.data), ip=request_ip(request))
+        accounts.password_reset_request(**validated(s.PasswordResetIn, request.data), ip=request_ip(request))
         # Same answer whether or not an account matches.
         return Response(
             {"detail": _("If an account matches, we sent it a link to choose a new password.")},
@@ -270,7 +265,7 @@ class PasswordResetView(AuthThrottled):
 class PasswordResetConfirmView(AuthThrottled):
     @extend_schema(request=s.PasswordResetConfirmIn, responses={204: None})
     def post(self, request: Request) -> Response:
-        data = _validated(s.PasswordResetConfirmIn, request.data)
+        data = validated(s.PasswordResetConfirmIn, request.data)
         accounts.password_reset_confirm(
             uidb64=data["uid"], token=data["token"], new_password=data["new_password"]
         )
@@ -288,7 +283,7 @@ class AuditLogView(ListAPIView):
     serializer_class = s.AuditLogEntryOut
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        query = _validated(s.AuditQueryIn, self.request.query_params)
+        query = validated(s.AuditQueryIn, self.request.query_params)
         return audit_log_list(
             user=self.request.user,
             commune_slug=query["commune"],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
@@ -13,15 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hub.api.validation import validated
 from hub.selectors import commune_get, signed_in
 from notifications import selectors, services
 from notifications.api import serializers as s
-
-
-def _validated(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class InboxPagination(CursorPagination):
@@ -80,7 +73,7 @@ class PreferencesView(APIView):
 
     @extend_schema(request=s.PreferenceIn, responses=s.PreferenceOut)
     def put(self, request: Request) -> Response:
-        data = _validated(s.PreferenceIn, request.data)
+        data = validated(s.PreferenceIn, request.data)
         commune = commune_get(slug=data.pop("commune")) if data.get("commune") else None
         data.pop("commune", None)
         preference = services.preference_set(user=signed_in(request.user), commune=commune, **data)
@@ -97,7 +90,7 @@ class PushSubscriptionView(APIView):
 
     @extend_schema(request=s.PushSubscriptionIn, responses={201: None})
     def post(self, request: Request) -> Response:
-        data = _validated(s.PushSubscriptionIn, request.data)
+        data = validated(s.PushSubscriptionIn, request.data)
         services.push_subscription_save(
             user=signed_in(request.user),
             endpoint=data["endpoint"],
@@ -108,6 +101,6 @@ class PushSubscriptionView(APIView):
 
     @extend_schema(request=s.PushUnsubscribeIn, responses={204: None})
     def delete(self, request: Request) -> Response:
-        data = _validated(s.PushUnsubscribeIn, request.data)
+        data = validated(s.PushUnsubscribeIn, request.data)
         services.push_subscription_delete(user=signed_in(request.user), endpoint=data["endpoint"])
         return Response(status=status.HTTP_204_NO_CONTENT)

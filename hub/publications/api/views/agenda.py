@@ -16,8 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hub.api.validation import validated
 from hub.publications.api import serializers as s
-from hub.publications.api.views.common import AnyAcceptNegotiation, ICalendarRenderer, validated
+from hub.publications.api.views.common import AnyAcceptNegotiation, ICalendarRenderer
 from hub.publications.exports import ics_calendar, uid_domain
 from hub.publications.selectors.agenda import access_agenda_event, agenda_event_list, agenda_feed
 from hub.publications.services import agenda as services

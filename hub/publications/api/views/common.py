@@ -13,12 +13,6 @@ from rest_framework.views import APIView
 from hub.publications.uploads import limit_upload_size
 
 
-def validated(serializer_class: type, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 class PassThroughRenderer(BaseRenderer):
     """For views answering a ready-made ``HttpResponse`` (CSV, iCalendar, files); errors stay JSON."""
 

@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from hub.api.validation import validated
 from hub.publications.api import serializers as s
-from hub.publications.api.views.common import AnyAcceptNegotiation, CSVRenderer, validated
+from hub.publications.api.views.common import AnyAcceptNegotiation, CSVRenderer
 from hub.publications.exports import csv_lines
 from hub.publications.selectors.contracts import access_contract, contract_list
 from hub.publications.services import contracts as services

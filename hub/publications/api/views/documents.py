@@ -15,13 +15,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from hub.api.validation import validated
 from hub.publications.api import serializers as s
 from hub.publications.api.views.common import (
     AnyAcceptNegotiation,
     CSVRenderer,
     PassThroughRenderer,
     UploadView,
-    validated,
 )
 from hub.publications.downloads import file_response
 from hub.publications.errors import PublicationNotFound

@@ -7,8 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hub.api.validation import validated
 from hub.publications.api import serializers as s
-from hub.publications.api.views.common import validated
 from hub.publications.selectors.register import commune_register, default_fiscal_year, scorecard
 from hub.selectors import commune_get
 
