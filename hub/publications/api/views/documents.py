@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
@@ -12,20 +12,21 @@ from rest_framework.generics import ListAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from hub.api.validation import validated
 from hub.publications.api import serializers as s
 from hub.publications.api.views.common import (
     AnyAcceptNegotiation,
-    CSVRenderer,
+    CSVExportView,
+    ExportView,
     PassThroughRenderer,
     UploadView,
+    csv_export_response,
+    json_export_response,
 )
 from hub.publications.downloads import file_response
 from hub.publications.errors import PublicationNotFound
-from hub.publications.exports import csv_lines
 from hub.publications.models import DocumentType
 from hub.publications.selectors.documents import access_document, access_document_file, document_list
 from hub.publications.services import documents as services
@@ -190,36 +191,20 @@ def document_export_rows(request: Request, documents: Any) -> Any:
 
 
 @extend_schema(parameters=[s.DocumentQueryIn])
-class DocumentExportCSVView(APIView):
-    # Whole-table exports are heavy: a budget of their own per client.
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "export"
-    renderer_classes = [JSONRenderer, CSVRenderer]
-    content_negotiation_class = AnyAcceptNegotiation
-
+class DocumentExportCSVView(CSVExportView):
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: Request) -> HttpResponse:
         """The document index as CSV (UTF-8, ``;``-separated, formulas neutralised)."""
         query = validated(s.DocumentQueryIn, request.query_params)
         rows = document_export_rows(request, document_list(user=request.user, **query))
-        response = StreamingHttpResponse(
-            csv_lines(DOCUMENT_EXPORT_COLUMNS, rows), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = 'attachment; filename="documents.csv"'
-        return response  # type: ignore[return-value]
+        return csv_export_response(DOCUMENT_EXPORT_COLUMNS, rows, "documents.csv")  # type: ignore[return-value]
 
 
 @extend_schema(parameters=[s.DocumentQueryIn])
-class DocumentExportJSONView(APIView):
-    # Whole-table exports are heavy: a budget of their own per client.
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "export"
-
+class DocumentExportJSONView(ExportView):
     @extend_schema(responses=s.DocumentOut(many=True))
     def get(self, request: Request) -> Response:
         """The document index as JSON (every matching document, not paginated)."""
         query = validated(s.DocumentQueryIn, request.query_params)
-        rows = list(document_export_rows(request, document_list(user=request.user, **query)))
-        response = Response(rows)
-        response["Content-Disposition"] = 'attachment; filename="documents.json"'
-        return response
+        rows = document_export_rows(request, document_list(user=request.user, **query))
+        return json_export_response(rows, "documents.json")
