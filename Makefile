@@ -28,7 +28,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 typecheck: install
-	$(VENV)/bin/mypy hub frontend workers
+	$(VENV)/bin/mypy hub frontend workers forums sessions_live
 
 messages: install
 	cd hub && ../$(VENV)/bin/django-admin makemessages -l fr -l en --settings=hub.settings --pythonpath=..

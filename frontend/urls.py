@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend import urls_notifications, urls_publications, views
+from frontend import urls_forums, urls_notifications, urls_publications, urls_sessions, views
 
 app_name = "frontend"
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("notifications/desabonnement/<str:token>/", views.unsubscribe, name="unsubscribe"),
     *urls_publications.urlpatterns,
     *urls_notifications.urlpatterns,
+    *urls_forums.urlpatterns,
+    *urls_sessions.urlpatterns,
 ]

@@ -9,15 +9,25 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from forums.routing import websocket_urlpatterns as forum_routes  # noqa: E402
 from hub.realtime.auth import TicketOrSessionAuthMiddleware  # noqa: E402
 from hub.realtime.routing import fallback_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
+from sessions_live.routing import websocket_urlpatterns as session_routes  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": TicketOrSessionAuthMiddleware(
-            URLRouter([*notification_routes, *websocket_urlpatterns, *fallback_websocket_urlpatterns])
+            URLRouter(
+                [
+                    *notification_routes,
+                    *forum_routes,
+                    *session_routes,
+                    *websocket_urlpatterns,
+                    *fallback_websocket_urlpatterns,
+                ]
+            )
         ),
     }
 )

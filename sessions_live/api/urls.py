@@ -1,0 +1,5 @@
+"""REST routes of the sessions_live app under /api/v1/ (wired in hub.urls)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
