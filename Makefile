@@ -31,7 +31,7 @@ typecheck: install
 	$(VENV)/bin/mypy hub frontend workers forums sessions_live
 
 messages: install
-	cd hub && ../$(VENV)/bin/django-admin makemessages -l fr -l en --settings=hub.settings --pythonpath=..
-	cd frontend && ../$(VENV)/bin/django-admin makemessages -l fr -l en --settings=hub.settings --pythonpath=..
-	cd hub && ../$(VENV)/bin/django-admin compilemessages --settings=hub.settings --pythonpath=..
-	cd frontend && ../$(VENV)/bin/django-admin compilemessages --settings=hub.settings --pythonpath=..
+	for app in hub frontend notifications forums sessions_live; do \
+	  (cd $$app && mkdir -p locale && ../$(VENV)/bin/django-admin makemessages -l fr -l en --settings=hub.settings --pythonpath=.. \
+	   && ../$(VENV)/bin/django-admin compilemessages --settings=hub.settings --pythonpath=..) || exit 1; \
+	done
