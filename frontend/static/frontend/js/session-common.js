@@ -1,0 +1,156 @@
+// Helpers shared by the session pages: REST calls with the CSRF token, announcements for screen
+// readers, the connection status line, <template> cloning, dates and plurals from the page's
+// translated labels (every visible string comes from the server-rendered page, in its language).
+
+const TIMEOUT_MS = 30000; // slow 3G: give the request time, but not forever
+
+export const root = document.querySelector("[data-session]");
+export const labels = root ? root.dataset : {};
+
+export function csrfToken() {
+  const input = document.querySelector('input[name="csrfmiddlewaretoken"]');
+  return input ? input.value : "";
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    super(error.message || labels.networkError || "Error");
+    this.status = status;
+    this.code = error.code || "network_error";
+    this.error = error;
+  }
+}
+
+export async function api(path, { method = "GET", body } = {}) {
+  const controller = new AbortController();
+  const timer = window.setTimeout(() => controller.abort(), TIMEOUT_MS);
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: controller.signal,
+    });
+  } catch {
+    throw new ApiError(0, null);
+  } finally {
+    window.clearTimeout(timer);
+  }
+  let data = null;
+  if (response.status !== 204) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+// Everything in a paginated list (the API pages with a cursor): follows `next` a few times.
+export async function apiAll(path, maxPages = 10) {
+  let url = path;
+  let items = [];
+  for (let i = 0; url && i < maxPages; i += 1) {
+    const page = await api(url);
+    if (Array.isArray(page)) return page;
+    items = items.concat(page.results || page.items || []);
+    url = page.next || null;
+  }
+  return items;
+}
+
+export function announce(region, text, isError) {
+  if (!region) return;
+  region.classList.toggle("is-error", Boolean(isError));
+  // Empty first so that the same message twice in a row is announced again.
+  window.clearTimeout(region.pending);
+  region.textContent = "";
+  region.pending = window.setTimeout(() => { region.textContent = text; }, 50);
+}
+
+export function format(template, values) {
+  return String(template || "").replace(/%\((\w+)\)s/g, (_, name) => (name in values ? String(values[name]) : ""));
+}
+
+// A translated count: data-*-one / data-*-other labels with %(count)s.
+export function plural(one, other, count) {
+  return format(count === 1 ? one : other, { count });
+}
+
+const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
+export function timeOf(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "" : timeFormat.format(date);
+}
+
+export function clone(id) {
+  const template = document.getElementById(id);
+  return template ? template.content.firstElementChild.cloneNode(true) : null;
+}
+
+export function part(node, name) {
+  return node.querySelector(`[data-part="${name}"]`);
+}
+
+export function setText(node, name, text) {
+  const target = part(node, name);
+  if (target) target.textContent = text == null ? "" : String(text);
+  return target;
+}
+
+export function errorText(error) {
+  if (!error) return labels.networkError || "";
+  const message = error.message || labels.networkError || "";
+  const retry = Number(error.retry_after);
+  if (retry > 0 && labels.retryAfter) return `${message} ${format(labels.retryAfter, { seconds: Math.ceil(retry) })}`;
+  if (error.until && labels.mutedUntil) return `${message} ${format(labels.mutedUntil, { time: timeOf(error.until) })}`;
+  return message;
+}
+
+// The "connection lost / reconnected" line (role=status). The "reconnected" note fades after a while.
+export function connectionStatus(state) {
+  const line = document.querySelector("[data-connection]");
+  if (!line) return;
+  window.clearTimeout(line.fade);
+  line.dataset.state = state;
+  const text = {
+    lost: labels.connectionLost,
+    connecting: line.dataset.everOpen ? labels.connectionLost : "",
+    reconnected: labels.connectionBack,
+    closed: labels.connectionClosed,
+  }[state];
+  if (state === "open" || state === "reconnected") line.dataset.everOpen = "1";
+  line.textContent = text || "";
+  line.hidden = !text;
+  if (state === "reconnected") {
+    line.fade = window.setTimeout(() => { line.textContent = ""; line.hidden = true; }, 8000);
+  }
+}
+
+export function socketPath() {
+  return labels.socket;
+}
+
+export function initialSeq() {
+  const value = parseInt(labels.lastSeq, 10);
+  return Number.isInteger(value) ? value : null;
+}
+
+export function setViewerCount(count) {
+  if (!Number.isInteger(count)) return;
+  document.querySelectorAll("[data-viewer-count]").forEach((node) => {
+    node.textContent = plural(labels.viewersOne, labels.viewersOther, count);
+  });
+}

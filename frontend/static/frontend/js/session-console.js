@@ -1,0 +1,309 @@
+// The staff console of a session: start/end, settings, agenda, polls, answering, commitments.
+// Actions go through the REST API (with the CSRF token); what they change comes back live over the
+// session's websocket, like for every viewer, so two staff members see each other's work.
+
+import {
+  announce, api, clone, connectionStatus, errorText, initialSeq, labels, part, root, setText, setViewerCount,
+  socketPath,
+} from "./session-common.js";
+import {
+  agendaCurrent, agendaItem, pollResults, pollStatus, pollTally, pollUpsert, questionSort, questionUpsert,
+  sessionStatus,
+} from "./session-render.js";
+import { SessionSocket } from "./session-socket.js";
+
+const status = document.querySelector("[data-console-status]");
+const pollList = document.querySelector("[data-poll-list]");
+const questionList = document.querySelector("[data-question-list]");
+const commitmentList = document.querySelector("[data-commitment-list]");
+const base = labels.api;
+
+function busy(button, on) {
+  if (!button) return;
+  if (on) button.setAttribute("aria-disabled", "true");
+  else button.removeAttribute("aria-disabled");
+}
+
+// One place for every action: the button is busy meanwhile, the outcome is announced.
+async function act(button, call, errorRegion) {
+  if (button && button.getAttribute("aria-disabled") === "true") return null;
+  busy(button, true);
+  if (errorRegion) errorRegion.textContent = "";
+  try {
+    const result = await call();
+    announce(status, labels.done, false);
+    return result;
+  } catch (failure) {
+    const text = errorText(failure.error || failure);
+    if (errorRegion) errorRegion.textContent = text;
+    announce(status, text, true);
+    return null;
+  } finally {
+    busy(button, false);
+  }
+}
+
+function statusButtons(state) {
+  root.dataset.status = state;
+  sessionStatus(state);
+  const start = document.querySelector('[data-action="start"]');
+  const end = document.querySelector('[data-action="end"]');
+  if (start) start.hidden = state !== "scheduled";
+  if (end) end.hidden = state !== "live";
+}
+
+// --- Session -------------------------------------------------------------------------------------
+
+function setupSession() {
+  document.querySelectorAll("[data-action]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const action = button.dataset.action;
+      if (action === "end" && !window.confirm(root.dataset.confirmEnd)) return;
+      const session = await act(button, () => api(`${base}${action}/`, { method: "POST" }));
+      if (session && session.status) statusButtons(session.status);
+    });
+  });
+  const form = document.querySelector("[data-settings-form]");
+  if (form) {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const body = {
+        stream_url: form.elements.stream_url.value.trim(),
+        audio_url: form.elements.audio_url.value.trim(),
+        recording_url: form.elements.recording_url.value.trim(),
+        slow_mode_seconds: Number(form.elements.slow_mode_seconds.value || 0),
+        questions_premoderated: form.elements.questions_premoderated.checked,
+      };
+      act(form.querySelector("button[type=submit]"), () => api(base, { method: "PATCH", body }), form.querySelector("[data-form-error]"));
+    });
+  }
+}
+
+// --- Agenda --------------------------------------------------------------------------------------
+
+function setupAgenda() {
+  const list = document.querySelector("[data-agenda]");
+  if (list) {
+    list.addEventListener("click", async (event) => {
+      const button = event.target.closest("[data-set-current]");
+      if (!button) return;
+      const item = Number(button.closest("[data-item-id]").dataset.itemId);
+      const done = await act(button, () => api(`${base}agenda/current/`, { method: "POST", body: { item } }));
+      if (done) agendaCurrent(item);
+    });
+  }
+  const clear = document.querySelector("[data-clear-current]");
+  if (clear) {
+    clear.addEventListener("click", async () => {
+      const done = await act(clear, () => api(`${base}agenda/current/`, { method: "POST", body: { item: null } }));
+      if (done) agendaCurrent(null);
+    });
+  }
+  const form = document.querySelector("[data-agenda-form]");
+  if (form) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const title = form.elements.title.value.trim();
+      if (!title) return;
+      const item = await act(form.querySelector("button[type=submit]"),
+        () => api(`${base}agenda/`, { method: "POST", body: { title } }), form.querySelector("[data-form-error]"));
+      if (item) {
+        agendaItem(item.item || item);
+        form.reset();
+      }
+    });
+  }
+}
+
+// --- Polls ---------------------------------------------------------------------------------------
+
+function setupPolls() {
+  const form = document.querySelector("[data-poll-create]");
+  if (form) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const options = form.elements.options.value.split("\n").map((line) => line.trim()).filter(Boolean);
+      const body = { question: form.elements.question.value.trim(), options, multiple: form.elements.multiple.checked };
+      const poll = await act(form.querySelector("button[type=submit]"),
+        () => api(`${base}polls/`, { method: "POST", body }), form.querySelector("[data-form-error]"));
+      if (poll) {
+        pollUpsert(pollList, poll.poll || poll, { canVote: false });
+        form.reset();
+      }
+    });
+  }
+  if (pollList) {
+    pollList.addEventListener("click", async (event) => {
+      const button = event.target.closest("[data-poll-open], [data-poll-close]");
+      if (!button) return;
+      const node = button.closest("[data-poll-id]");
+      const verb = button.hasAttribute("data-poll-open") ? "open" : "close";
+      const poll = await act(button, () => api(`${base}polls/${node.dataset.pollId}/${verb}/`, { method: "POST" }));
+      if (poll) pollUpsert(pollList, poll.poll || poll, { canVote: false });
+    });
+  }
+}
+
+// --- Questions and commitments -------------------------------------------------------------------
+
+function addAnsweredOption(question) {
+  const select = document.querySelector("[data-commitment-question]");
+  if (!select || question.status !== "answered" || select.querySelector(`option[value="${question.id}"]`)) return;
+  const option = document.createElement("option");
+  option.value = String(question.id);
+  option.textContent = question.text.length > 80 ? `${question.text.slice(0, 79)}…` : question.text;
+  select.append(option);
+}
+
+function upsertQuestion(question) {
+  if (!question || !["approved", "answering", "answered"].includes(question.status)) {
+    const node = question && questionList && questionList.querySelector(`[data-question-id="${question.id}"]`);
+    if (node) node.remove();
+    return;
+  }
+  questionUpsert(questionList, question);
+  questionSort(questionList, "votes");
+  addAnsweredOption(question);
+}
+
+function setupQuestions() {
+  if (!questionList) return;
+  questionList.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-answering], [data-answered], [data-commit]");
+    if (!button) return;
+    const node = button.closest("[data-question-id]");
+    const id = node.dataset.questionId;
+    if (button.hasAttribute("data-commit")) {
+      const select = document.querySelector("[data-commitment-question]");
+      if (select) {
+        addAnsweredOption({ id, status: "answered", text: part(node, "text").textContent });
+        select.value = id;
+        document.getElementById("commitment-text").focus();
+      }
+      return;
+    }
+    const answering = button.hasAttribute("data-answering");
+    const body = { status: answering ? "answering" : "answered" };
+    if (!answering) body.answer = node.querySelector("[data-answer-text]").value.trim();
+    const question = await act(button, () => api(`${base}questions/${id}/answer/`, { method: "POST", body }));
+    if (question) upsertQuestion(question.question || question);
+  });
+}
+
+function commitmentUpsert(commitment) {
+  if (!commitmentList || !commitment) return;
+  let node = commitmentList.querySelector(`[data-commitment-id="${commitment.id}"]`);
+  if (!node) {
+    node = clone("tpl-commitment");
+    node.dataset.commitmentId = String(commitment.id);
+    const select = node.querySelector("[data-commitment-status]");
+    const label = node.querySelector("label");
+    select.id = `commitment-status-${commitment.id}`;
+    label.htmlFor = select.id;
+    commitmentList.append(node);
+  }
+  setText(node, "text", commitment.text);
+  setText(node, "due", commitment.due_on || "");
+  const select = node.querySelector("[data-commitment-status]");
+  if (select && commitment.status && document.activeElement !== select) select.value = commitment.status;
+}
+
+function setupCommitments() {
+  const form = document.querySelector("[data-commitment-form]");
+  if (form) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { text: form.elements.text.value.trim() };
+      if (form.elements.due_on.value) body.due_on = form.elements.due_on.value;
+      if (form.elements.question.value) body.question = Number(form.elements.question.value);
+      const commitment = await act(form.querySelector("button[type=submit]"),
+        () => api(`${base}commitments/`, { method: "POST", body }), form.querySelector("[data-form-error]"));
+      if (commitment) {
+        commitmentUpsert(commitment.commitment || commitment);
+        form.reset();
+      }
+    });
+  }
+  if (commitmentList) {
+    commitmentList.addEventListener("click", async (event) => {
+      const button = event.target.closest("[data-commitment-save]");
+      if (!button) return;
+      const node = button.closest("[data-commitment-id]");
+      const body = { status: node.querySelector("[data-commitment-status]").value };
+      const path = `${root.dataset.commitmentsApi}${node.dataset.commitmentId}/`;
+      const commitment = await act(button, () => api(path, { method: "PATCH", body }));
+      if (commitment) commitmentUpsert(commitment.commitment || commitment);
+    });
+  }
+}
+
+// --- Live ----------------------------------------------------------------------------------------
+
+function applyEvent(frame) {
+  const data = frame.data || {};
+  switch (frame.event) {
+    case "session.status":
+      statusButtons(data.status);
+      break;
+    case "agenda.current":
+      agendaCurrent(data.item && typeof data.item === "object" ? data.item.id : data.item);
+      break;
+    case "agenda.item":
+      agendaItem(data.item);
+      break;
+    case "poll.opened":
+      pollUpsert(pollList, data.poll, { canVote: false });
+      break;
+    case "poll.tally": {
+      const node = pollList && pollList.querySelector(`[data-poll-id="${data.poll && data.poll.id ? data.poll.id : data.poll}"]`);
+      if (node) pollTally(node, data.counts, data.total);
+      break;
+    }
+    case "poll.closed": {
+      const id = data.poll && typeof data.poll === "object" ? data.poll.id : data.poll;
+      const node = pollList && pollList.querySelector(`[data-poll-id="${id}"]`);
+      if (node) {
+        pollStatus(node, "closed", false);
+        pollResults(node, data.results);
+      }
+      break;
+    }
+    case "question.created":
+    case "question.updated":
+      upsertQuestion(data.question);
+      break;
+    case "question.removed": {
+      const node = questionList && questionList.querySelector(`[data-question-id="${data.id}"]`);
+      if (node) node.remove();
+      break;
+    }
+    case "commitment.created":
+    case "commitment.updated":
+      commitmentUpsert(data.commitment);
+      break;
+    default:
+      break;
+  }
+}
+
+function start() {
+  if (!root) return;
+  setupSession();
+  setupAgenda();
+  setupPolls();
+  setupQuestions();
+  setupCommitments();
+  const socket = new SessionSocket({
+    path: socketPath(),
+    lastSeq: initialSeq(),
+    onHello(data) { setViewerCount(data.viewer_count); },
+    onEvent: applyEvent,
+    onReset() { window.location.reload(); }, // the console is rendered from the database: reload it
+    onState: connectionStatus,
+    onFrame(frame) { if (frame.type === "presence") setViewerCount(frame.viewer_count); },
+  });
+  root.sessionSocket = socket;
+  socket.connect();
+}
+
+start();

@@ -1,0 +1,405 @@
+// The public page of a live (or scheduled) council session: stream on demand, agenda, chat, polls,
+// questions, viewer count and the connection status. The page is complete without JavaScript (read
+// only); this module keeps it current over the session's websocket and sends the citizen's actions.
+
+import {
+  announce, api, apiAll, connectionStatus, errorText, format, initialSeq, labels, root, setViewerCount, socketPath,
+} from "./session-common.js";
+import {
+  agendaCurrent, agendaItem, chatMessage, chatRemove, pollMine, pollResults, pollStatus, pollTally, pollUpsert,
+  questionRemove, questionSort, questionUpsert, sessionStatus,
+} from "./session-render.js";
+import { newKey, SessionSocket } from "./session-socket.js";
+
+const MEDIA_KEY = "communesplus.sessions.media"; // "video" | "audio": the viewer's choice, remembered
+
+const chatList = document.querySelector("[data-chat-list]");
+const questionList = document.querySelector("[data-question-list]");
+const pollList = document.querySelector("[data-poll-list]");
+const signedIn = Boolean(labels.authenticated);
+let order = questionList ? questionList.dataset.order || "votes" : "votes";
+let me = { authenticated: signedIn };
+let socket = null;
+
+// --- Stream: nothing heavy loads until the viewer asks ------------------------------------------
+
+function remember(choice) {
+  try { window.localStorage.setItem(MEDIA_KEY, choice); } catch { /* private mode: fine */ }
+}
+
+function recalled() {
+  try { return window.localStorage.getItem(MEDIA_KEY); } catch { return null; }
+}
+
+function showVideo(stream) {
+  const frame = stream.querySelector("[data-stream-frame]");
+  const player = stream.querySelector("[data-stream-player]");
+  if (!frame || !stream.dataset.streamUrl) return;
+  if (!frame.querySelector("iframe")) {
+    const iframe = document.createElement("iframe");
+    iframe.src = stream.dataset.streamUrl;
+    iframe.title = stream.dataset.streamTitle;
+    iframe.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
+    iframe.setAttribute("allowfullscreen", "");
+    iframe.loading = "lazy";
+    iframe.referrerPolicy = "strict-origin-when-cross-origin";
+    frame.append(iframe);
+  }
+  frame.hidden = false;
+  if (player) {
+    player.hidden = true;
+    const audio = player.querySelector("audio");
+    if (audio) audio.pause();
+  }
+}
+
+function showAudio(stream) {
+  const frame = stream.querySelector("[data-stream-frame]");
+  const player = stream.querySelector("[data-stream-player]");
+  if (!player) return;
+  if (frame) {
+    frame.hidden = true;
+    frame.replaceChildren(); // stops the video and its data use
+  }
+  player.hidden = false;
+}
+
+function setupStream() {
+  const stream = document.querySelector("[data-stream]");
+  if (!stream) return;
+  const video = stream.querySelector("[data-stream-video]");
+  const audio = stream.querySelector("[data-stream-audio]");
+  if (video) video.addEventListener("click", () => { remember("video"); showVideo(stream); });
+  if (audio) {
+    audio.addEventListener("click", () => {
+      remember("audio");
+      showAudio(stream);
+      const element = stream.querySelector("audio");
+      if (element) element.focus();
+    });
+  }
+  // A choice made on an earlier visit: the viewer already asked for it.
+  const choice = recalled();
+  if (choice === "audio" && audio) showAudio(stream);
+  else if (choice === "video" && video) showVideo(stream);
+}
+
+// --- Permissions and session state ---------------------------------------------------------------
+
+function liveState() {
+  const status = root.dataset.status;
+  const chatForm = document.querySelector("[data-chat-form]");
+  const chatClosed = document.querySelector("[data-chat-closed]");
+  const live = status === "live";
+  if (chatForm) chatForm.hidden = !live || me.can_chat === false;
+  if (chatClosed) chatClosed.hidden = live && me.can_chat !== false;
+  if (chatClosed && live && (me.banned || me.muted_until)) {
+    chatClosed.textContent = me.banned ? labels.bannedNote || chatClosed.textContent : chatClosed.textContent;
+  }
+  const early = ["accountability", "hearing"].includes(root.dataset.kind);
+  const canAsk = me.can_ask ?? (status === "live" || (status === "scheduled" && early));
+  const questionForm = document.querySelector("[data-question-form]");
+  const questionsClosed = document.querySelector("[data-questions-closed]");
+  if (questionForm) questionForm.hidden = !canAsk;
+  if (questionsClosed) questionsClosed.hidden = Boolean(canAsk);
+  document.querySelectorAll("[data-poll-form]").forEach((form) => {
+    const poll = form.closest("[data-poll-id]");
+    form.hidden = !live || !poll || poll.dataset.status !== "open";
+  });
+  if (status === "ended") {
+    const note = document.querySelector("[data-ended-note]");
+    if (note) {
+      note.hidden = false;
+      note.textContent = labels.endedNote;
+    }
+  }
+}
+
+// --- Events --------------------------------------------------------------------------------------
+
+function applyEvent(frame) {
+  const data = frame.data || {};
+  switch (frame.event) {
+    case "session.status":
+      root.dataset.status = data.status;
+      sessionStatus(data.status);
+      if (me.authenticated && data.status === "live") me.can_chat = !me.banned && !me.muted_until;
+      if (data.status === "ended") me.can_ask = false;
+      else delete me.can_ask;
+      liveState();
+      break;
+    case "agenda.current":
+      agendaCurrent(data.item && typeof data.item === "object" ? data.item.id : data.item);
+      break;
+    case "agenda.item":
+      agendaItem(data.item);
+      break;
+    case "chat.message":
+      chatMessage(chatList, data.message || data);
+      break;
+    case "chat.removed":
+      chatRemove(chatList, data.id);
+      break;
+    case "poll.opened":
+    case "poll.updated":
+      wirePoll(pollUpsert(pollList, data.poll, { canVote: signedIn }));
+      liveState();
+      break;
+    case "poll.tally": {
+      const node = pollList && pollList.querySelector(`[data-poll-id="${pollId(data.poll)}"]`);
+      if (node) pollTally(node, data.counts, data.total);
+      break;
+    }
+    case "poll.closed": {
+      const id = pollId(data.poll);
+      if (data.poll && typeof data.poll === "object") pollUpsert(pollList, data.poll, { canVote: signedIn });
+      const node = pollList && pollList.querySelector(`[data-poll-id="${id}"]`);
+      if (node) {
+        pollStatus(node, "closed", signedIn);
+        pollResults(node, data.results);
+      }
+      break;
+    }
+    case "question.created":
+    case "question.updated":
+      upsertQuestion(data.question);
+      break;
+    case "question.removed":
+      questionRemove(questionList, data.id);
+      break;
+    default:
+      break; // commitments and others: shown in the archive
+  }
+}
+
+function pollId(poll) {
+  return poll && typeof poll === "object" ? poll.id : poll;
+}
+
+function upsertQuestion(question, mine) {
+  if (!question) return;
+  if (!["approved", "answering", "answered"].includes(question.status) && !isMine(question)) {
+    questionRemove(questionList, question.id);
+    return;
+  }
+  questionUpsert(questionList, question, { mine });
+  questionSort(questionList, order);
+}
+
+function isMine(question) {
+  return question.author && String(question.author.id) === labels.userId;
+}
+
+// --- Reset: too many events were missed; reload everything from REST ---------------------------
+
+async function reloadFromRest() {
+  announce(document.querySelector("[data-connection]"), labels.reloading, false);
+  try {
+    const detail = await api(labels.api); // its last_seq first: events after it are replayed next
+    const [messages, questions, polls] = await Promise.all([
+      apiAll(`${labels.api}chat/`, 1),
+      apiAll(`${labels.api}questions/?order=${order}`),
+      apiAll(`${labels.api}polls/`),
+    ]);
+    root.dataset.status = detail.status;
+    sessionStatus(detail.status);
+    me = { ...me, ...(detail.me || {}) };
+    if (chatList) chatList.replaceChildren();
+    [...messages].sort((a, b) => a.id - b.id).forEach((message) => chatMessage(chatList, message));
+    if (questionList) questionList.replaceChildren();
+    questions.forEach((question) => upsertQuestion(question));
+    polls.filter((poll) => poll.status !== "draft").forEach((poll) => wirePoll(pollUpsert(pollList, poll, { canVote: signedIn })));
+    (detail.agenda || []).forEach(agendaItem);
+    agendaCurrent(detail.current_item);
+    setViewerCount(detail.viewer_count);
+    liveState();
+    socket.restartFrom(detail.last_seq);
+  } catch {
+    window.setTimeout(reloadFromRest, 5000);
+  }
+}
+
+// --- Chat ----------------------------------------------------------------------------------------
+
+function counter(field, output, max) {
+  const update = () => {
+    output.textContent = format(labels.chars, { count: field.value.length, max });
+  };
+  field.addEventListener("input", update);
+  update();
+}
+
+function setupChat() {
+  const form = document.querySelector("[data-chat-form]");
+  if (!form) return;
+  const field = form.querySelector("textarea");
+  const error = form.querySelector("[data-chat-error]");
+  const button = form.querySelector("button[type=submit]");
+  counter(field, form.querySelector("[data-chat-count]"), Number(field.maxLength) || 500);
+  let pending = null; // the unacknowledged message: sent again unchanged after a reconnect
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = field.value.trim();
+    if (!text || pending) return;
+    error.textContent = "";
+    field.removeAttribute("aria-invalid");
+    pending = { type: "chat.send", text, idempotency_key: newKey() };
+    button.setAttribute("aria-disabled", "true");
+    try {
+      const answer = await socket.request(pending);
+      if (answer && answer.message) chatMessage(chatList, answer.message);
+      field.value = "";
+      field.dispatchEvent(new Event("input"));
+    } catch (failure) {
+      field.setAttribute("aria-invalid", "true");
+      error.textContent = errorText(failure);
+      if (failure.code === "muted" || failure.code === "banned") {
+        me.can_chat = false;
+      }
+    } finally {
+      pending = null;
+      button.removeAttribute("aria-disabled");
+    }
+  });
+}
+
+// --- Questions -----------------------------------------------------------------------------------
+
+function setupQuestions() {
+  const form = document.querySelector("[data-question-form]");
+  if (form) {
+    const field = form.querySelector("textarea");
+    const anonymous = form.querySelector('input[name="anonymous"]');
+    const error = form.querySelector("[data-question-error]");
+    const status = form.querySelector("[data-question-status]");
+    const button = form.querySelector("button[type=submit]");
+    counter(field, form.querySelector("[data-question-count]"), Number(field.maxLength) || 1000);
+    let pending = null;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = field.value.trim();
+      if (!text || pending) return;
+      error.textContent = "";
+      field.removeAttribute("aria-invalid");
+      pending = { type: "question.ask", text, anonymous: anonymous.checked, idempotency_key: newKey() };
+      button.setAttribute("aria-disabled", "true");
+      try {
+        const answer = await socket.request(pending);
+        const question = answer.question || answer;
+        field.value = "";
+        field.dispatchEvent(new Event("input"));
+        const waiting = question.status === "pending";
+        announce(status, waiting ? labels.questionPending : labels.questionSent, false);
+        if (!waiting) upsertQuestion(question);
+      } catch (failure) {
+        field.setAttribute("aria-invalid", "true");
+        error.textContent = errorText(failure);
+      } finally {
+        pending = null;
+        button.removeAttribute("aria-disabled");
+      }
+    });
+  }
+  if (questionList) {
+    questionList.addEventListener("click", async (event) => {
+      const button = event.target.closest("[data-upvote]");
+      if (!button || button.getAttribute("aria-disabled") === "true") return;
+      const node = button.closest("[data-question-id]");
+      const id = Number(node.dataset.questionId);
+      const pressed = button.getAttribute("aria-pressed") === "true";
+      button.setAttribute("aria-disabled", "true");
+      try {
+        const answer = await socket.request({ type: pressed ? "question.unvote" : "question.upvote", question: id });
+        const question = answer && answer.question;
+        button.setAttribute("aria-pressed", String(!pressed));
+        if (question) upsertQuestion(question, !pressed);
+      } catch (failure) {
+        if (failure.code === "already_voted") button.setAttribute("aria-pressed", "true");
+        announce(document.querySelector("[data-question-error]") || document.querySelector("[data-connection]"), errorText(failure), true);
+      } finally {
+        button.removeAttribute("aria-disabled");
+      }
+    });
+  }
+  document.querySelectorAll("[data-sort]").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      order = link.dataset.sort;
+      if (questionList) questionList.dataset.order = order;
+      document.querySelectorAll("[data-sort]").forEach((other) => {
+        if (other === link) other.setAttribute("aria-current", "true");
+        else other.removeAttribute("aria-current");
+      });
+      questionSort(questionList, order);
+    });
+  });
+}
+
+// --- Polls ---------------------------------------------------------------------------------------
+
+function wirePoll(node) {
+  if (!node || node.dataset.wired) return;
+  node.dataset.wired = "1";
+  const form = node.querySelector("[data-poll-form]");
+  if (!form) return;
+  const status = form.querySelector("[data-part='form-status']");
+  const button = form.querySelector("[data-part='submit']");
+  let pending = null;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (pending) return;
+    const options = Array.from(form.querySelectorAll("input:checked"), (input) => Number(input.value));
+    if (!options.length) {
+      announce(status, labels.chooseFirst, true);
+      return;
+    }
+    pending = { type: "poll.vote", poll: Number(node.dataset.pollId), options, idempotency_key: newKey() };
+    button.setAttribute("aria-disabled", "true");
+    try {
+      const answer = await socket.request(pending);
+      pollMine(node, options);
+      if (answer && answer.poll) pollUpsert(pollList, answer.poll, { canVote: signedIn });
+      announce(status, labels.voteSaved, false);
+    } catch (failure) {
+      announce(status, errorText(failure), true);
+    } finally {
+      pending = null;
+      button.removeAttribute("aria-disabled");
+    }
+  });
+}
+
+// --- Start ---------------------------------------------------------------------------------------
+
+function start() {
+  if (!root) return;
+  setupStream();
+  setupChat();
+  setupQuestions();
+  document.querySelectorAll("[data-poll-id]").forEach(wirePoll);
+  questionSort(questionList, order);
+  socket = new SessionSocket({
+    path: socketPath(),
+    lastSeq: initialSeq(),
+    onHello(data) {
+      me = { ...me, ...(data.me || {}) };
+      setViewerCount(data.viewer_count);
+      liveState();
+    },
+    onEvent: applyEvent,
+    onReset: reloadFromRest,
+    onState: connectionStatus,
+    onFrame(frame) {
+      if (frame.type === "presence") setViewerCount(frame.viewer_count);
+      else if (frame.type === "event" && frame.event === "sanction" && frame.data) {
+        me = { ...me, ...frame.data };
+        liveState();
+      }
+    },
+  });
+  // Tests (and a page being hidden for long) can cut the connection like a network failure.
+  root.sessionSocket = socket;
+  socket.connect();
+}
+
+start();
