@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from http_ece import ECEException
 from pywebpush import WebPushException, webpush
 
+from notifications import wording
 from notifications.models import Channel, Notification, PushSubscription, Status
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ def _email_for(notification: Notification) -> EmailMultiAlternatives:
             "user": user,
             "commune": event.commune,
             "payload": event.payload,
+            "label": wording.label(event.kind, event.payload),
+            **wording.email_lines(event.kind, event.commune.name),
             "link": settings.SITE_URL.rstrip("/") + str(event.payload.get("path", "/")),
             "unsubscribe": unsubscribe_url(user.pk, event.commune_id),
         }
@@ -133,7 +136,7 @@ def push_deliver(*, event_id: int) -> DeliveryResult:
         payload = json.dumps(
             {
                 "title": notification.event.commune.name,
-                "body": notification.event.payload.get("title", ""),
+                "body": wording.push_body(notification.event.kind, notification.event.payload),
                 "url": notification.event.payload.get("path", "/"),
             }
         )
@@ -202,6 +205,7 @@ def digest_send(*, user_id: int) -> int:
                 {
                     "commune": n.event.commune.name,
                     "payload": n.event.payload,
+                    "label": wording.label(n.event.kind, n.event.payload),
                     "link": settings.SITE_URL.rstrip("/") + str(n.event.payload.get("path", "/")),
                 }
                 for n in rows

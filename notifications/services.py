@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -20,10 +21,12 @@ from django.utils.translation import gettext as _
 
 from hub.errors import InvalidInput, NotFound
 from hub.models import Commune, Follow, OutboxEvent, User
+from hub.realtime.events import send_to_user_on_commit
 from notifications.delivery import UNSUBSCRIBE_SALT
 from notifications.events import notification_new_on_commit
 from notifications.fanout_sql import insert_batch
 from notifications.models import Channel, Notification, NotificationPreference, PushSubscription, Status
+from notifications.preferences import channel_choice, resolve_preferences
 from workers.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -52,6 +55,9 @@ def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
         return FanOutResult(event_id, 0, 0, 0, 0, already_done=True)
     OutboxEvent.objects.filter(pk=event_id).update(attempts=event.attempts + 1)
     push_ready = bool(settings.VAPID_PRIVATE_KEY)
+    audience = audience_user_ids(event.payload)
+    if audience is not None:
+        return _audience_fan_out(event, audience, push_ready)
     totals = {"followers": 0, Channel.IN_APP: 0, Channel.EMAIL: 0, Channel.PUSH: 0}
     follows = Follow.objects.filter(commune_id=event.commune_id).order_by("user_id")
     low = 0
@@ -95,6 +101,73 @@ def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
         transaction.on_commit(lambda: _enqueue_delivery(event_id))
     return FanOutResult(
         event_id, totals["followers"], totals[Channel.IN_APP], totals[Channel.EMAIL], totals[Channel.PUSH]
+    )
+
+
+def audience_user_ids(payload: dict[str, Any]) -> list[int] | None:
+    """The explicit audience of an event (``payload["audience"]["user_ids"]``), if it names one.
+
+    This is the seam for apps whose followers are not the commune's (a forum thread's followers):
+    they resolve the recipients when they record the event; this app never reads their tables.
+    """
+    audience = payload.get("audience")
+    if not isinstance(audience, dict):
+        return None
+    ids = audience.get("user_ids")
+    if not isinstance(ids, list):
+        return None
+    return sorted({int(i) for i in ids if isinstance(i, int) and not isinstance(i, bool)})
+
+
+def _audience_fan_out(event: OutboxEvent, user_ids: list[int], push_ready: bool) -> FanOutResult:
+    """Fan out to a named list of users, with the same preferences and exactly-once rows."""
+    totals: dict[str, int] = {Channel.IN_APP: 0, Channel.EMAIL: 0, Channel.PUSH: 0}
+    now = timezone.now()
+    live_data = {
+        "event_id": event.pk,
+        "kind": event.kind,
+        "commune": event.commune.slug,
+        "commune_name": event.commune.name,
+        **{key: value for key, value in event.payload.items() if key != "audience"},
+    }
+    size = _batch_size()
+    for start in range(0, len(user_ids), size):
+        batch = user_ids[start : start + size]
+        users = list(User.objects.filter(pk__in=batch, is_active=True).values_list("pk", "email"))
+        prefs = resolve_preferences([pk for pk, _email in users], event.commune_id)
+        subscribed = (
+            set(PushSubscription.objects.filter(user_id__in=batch).values_list("user_id", flat=True))
+            if push_ready
+            else set()
+        )
+        rows: list[Notification] = []
+        for pk, email in users:
+            if channel_choice(prefs, pk, Channel.IN_APP).enabled:
+                rows.append(
+                    Notification(
+                        event=event, recipient_id=pk, channel=Channel.IN_APP, status=Status.SENT, sent_at=now
+                    )
+                )
+            email_choice = channel_choice(prefs, pk, Channel.EMAIL)
+            if email and email_choice.enabled:
+                status = Status.DIGEST if email_choice.daily_digest else Status.PENDING
+                rows.append(Notification(event=event, recipient_id=pk, channel=Channel.EMAIL, status=status))
+            if pk in subscribed and channel_choice(prefs, pk, Channel.PUSH).enabled:
+                rows.append(Notification(event=event, recipient_id=pk, channel=Channel.PUSH))
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows, ignore_conflicts=True)
+            for row in rows:
+                totals[row.channel] += 1
+                if row.channel == Channel.IN_APP:
+                    send_to_user_on_commit(row.recipient_id, "notification.new", live_data)
+    with transaction.atomic():
+        OutboxEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
+            processed_at=timezone.now(), last_error=""
+        )
+        event_id = event.pk
+        transaction.on_commit(lambda: _enqueue_delivery(event_id))
+    return FanOutResult(
+        event.pk, len(user_ids), totals[Channel.IN_APP], totals[Channel.EMAIL], totals[Channel.PUSH]
     )
 
 

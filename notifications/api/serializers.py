@@ -7,6 +7,7 @@ import base64
 from rest_framework import serializers
 
 from notifications.models import Channel, Notification, NotificationPreference
+from notifications.wording import label
 
 
 class NotificationOut(serializers.ModelSerializer):
@@ -36,7 +37,7 @@ class NotificationOut(serializers.ModelSerializer):
         return str(notification.event.payload.get("title", ""))
 
     def get_type_label(self, notification: Notification) -> str:
-        return str(notification.event.payload.get("type_label", ""))
+        return label(notification.event.kind, notification.event.payload)
 
     def get_path(self, notification: Notification) -> str:
         return str(notification.event.payload.get("path", "/"))

@@ -1,0 +1,176 @@
+"""Reads of the forums. ``access_*`` fetch AND authorise; hidden content is filtered in the query.
+
+The public never sees a hidden thread or post (it is simply not found); moderators of the commune
+see them in their queue and on the thread page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from forums.errors import PostNotFound, ThreadNotFound
+from forums.models import Category, Flag, Mute, Post, Support, Thread, ThreadFollow
+from forums.permissions import MODERATE
+from hub.models import Commune
+
+SORTS = {
+    # sort name -> (ordering, extra filter)
+    "recent": ("-last_activity_at", Q()),
+    "supported": ("-support_count", Q()),
+    "unanswered": ("-last_activity_at", Q(official_answer__isnull=True)),
+}
+
+THREAD_LIST_FIELDS = (
+    "id",
+    "title",
+    "kind",
+    "status",
+    "proposal_status",
+    "locked",
+    "hidden",
+    "support_count",
+    "post_count",
+    "created_at",
+    "last_activity_at",
+    "official_answer_id",
+    "event_seq",
+    "commune__id",
+    "commune__slug",
+    "commune__name",
+    "commune__is_enabled",
+    "category__id",
+    "category__slug",
+    "category__name",
+    "author__id",
+    "author__display_name",
+)
+
+
+def is_moderator(user: Any, commune: Commune) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm(MODERATE, commune))
+
+
+def category_list(*, commune: Commune) -> QuerySet[Category]:
+    return Category.objects.filter(commune=commune).order_by("position", "name")
+
+
+def category_get(*, commune: Commune, slug: str) -> Category:
+    category = Category.objects.filter(commune=commune, slug=slug).first()
+    if category is None:
+        raise ThreadNotFound()
+    return category
+
+
+def thread_list(
+    *,
+    user: Any = None,
+    commune: Commune | None = None,
+    category: Category | None = None,
+    kind: str = "",
+    status: str = "",
+    author: int | None = None,
+    q: str = "",
+    sort: str = "recent",
+) -> QuerySet[Thread]:
+    """Visible threads, ordered for ``sort``: one query whatever the page size."""
+    ordering, extra = SORTS.get(sort, SORTS["recent"])
+    threads = (
+        Thread.objects.visible()
+        .filter(extra)
+        .select_related("commune", "category", "author")
+        .only(*THREAD_LIST_FIELDS)
+    )
+    if commune is not None:
+        threads = threads.filter(commune=commune)
+    if category is not None:
+        threads = threads.filter(category=category)
+    if kind:
+        threads = threads.filter(kind=kind)
+    if status:
+        threads = threads.filter(status=status)
+    if author:
+        threads = threads.filter(author_id=author)
+    if q.strip():
+        threads = threads.filter(title__icontains=q.strip())
+    if user is not None and getattr(user, "is_authenticated", False):
+        threads = threads.annotate(
+            supported=Exists(Support.objects.filter(thread_id=OuterRef("pk"), user_id=user.pk))
+        )
+    return threads.order_by(ordering, "-id")
+
+
+def access_thread(user: Any, thread_id: int) -> Thread:
+    """The thread, if ``user`` may see it: hidden threads only for the commune's moderators."""
+    thread = (
+        Thread.objects.select_related("commune", "category", "author", "official_answer__author")
+        .filter(pk=thread_id)
+        .first()
+    )
+    if thread is None or (thread.hidden and not is_moderator(user, thread.commune)):
+        raise ThreadNotFound()
+    return thread
+
+
+def thread_is_public(thread_id: int) -> bool:
+    return Thread.objects.filter(pk=thread_id, hidden=False).exists()
+
+
+def thread_viewer_state(user: Any, thread: Thread) -> dict[str, bool]:
+    if not getattr(user, "is_authenticated", False):
+        return {"supported": False, "following": False}
+    return {
+        "supported": Support.objects.filter(thread=thread, user_id=user.pk).exists(),
+        "following": ThreadFollow.objects.filter(thread=thread, user_id=user.pk).exists(),
+    }
+
+
+def post_list(*, user: Any, thread: Thread, after_seq: int | None = None) -> QuerySet[Post]:
+    """Posts of a thread in order. Hidden posts are left out for the public; with ``after_seq`` (the
+    catch-up after a reconnect) every post changed since is returned, removed ones as tombstones."""
+    posts = Post.objects.filter(thread=thread).select_related("author", "quote_of__author")
+    if after_seq is not None:
+        return posts.filter(seq__gt=after_seq).order_by("seq", "id")
+    if not is_moderator(user, thread.commune):
+        posts = posts.filter(hidden=False)
+    return posts.order_by("id")
+
+
+def access_post(user: Any, post_id: int) -> Post:
+    post = Post.objects.select_related("thread__commune", "author").filter(pk=post_id).first()
+    if post is None:
+        raise PostNotFound()
+    if (post.hidden or post.thread.hidden) and not is_moderator(user, post.thread.commune):
+        raise PostNotFound()
+    return post
+
+
+def active_mute(*, commune_id: int, user_id: int) -> Mute | None:
+    return (
+        Mute.objects.filter(commune_id=commune_id, user_id=user_id, until__gt=timezone.now())
+        .order_by("-until")
+        .first()
+    )
+
+
+def moderation_queue(*, commune: Commune) -> dict[str, Any]:
+    """Hidden or flagged threads and posts of the commune, most flagged first."""
+    threads = (
+        Thread.objects.filter(commune=commune)
+        .filter(Q(hidden=True) | Q(flag_count__gt=0))
+        .select_related("author", "category", "commune")
+        .order_by("-flag_count", "-id")[:100]
+    )
+    posts = (
+        Post.objects.filter(thread__commune=commune)
+        .filter(Q(hidden=True) | Q(flag_count__gt=0))
+        .select_related("author", "thread")
+        .order_by("-flag_count", "-id")[:100]
+    )
+    return {"threads": list(threads), "posts": list(posts)}
+
+
+def open_flags(*, commune: Commune) -> QuerySet[Flag]:
+    return Flag.objects.filter(thread__commune=commune, resolved_at__isnull=True)

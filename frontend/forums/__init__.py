@@ -1,0 +1,1 @@
+"""Forum pages: categories, thread lists, thread and proposal pages, forms, moderator queue."""
