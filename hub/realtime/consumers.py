@@ -28,6 +28,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_REVOKED = 4401
 MAX_FRAME_BYTES = 16 * 1024
+CLOSE_MESSAGE_TOO_BIG = 1009
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -63,6 +64,9 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     """Validates frames, dispatches on ``type`` to ``handle_<type>``, turns DomainError into error frames."""
 
     actions: ClassVar[frozenset[str]] = frozenset({"ping"})
+    # Frames above this size close the connection (1009) instead of getting an error frame;
+    # None keeps every connection open (error frame ``frame_too_large`` only).
+    close_frame_bytes: ClassVar[int | None] = None
     groups_joined: list[str]
 
     @property
@@ -101,9 +105,16 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:
         if text_data is None:
+            if self.close_frame_bytes is not None and len(bytes_data or b"") > self.close_frame_bytes:
+                await self.close(code=CLOSE_MESSAGE_TOO_BIG)
+                return
             await self.send_json(error_frame("invalid_frame", "Frames must be JSON text."))
             return
-        if len(text_data.encode()) > MAX_FRAME_BYTES:
+        size = len(text_data.encode())
+        if self.close_frame_bytes is not None and size > self.close_frame_bytes:
+            await self.close(code=CLOSE_MESSAGE_TOO_BIG)
+            return
+        if size > MAX_FRAME_BYTES:
             await self.send_json(
                 error_frame("frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
             )

@@ -1,5 +1,50 @@
 """REST routes of the sessions_live app under /api/v1/ (wired in hub.urls)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from sessions_live.api import views as v
+
+app_name = "sessions-api"
+
+S = "sessions/<int:session_id>/"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("sessions/", v.SessionListView.as_view(), name="session-list"),
+    path(S, v.SessionDetailView.as_view(), name="session-detail"),
+    path(S + "start/", v.SessionStartView.as_view(), name="session-start"),
+    path(S + "end/", v.SessionEndView.as_view(), name="session-end"),
+    path(S + "agenda/", v.AgendaItemCreateView.as_view(), name="session-agenda"),
+    path(S + "agenda/current/", v.AgendaCurrentView.as_view(), name="session-agenda-current"),
+    path(S + "events/", v.EventListView.as_view(), name="session-events"),
+    path(S + "chat/", v.ChatView.as_view(), name="session-chat"),
+    path(S + "chat/<int:message_id>/", v.ChatMessageView.as_view(), name="session-chat-message"),
+    path(S + "chat/<int:message_id>/flag/", v.ChatFlagView.as_view(), name="session-chat-flag"),
+    path(S + "polls/", v.PollListView.as_view(), name="session-polls"),
+    path(S + "polls/<int:poll_id>/open/", v.PollOpenView.as_view(), name="session-poll-open"),
+    path(S + "polls/<int:poll_id>/close/", v.PollCloseView.as_view(), name="session-poll-close"),
+    path(S + "polls/<int:poll_id>/vote/", v.PollVoteView.as_view(), name="session-poll-vote"),
+    path(S + "questions/", v.QuestionListView.as_view(), name="session-questions"),
+    path(
+        S + "questions/<int:question_id>/upvote/",
+        v.QuestionUpvoteView.as_view(),
+        name="session-question-upvote",
+    ),
+    path(
+        S + "questions/<int:question_id>/moderate/",
+        v.QuestionModerateView.as_view(),
+        name="session-question-moderate",
+    ),
+    path(
+        S + "questions/<int:question_id>/answer/",
+        v.QuestionAnswerView.as_view(),
+        name="session-question-answer",
+    ),
+    path(S + "commitments/", v.CommitmentListView.as_view(), name="session-commitments"),
+    path("commitments/<int:commitment_id>/", v.CommitmentDetailView.as_view(), name="commitment-detail"),
+    path(S + "moderation/", v.ModerationView.as_view(), name="session-moderation"),
+    path(S + "moderation/sanctions/", v.SanctionCreateView.as_view(), name="session-sanctions"),
+    path(
+        S + "moderation/sanctions/<int:sanction_id>/", v.SanctionDetailView.as_view(), name="session-sanction"
+    ),
+    path(S + "archive/", v.ArchiveView.as_view(), name="session-archive"),
+]

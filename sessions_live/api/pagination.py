@@ -1,0 +1,10 @@
+"""Cursor pagination of the session list (stable under inserts, index-backed)."""
+
+from rest_framework.pagination import CursorPagination
+
+
+class SessionCursorPagination(CursorPagination):
+    ordering = ("-starts_at", "-id")
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"

@@ -1,0 +1,119 @@
+"""Input serializers of the live sessions API: they validate the shape; services decide the rest.
+Output shapes live in ``sessions_live.serializers`` (shared with the websocket events)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from sessions_live.models import (
+    MAX_CHAT_CHARS,
+    MAX_IDEMPOTENCY_KEY,
+    MAX_QUESTION_CHARS,
+    CommitmentStatus,
+    SanctionKind,
+    SessionKind,
+    SessionStatus,
+)
+
+
+class SessionQueryIn(serializers.Serializer):
+    commune = serializers.SlugField(required=False, default="")
+    status = serializers.ChoiceField(choices=SessionStatus.choices, required=False, default="")
+
+
+class SessionSettingsIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    starts_at = serializers.DateTimeField(required=False)
+    stream_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    audio_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    recording_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    slow_mode_seconds = serializers.IntegerField(min_value=0, max_value=3600, required=False)
+    questions_premoderated = serializers.BooleanField(required=False)
+    documents = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=50)
+
+
+class SessionIn(SessionSettingsIn):
+    commune = serializers.SlugField()
+    kind = serializers.ChoiceField(choices=SessionKind.choices)
+    title = serializers.CharField(max_length=200)
+    starts_at = serializers.DateTimeField()
+    agenda = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list, max_length=100
+    )
+
+
+class AgendaItemIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+
+
+class AgendaCurrentIn(serializers.Serializer):
+    item = serializers.IntegerField(allow_null=True)
+
+
+class EventQueryIn(serializers.Serializer):
+    after = serializers.IntegerField(min_value=0, required=False, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=500, required=False, default=500)
+
+
+class ChatQueryIn(serializers.Serializer):
+    before = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+
+
+class ChatIn(serializers.Serializer):
+    text = serializers.CharField(max_length=MAX_CHAT_CHARS, trim_whitespace=False)
+    idempotency_key = serializers.CharField(max_length=MAX_IDEMPOTENCY_KEY, required=False, default="")
+
+
+class FlagIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class PollIn(serializers.Serializer):
+    question = serializers.CharField(max_length=300)
+    options = serializers.ListField(child=serializers.CharField(max_length=200), min_length=2, max_length=20)
+    multiple = serializers.BooleanField(required=False, default=False)
+
+
+class VoteIn(serializers.Serializer):
+    options = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=20)
+    idempotency_key = serializers.CharField(max_length=MAX_IDEMPOTENCY_KEY, required=False, default="")
+
+
+class QuestionQueryIn(serializers.Serializer):
+    order = serializers.ChoiceField(choices=["votes", "time"], required=False, default="votes")
+
+
+class QuestionIn(serializers.Serializer):
+    text = serializers.CharField(max_length=MAX_QUESTION_CHARS)
+    anonymous = serializers.BooleanField(required=False, default=False)
+    idempotency_key = serializers.CharField(max_length=MAX_IDEMPOTENCY_KEY, required=False, default="")
+
+
+class ModerateIn(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+
+
+class AnswerIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["answering", "answered"])
+    answer = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+
+
+class CommitmentIn(serializers.Serializer):
+    text = serializers.CharField(max_length=1000)
+    due_on = serializers.DateField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=CommitmentStatus.choices, required=False)
+    question = serializers.IntegerField(required=False, allow_null=True)
+
+
+class CommitmentPatchIn(serializers.Serializer):
+    text = serializers.CharField(max_length=1000, required=False)
+    due_on = serializers.DateField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=CommitmentStatus.choices, required=False)
+
+
+class SanctionIn(serializers.Serializer):
+    user = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=SanctionKind.choices)
+    minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False, allow_null=True)
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

@@ -1,0 +1,286 @@
+"""``/ws/sessions/<id>/``: the live channel of one council session (protocol in ``docs/sessions.md``).
+
+Connect: join the session's group (and, signed in, the user's and the sign-in's groups) FIRST,
+then read the snapshot (``hello``) and replay the log from the client's ``last_seq``. Live events
+that arrive meanwhile wait in the channel's queue (Channels handles one message at a time), and
+every event is sent in ``seq`` order exactly once: older ones are dropped, and a gap (events
+broadcast by two processes arriving out of order) is filled from the log before going on.
+
+Actions call the same services as the REST API, through ``database_sync_to_async``; each is
+answered with ``ack`` or an error frame carrying the client's ``ref``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
+
+from hub.errors import DomainError, PermissionDenied
+from hub.models import User
+from hub.permissions import forget_roles
+from hub.realtime.consumers import CLOSE_NOT_FOUND, BaseConsumer, clean_ref, error_frame
+from hub.realtime.events import user_group
+from sessions_live import selectors
+from sessions_live.errors import Invalid, SessionNotFound
+from sessions_live.events import moderation_group, session_group
+from sessions_live.models import SessionEvent
+from sessions_live.permissions import can_moderate
+from sessions_live.presence import CLOSE_SERVICE_RESTART, tracker
+from sessions_live.serializers import SessionDetailOut, chat_message_data, question_data
+from sessions_live.services import chat, polls, questions
+
+logger = logging.getLogger(__name__)
+
+MAX_CLOSE_BYTES = 64 * 1024
+MAX_MISSING = 5000
+REPLAY_PAGE = 500
+
+
+def _missing(field: str) -> Invalid:
+    return Invalid(_("Some fields are missing or invalid."), fields={field: [_("This field is required.")]})
+
+
+class SessionConsumer(BaseConsumer):
+    actions: ClassVar[frozenset[str]] = frozenset(
+        {
+            "ping",
+            "resume",
+            "chat.send",
+            "poll.vote",
+            "question.ask",
+            "question.upvote",
+            "question.unvote",
+            "moderation.subscribe",
+        }
+    )
+    close_frame_bytes: ClassVar[int | None] = MAX_CLOSE_BYTES
+
+    session_id: int | None
+    last_sent: int
+    actor: User | None
+    moderating: bool
+    hello_sent: bool
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        self.session_id, self.last_sent, self.actor = None, 0, None
+        self.moderating, self.hello_sent = False, False
+        await super().websocket_connect(message)
+
+    # --- connecting -------------------------------------------------------------------------------
+    async def connect(self) -> None:
+        try:
+            session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+            await database_sync_to_async(selectors.session_get)(session_id)
+        except (SessionNotFound, ValueError, KeyError):
+            await self.refuse(CLOSE_NOT_FOUND, "not_found")
+            return
+        self.session_id = session_id
+        # Subscribe before reading anything, so no event slips between snapshot and live.
+        await self.join(session_group(session_id))
+        if self.is_authenticated:
+            await self.join(user_group(self.user.pk))
+            await self.join_auth_group()
+            self.actor = await database_sync_to_async(User.objects.get)(pk=self.user.pk)
+        await self.accept()
+        count = await tracker().add(session_id, self)
+        hello = await database_sync_to_async(self._hello)(count)
+        self.last_sent = hello["last_seq"]
+        await self.send_json({"type": "hello", "data": hello})
+        self.hello_sent = True
+        client_seq = self._query_last_seq()
+        if client_seq is not None and client_seq < self.last_sent:
+            await self._replay(client_seq, self.last_sent)
+
+    def _query_last_seq(self) -> int | None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        raw = (query.get("last_seq") or [""])[0]
+        return int(raw) if raw.isdigit() else None
+
+    def _hello(self, viewer_count: int) -> dict[str, Any]:
+        session = selectors.session_get(self.session_id, detail=True)
+        data = dict(SessionDetailOut(session, context={"user": self.actor}).data)
+        data["viewer_count"] = viewer_count
+        return {
+            "session": data,
+            "last_seq": session.last_seq,
+            "viewer_count": viewer_count,
+            "me": selectors.session_me(self.actor, session),
+        }
+
+    async def disconnect(self, code: int) -> None:
+        if self.session_id is not None:
+            await tracker().remove(self.session_id, self)
+        await super().disconnect(code)
+
+    # --- sending events in order --------------------------------------------------------------
+    def _events_between(self, after: int, upto: int) -> list[dict[str, Any]]:
+        rows = SessionEvent.objects.filter(session_id=self.session_id, seq__gt=after, seq__lte=upto).order_by(
+            "seq"
+        )
+        return [row.frame() for row in rows[:REPLAY_PAGE]]
+
+    async def _replay(self, after: int, upto: int) -> None:
+        """Send the log's events in (after, upto], or ``reset`` when too many are missing."""
+        if upto - after > MAX_MISSING:
+            await self.send_json({"type": "reset", "last_seq": upto})
+            self.last_sent = max(self.last_sent, upto)
+            return
+        cursor = after
+        while cursor < upto:
+            frames = await database_sync_to_async(self._events_between)(cursor, upto)
+            if not frames:
+                break
+            for frame in frames:
+                await self.send_json(frame)
+            cursor = frames[-1]["seq"]
+        self.last_sent = max(self.last_sent, cursor)
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        frame = event.get("frame") or {}
+        seq = frame.get("seq")
+        if not isinstance(seq, int) or not self.hello_sent:
+            return  # not a session event (the user's group also carries notifications)
+        if seq <= self.last_sent:
+            return  # already sent (replayed from the log)
+        if seq > self.last_sent + 1:
+            await self._replay(self.last_sent, seq - 1)
+            if seq <= self.last_sent:
+                return
+        await self.send_json(frame)
+        self.last_sent = seq
+
+    async def moderation_frame(self, event: dict[str, Any]) -> None:
+        if self.moderating:
+            await self.send_json(event["frame"])
+
+    async def sessions_rights(self, event: dict[str, Any]) -> None:
+        """A sanction changed for this user: re-read the rights and tell the client."""
+        if event.get("session") not in (None, self.session_id) or self.actor is None:
+            return
+        me = await database_sync_to_async(self._me)()
+        await self.send_json({"type": "me", "data": me})
+
+    def _me(self) -> dict[str, Any]:
+        session = selectors.session_get(self.session_id)
+        assert self.actor is not None
+        forget_roles(self.actor)
+        return selectors.session_me(self.actor, session)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # The user's group carries other apps' messages too (notifications): ignore what is not ours.
+        if message.get("type", "").startswith("websocket.") or hasattr(
+            self, message.get("type", "").replace(".", "_")
+        ):
+            await super().dispatch(message)
+
+    # --- presence -----------------------------------------------------------------------------
+    async def presence_send(self, count: int) -> None:
+        if self.hello_sent:
+            await self.send_json({"type": "presence", "viewer_count": count})
+
+    async def presence_lost(self) -> None:
+        await self.close(code=CLOSE_SERVICE_RESTART)
+
+    # --- client actions -----------------------------------------------------------------------
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and (
+            "group" in content or content.get("session", self.session_id) != self.session_id
+        ):
+            await self.send_json(
+                error_frame("forbidden", _("A socket acts only on its own session."), clean_ref(content))
+            )
+            return
+        await super().receive_json(content, **kwargs)
+
+    async def ack(self, content: dict[str, Any], data: dict[str, Any]) -> None:
+        await self.send_json({"type": "ack", "ref": clean_ref(content), "data": data})
+
+    async def handle_resume(self, content: dict[str, Any]) -> None:
+        last_seq = content.get("last_seq")
+        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+            raise _missing("last_seq")
+        if last_seq < self.last_sent:
+            await self._replay(last_seq, self.last_sent)
+        await self.ack(content, {"last_seq": self.last_sent})
+
+    def _session(self) -> Any:
+        session = selectors.session_get(self.session_id)
+        if self.actor is not None:
+            forget_roles(self.actor)
+        return session
+
+    def _chat_send(self, content: dict[str, Any]) -> dict[str, Any]:
+        if "text" not in content:
+            raise _missing("text")
+        message, _created = chat.chat_send(
+            actor=self.actor,
+            session=self._session(),
+            text=content["text"],
+            idempotency_key=content.get("idempotency_key", ""),
+        )
+        return {"message": chat_message_data(message)}
+
+    async def handle_chat_send(self, content: dict[str, Any]) -> None:
+        await self.ack(content, await database_sync_to_async(self._chat_send)(content))
+
+    def _poll_vote(self, content: dict[str, Any]) -> dict[str, Any]:
+        for field in ("poll", "options"):
+            if field not in content:
+                raise _missing(field)
+        poll = polls.poll_get(self.session_id, content["poll"])  # type: ignore[arg-type]
+        return polls.poll_vote(
+            actor=self.actor,
+            poll=poll,
+            option_ids=content["options"],
+            idempotency_key=content.get("idempotency_key", ""),
+        )
+
+    async def handle_poll_vote(self, content: dict[str, Any]) -> None:
+        await self.ack(content, await database_sync_to_async(self._poll_vote)(content))
+
+    def _question_ask(self, content: dict[str, Any]) -> dict[str, Any]:
+        if "text" not in content:
+            raise _missing("text")
+        question, _created = questions.question_ask(
+            actor=self.actor,
+            session=self._session(),
+            text=content["text"],
+            anonymous=content.get("anonymous", False),
+            idempotency_key=content.get("idempotency_key", ""),
+        )
+        return {"question": question_data(question)}
+
+    async def handle_question_ask(self, content: dict[str, Any]) -> None:
+        await self.ack(content, await database_sync_to_async(self._question_ask)(content))
+
+    def _question_vote(self, content: dict[str, Any], up: bool) -> dict[str, Any]:
+        if "question" not in content:
+            raise _missing("question")
+        question = questions.question_get(self.session_id, content["question"])  # type: ignore[arg-type]
+        service = questions.question_upvote if up else questions.question_unvote
+        return {"question": question_data(service(actor=self.actor, question=question))}
+
+    async def handle_question_upvote(self, content: dict[str, Any]) -> None:
+        await self.ack(content, await database_sync_to_async(self._question_vote)(content, True))
+
+    async def handle_question_unvote(self, content: dict[str, Any]) -> None:
+        await self.ack(content, await database_sync_to_async(self._question_vote)(content, False))
+
+    def _may_moderate(self) -> bool:
+        return self.actor is not None and can_moderate(self.actor, self._session())
+
+    async def handle_moderation_subscribe(self, content: dict[str, Any]) -> None:
+        if not await database_sync_to_async(self._may_moderate)():
+            raise PermissionDenied(_("Only this commune's moderators see the console."), code="forbidden")
+        if not self.moderating:
+            assert self.session_id is not None
+            await self.join(moderation_group(self.session_id))
+            self.moderating = True
+        await self.ack(content, {"moderation": True})
+
+
+__all__ = ["DomainError", "SessionConsumer"]

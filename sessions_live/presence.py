@@ -1,0 +1,195 @@
+"""Who is watching: a viewer count that is right across several server processes.
+
+Each socket is a member of a Redis sorted set per session (score: when it expires). Every process
+runs one small loop (``PresenceTracker``) that, every ``PRESENCE_INTERVAL`` seconds, refreshes its
+own sockets' expiry, drops members whose process died (their score is past), reads the count and
+sends ``{"type": "presence", "viewer_count": n}`` to its local sockets when the count changed:
+at most one frame per socket every 2 s, one Redis round trip per session per process.
+Without Redis (embedded mode: one process) the set is a dictionary in memory.
+
+The loop also watches Redis itself: when Redis comes back empty (restarted), the channel layer has
+forgotten every group membership, so the local sockets are closed with 1012 ("service restart")
+and clients reconnect with their ``last_seq``, catching up from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+import weakref
+from typing import Any, Protocol
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+PRESENCE_INTERVAL: float = getattr(settings, "SESSIONS_PRESENCE_INTERVAL", 2.0)
+MEMBER_TTL = 30.0
+REFRESH_EVERY = 10.0
+CLOSE_SERVICE_RESTART = 1012
+
+_memory: dict[int, dict[str, float]] = {}
+
+
+def _key(session_id: int) -> str:
+    return f"{settings.KEY_PREFIX}:sessions:viewers:{session_id}"
+
+
+class PresenceClient(Protocol):
+    channel_name: str
+
+    async def presence_send(self, count: int) -> None: ...
+
+    async def presence_lost(self) -> None: ...
+
+
+def viewer_count(session_id: int) -> int:
+    """The current count, for REST (synchronous)."""
+    now = time.time()
+    if not settings.REDIS_URL:
+        return sum(1 for expiry in _memory.get(session_id, {}).values() if expiry > now)
+    try:
+        return int(_sync_redis().zcount(_key(session_id), now, "+inf"))
+    except Exception:
+        logger.warning("viewer count unavailable", exc_info=True)
+        return 0
+
+
+_sync_client: Any = None
+
+
+def _sync_redis() -> Any:
+    global _sync_client
+    if _sync_client is None:
+        import redis
+
+        _sync_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    return _sync_client
+
+
+class PresenceTracker:
+    """One per event loop (per server process)."""
+
+    def __init__(self) -> None:
+        self.local: dict[int, set[PresenceClient]] = {}
+        self.sent: dict[int, int] = {}
+        self.refreshed: dict[int, float] = {}
+        self.task: asyncio.Task[None] | None = None
+        self.redis: Any = None
+        self.marker = f"{settings.KEY_PREFIX}:sessions:alive:{uuid.uuid4().hex}"
+        self.redis_ok: bool | None = None
+        if settings.REDIS_URL:
+            import redis.asyncio
+
+            self.redis = redis.asyncio.Redis.from_url(
+                settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+            )
+
+    # --- membership ---------------------------------------------------------------------------
+    async def add(self, session_id: int, client: PresenceClient) -> int:
+        self.local.setdefault(session_id, set()).add(client)
+        self._ensure_loop()
+        try:
+            await self._touch(session_id, [client.channel_name])
+            return await self._count(session_id)
+        except Exception:
+            logger.warning("presence unavailable", exc_info=True)
+            return len(self.local.get(session_id, ()))
+
+    async def remove(self, session_id: int, client: PresenceClient) -> None:
+        clients = self.local.get(session_id)
+        if clients is not None:
+            clients.discard(client)
+            if not clients:
+                del self.local[session_id]
+                self.sent.pop(session_id, None)
+        try:
+            if self.redis is None:
+                _memory.get(session_id, {}).pop(client.channel_name, None)
+            else:
+                await self.redis.zrem(_key(session_id), client.channel_name)
+        except Exception:
+            logger.warning("presence unavailable", exc_info=True)
+
+    # --- storage ------------------------------------------------------------------------------
+    async def _touch(self, session_id: int, members: list[str]) -> None:
+        if not members:
+            return
+        expiry = time.time() + MEMBER_TTL
+        if self.redis is None:
+            _memory.setdefault(session_id, {}).update(dict.fromkeys(members, expiry))
+            return
+        await self.redis.zadd(_key(session_id), dict.fromkeys(members, expiry))
+        await self.redis.expire(_key(session_id), int(MEMBER_TTL * 2))
+
+    async def _count(self, session_id: int) -> int:
+        now = time.time()
+        if self.redis is None:
+            members = _memory.get(session_id, {})
+            for member in [m for m, expiry in members.items() if expiry <= now]:
+                del members[member]
+            return len(members)
+        pipe = self.redis.pipeline()
+        pipe.zremrangebyscore(_key(session_id), "-inf", now)
+        pipe.zcard(_key(session_id))
+        _removed, count = await pipe.execute()
+        return int(count)
+
+    # --- the loop -----------------------------------------------------------------------------
+    def _ensure_loop(self) -> None:
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while self.local:
+            await asyncio.sleep(PRESENCE_INTERVAL)
+            try:
+                await self._check_redis()
+                await self.tick()
+            except Exception:
+                logger.warning("presence update failed", exc_info=True)
+
+    async def _check_redis(self) -> None:
+        """Close local sockets when Redis restarted (lost the channel layer's groups)."""
+        if self.redis is None:
+            return
+        try:
+            pipe = self.redis.pipeline()
+            pipe.getset(self.marker, "1")
+            pipe.expire(self.marker, 120)
+            previous, _ = await pipe.execute()
+        except Exception:
+            self.redis_ok = False
+            raise
+        lost = self.redis_ok is False or (self.redis_ok is not None and previous is None)
+        self.redis_ok = True
+        if lost:
+            logger.warning("Redis restarted or was unreachable: closing session sockets so they resume")
+            for clients in list(self.local.values()):
+                for client in list(clients):
+                    await client.presence_lost()
+
+    async def tick(self) -> None:
+        now = time.time()
+        for session_id, clients in list(self.local.items()):
+            if now - self.refreshed.get(session_id, 0) >= REFRESH_EVERY:
+                await self._touch(session_id, [c.channel_name for c in clients])
+                self.refreshed[session_id] = now
+            count = await self._count(session_id)
+            if self.sent.get(session_id) != count:
+                self.sent[session_id] = count
+                for client in list(clients):
+                    await client.presence_send(count)
+
+
+_trackers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceTracker] = weakref.WeakKeyDictionary()
+
+
+def tracker() -> PresenceTracker:
+    loop = asyncio.get_running_loop()
+    found = _trackers.get(loop)
+    if found is None:
+        found = _trackers[loop] = PresenceTracker()
+    return found

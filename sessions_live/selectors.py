@@ -1,0 +1,221 @@
+"""Reads of the live sessions app. ``access_*`` fetch AND authorise; visibility is in the query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from hub.errors import NotAuthenticated, NotFound, PermissionDenied
+from sessions_live.errors import SessionNotFound, WrongStatus
+from sessions_live.models import (
+    PUBLIC_QUESTION_STATUSES,
+    ChatFlag,
+    ChatMessage,
+    Commitment,
+    LiveSession,
+    Poll,
+    PollStatus,
+    Question,
+    QuestionStatus,
+    SessionEvent,
+    SessionSanction,
+    SessionStatus,
+)
+from sessions_live.permissions import can_manage, can_moderate, chat_open, is_signed_in, questions_open
+
+MAX_EVENTS_PAGE = 500
+CHAT_PAGE = 100
+
+
+def session_list(*, commune: str = "", status: str = "") -> QuerySet[LiveSession]:
+    sessions = LiveSession.objects.select_related("commune")
+    if commune:
+        sessions = sessions.filter(commune__slug=commune)
+    if status:
+        sessions = sessions.filter(status=status)
+    return sessions
+
+
+def _detail_queryset() -> QuerySet[LiveSession]:
+    return LiveSession.objects.select_related("commune").prefetch_related(
+        "agenda_items",
+        "session_documents__document__commune",
+        Prefetch(
+            "polls",
+            queryset=Poll.objects.filter(status=PollStatus.OPEN).prefetch_related("options"),
+            to_attr="open_polls",
+        ),
+    )
+
+
+def session_get(session_id: Any, *, detail: bool = False) -> LiveSession:
+    if not isinstance(session_id, int):
+        raise SessionNotFound()
+    queryset = _detail_queryset() if detail else LiveSession.objects.select_related("commune")
+    session = queryset.filter(pk=session_id).first()
+    if session is None:
+        raise SessionNotFound()
+    return session
+
+
+def access_session(
+    user: Any, session_id: Any, *, manage: bool = False, moderate: bool = False, detail: bool = False
+) -> LiveSession:
+    """The session, checking staff (``manage``) or moderator rights: 401 anonymous, 403 others."""
+    session = session_get(session_id, detail=detail)
+    if manage or moderate:
+        if not is_signed_in(user):
+            raise NotAuthenticated()
+        allowed = can_manage(user, session) if manage else can_moderate(user, session)
+        if not allowed:
+            raise PermissionDenied(code="forbidden")
+    return session
+
+
+def session_me(user: Any, session: LiveSession) -> dict[str, Any]:
+    from sessions_live.services.common import sanction_state
+
+    if not is_signed_in(user):
+        return {
+            "authenticated": False,
+            "can_chat": False,
+            "can_ask": False,
+            "can_moderate": False,
+            "can_manage": False,
+            "muted_until": None,
+            "banned": False,
+        }
+    muted_until, banned = sanction_state(user.pk, session)
+    free = not banned and muted_until is None
+    return {
+        "authenticated": True,
+        "can_chat": chat_open(session) and free,
+        "can_ask": questions_open(session) and free,
+        "can_moderate": can_moderate(user, session),
+        "can_manage": can_manage(user, session),
+        "muted_until": muted_until.isoformat() if muted_until else None,
+        "banned": banned,
+    }
+
+
+def events_after(session: LiveSession, after: int, limit: int = MAX_EVENTS_PAGE) -> list[SessionEvent]:
+    return list(SessionEvent.objects.filter(session=session, seq__gt=after).order_by("seq")[:limit])
+
+
+def chat_history(
+    session: LiveSession, *, before: int | None = None, limit: int = CHAT_PAGE
+) -> list[ChatMessage]:
+    """Newest ``limit`` visible messages before ``before`` (an id), returned oldest first."""
+    messages = ChatMessage.objects.filter(session=session, removed_at__isnull=True).select_related("author")
+    if before is not None:
+        messages = messages.filter(pk__lt=before)
+    return list(reversed(messages.order_by("-id")[:limit]))
+
+
+def chat_transcript(session: LiveSession) -> QuerySet[ChatMessage]:
+    return (
+        ChatMessage.objects.filter(session=session, removed_at__isnull=True)
+        .select_related("author")
+        .order_by("id")
+    )
+
+
+def access_chat_message(session: LiveSession, message_id: int) -> ChatMessage:
+    message = (
+        ChatMessage.objects.select_related("author", "session", "session__commune")
+        .filter(pk=message_id, session=session)
+        .first()
+    )
+    if message is None:
+        raise NotFound(_("This message does not exist."))
+    return message
+
+
+def poll_list(session: LiveSession, *, user: Any = None) -> QuerySet[Poll]:
+    polls = Poll.objects.filter(session=session).prefetch_related("options").order_by("id")
+    if not can_manage(user, session):
+        polls = polls.exclude(status=PollStatus.DRAFT)
+    return polls
+
+
+def question_list(
+    session: LiveSession, *, user: Any = None, order: str = "votes", status: str = ""
+) -> QuerySet[Question]:
+    questions = Question.objects.filter(session=session).select_related("author")
+    if not can_moderate(user, session):
+        questions = questions.filter(status__in=PUBLIC_QUESTION_STATUSES)
+    if status:
+        questions = questions.filter(status=status)
+    return questions.order_by("-vote_count", "id") if order == "votes" else questions.order_by("id")
+
+
+def commitment_list(session: LiveSession) -> QuerySet[Commitment]:
+    return Commitment.objects.filter(session=session).order_by("id")
+
+
+def access_commitment(user: Any, commitment_id: int) -> Commitment:
+    commitment = (
+        Commitment.objects.select_related("session", "session__commune").filter(pk=commitment_id).first()
+    )
+    if commitment is None:
+        raise NotFound(_("This commitment does not exist."))
+    if not is_signed_in(user):
+        raise NotAuthenticated()
+    if not can_manage(user, commitment.session):
+        raise PermissionDenied(code="forbidden")
+    return commitment
+
+
+def moderation_overview(session: LiveSession) -> dict[str, Any]:
+    from sessions_live.presence import viewer_count
+    from sessions_live.services.chat import recent_rate_limit_hits
+
+    flagged = (
+        ChatMessage.objects.filter(session=session, removed_at__isnull=True, flags__isnull=False)
+        .select_related("author")
+        .prefetch_related("flags")
+        .distinct()
+        .order_by("id")
+    )
+    return {
+        "pending_questions": list(
+            Question.objects.filter(session=session, status=QuestionStatus.PENDING)
+            .select_related("author")
+            .order_by("id")
+        ),
+        "flagged_messages": [
+            {
+                "message": m,
+                "flags": len(m.flags.all()),
+                "reasons": [f.reason for f in m.flags.all() if f.reason],
+            }
+            for m in flagged
+        ],
+        "rate_limit_hits": recent_rate_limit_hits(session.pk),
+        "sanctions": list(SessionSanction.objects.filter(session=session).select_related("user")),
+        "viewer_count": viewer_count(session.pk),
+    }
+
+
+def archive(session: LiveSession) -> dict[str, Any]:
+    if session.status != SessionStatus.ENDED:
+        raise WrongStatus(_("The archive is available once the session has ended."))
+    return {
+        "session": session,
+        "transcript": list(chat_transcript(session)),
+        "questions": list(
+            Question.objects.filter(session=session, status__in=PUBLIC_QUESTION_STATUSES)
+            .select_related("author")
+            .order_by("-vote_count", "id")
+        ),
+        "polls": list(
+            Poll.objects.filter(session=session).exclude(status=PollStatus.DRAFT).prefetch_related("options")
+        ),
+        "commitments": list(commitment_list(session)),
+    }
+
+
+def flag_count(message: ChatMessage) -> int:
+    return ChatFlag.objects.filter(message=message).count()
