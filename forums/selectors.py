@@ -10,10 +10,12 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from forums.errors import PostNotFound, ThreadNotFound
 from forums.models import Category, Flag, Mute, Post, Support, Thread, ThreadFollow
 from forums.permissions import MODERATE
+from hub.errors import NotFound
 from hub.models import Commune
 
 SORTS = {
@@ -51,6 +53,14 @@ THREAD_LIST_FIELDS = (
 
 def is_moderator(user: Any, commune: Commune) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.has_perm(MODERATE, commune))
+
+
+def commune_by_slug(slug: str) -> Commune:
+    """The commune alone (one query), or ``NotFound``."""
+    commune = Commune.objects.filter(slug=slug).first()
+    if commune is None:
+        raise NotFound(_("No commune has this name."), code="commune_not_found")
+    return commune
 
 
 def category_list(*, commune: Commune) -> QuerySet[Category]:

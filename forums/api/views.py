@@ -21,7 +21,7 @@ from forums.selectors import SORTS
 from hub.api.validation import validated
 from hub.errors import InvalidInput, NotFound
 from hub.models import Commune, User
-from hub.selectors import access_commune_for, commune_get, signed_in
+from hub.selectors import access_commune_for, signed_in
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (``{error: {code, message, fields}}``)."),
@@ -50,7 +50,7 @@ class CategoryListView(APIView):
     @extend_schema(responses=s.CategoryOut(many=True))
     def get(self, request: Request, slug: str) -> Response:
         """The categories of a commune's forum, in their order."""
-        commune = commune_get(slug=slug)
+        commune = selectors.commune_by_slug(slug)
         return Response(s.CategoryOut(selectors.category_list(commune=commune), many=True).data)
 
     @extend_schema(request=s.CategoryIn, responses={201: s.CategoryOut, **ERRORS})
@@ -67,7 +67,7 @@ class ThreadListView(APIView):
     def get(self, request: Request) -> Response:
         """Visible threads; ``sort`` = recent (activity), supported, unanswered; cursor pagination."""
         query = validated(s.ThreadQueryIn, request.query_params)
-        commune: Commune | None = commune_get(slug=query["commune"]) if query["commune"] else None
+        commune: Commune | None = selectors.commune_by_slug(query["commune"]) if query["commune"] else None
         category = None
         if query["category"]:
             if commune is None:
@@ -94,7 +94,7 @@ class CommuneThreadCreateView(APIView):
     @extend_schema(request=s.ThreadIn, responses={201: s.ThreadDetailOut, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
         """Open a thread (question, concern or proposal) in a category of the commune."""
-        commune = commune_get(slug=slug)
+        commune = selectors.commune_by_slug(slug)
         data = validated(s.ThreadIn, request.data)
         category = selectors.category_get(commune=commune, slug=data.pop("category"))
         thread = services.thread_create(
