@@ -63,8 +63,12 @@ def test_scheduling_records_the_session_notifies_followers_and_audits():
     mayor = staff_of(commune)
     # when
     session = sessions.session_schedule(
-        actor=mayor, commune=commune, kind="accountability", title="Reddition de comptes",
-        starts_at=timezone.now() + datetime.timedelta(days=2), agenda=["Budget", "Voirie"],
+        actor=mayor,
+        commune=commune,
+        kind="accountability",
+        title="Reddition de comptes",
+        starts_at=timezone.now() + datetime.timedelta(days=2),
+        agenda=["Budget", "Voirie"],
         stream_url="https://www.youtube-nocookie.com/embed/abc",
     )
     # then
@@ -78,11 +82,18 @@ def test_staff_of_another_commune_cannot_schedule_and_a_stream_must_be_an_allowe
     commune = CommuneFactory()
     outsider = staff_of(CommuneFactory())
     with pytest.raises(PermissionDenied):
-        sessions.session_schedule(actor=outsider, commune=commune, kind="ordinary", title="X",
-                                  starts_at=timezone.now())
+        sessions.session_schedule(
+            actor=outsider, commune=commune, kind="ordinary", title="X", starts_at=timezone.now()
+        )
     with pytest.raises(Invalid) as info:
-        sessions.session_schedule(actor=staff_of(commune), commune=commune, kind="ordinary", title="X",
-                                  starts_at=timezone.now(), stream_url="https://evil.example/embed")
+        sessions.session_schedule(
+            actor=staff_of(commune),
+            commune=commune,
+            kind="ordinary",
+            title="X",
+            starts_at=timezone.now(),
+            stream_url="https://evil.example/embed",
+        )
     assert "stream_url" in info.value.details["fields"]
 
 
@@ -188,7 +199,9 @@ def test_muted_and_banned_users_cannot_post_and_lift_restores():
     session = LiveSessionLiveFactory()
     moderator = staff_of(session.commune, Role.MODERATOR)
     user = UserFactory()
-    sanction = moderation.sanction_create(actor=moderator, session=session, user_id=user.pk, kind="mute", minutes=5)
+    sanction = moderation.sanction_create(
+        actor=moderator, session=session, user_id=user.pk, kind="mute", minutes=5
+    )
     with pytest.raises(Muted) as info:
         chat.chat_send(actor=user, session=session, text="hi")
     assert info.value.details["until"] == sanction.until.isoformat()
@@ -199,14 +212,21 @@ def test_muted_and_banned_users_cannot_post_and_lift_restores():
     moderation.sanction_create(actor=moderator, session=session, user_id=user.pk, kind="ban")
     with pytest.raises(Banned):
         chat.chat_send(actor=user, session=session, text="again")
-    assert AuditLogEntry.objects.filter(action__in=["session.mute", "session.ban", "session.sanction_lift"]).count() == 3
+    assert (
+        AuditLogEntry.objects.filter(
+            action__in=["session.mute", "session.ban", "session.sanction_lift"]
+        ).count()
+        == 3
+    )
 
 
 def test_an_expired_mute_no_longer_applies():
     session = LiveSessionLiveFactory()
     moderator = staff_of(session.commune, Role.MODERATOR)
     user = UserFactory()
-    sanction = moderation.sanction_create(actor=moderator, session=session, user_id=user.pk, kind="mute", minutes=1)
+    sanction = moderation.sanction_create(
+        actor=moderator, session=session, user_id=user.pk, kind="mute", minutes=1
+    )
     sanction.until = timezone.now() - datetime.timedelta(seconds=1)
     sanction.save()
     chat.chat_send(actor=user, session=session, text="free")
@@ -216,8 +236,13 @@ def test_a_mute_needs_minutes_and_a_citizen_cannot_sanction():
     session = LiveSessionLiveFactory()
     user = UserFactory()
     with pytest.raises(Invalid):
-        moderation.sanction_create(actor=staff_of(session.commune, Role.MODERATOR), session=session,
-                                   user_id=user.pk, kind="mute", minutes=None)
+        moderation.sanction_create(
+            actor=staff_of(session.commune, Role.MODERATOR),
+            session=session,
+            user_id=user.pk,
+            kind="mute",
+            minutes=None,
+        )
     with pytest.raises(PermissionDenied):
         moderation.sanction_create(actor=UserFactory(), session=session, user_id=user.pk, kind="ban")
 
@@ -248,7 +273,10 @@ def test_vote_counts_once_and_a_change_moves_the_count():
     poll = PollFactory()
     yes, no, _ = poll.options.all()
     user = UserFactory()
-    assert polls.poll_vote(actor=user, poll=poll, option_ids=[yes.pk]) == {"poll": poll.pk, "options": [yes.pk]}
+    assert polls.poll_vote(actor=user, poll=poll, option_ids=[yes.pk]) == {
+        "poll": poll.pk,
+        "options": [yes.pk],
+    }
     assert counts(poll) == {"Oui": 1, "Non": 0, "Sans avis": 0}
     polls.poll_vote(actor=user, poll=poll, option_ids=[no.pk])
     poll.refresh_from_db()
@@ -345,7 +373,11 @@ def test_tally_flush_sends_current_counts_under_the_lock_and_skips_closed_polls(
     polls.poll_vote(actor=UserFactory(), poll=poll, option_ids=[yes.pk])
     event = tally_flush(poll.pk)
     assert event is not None and event.name == "poll.tally"
-    assert event.data == {"poll": poll.pk, "counts": {str(o.pk): o.vote_count for o in poll.options.all()}, "total": 1}
+    assert event.data == {
+        "poll": poll.pk,
+        "counts": {str(o.pk): o.vote_count for o in poll.options.all()},
+        "total": 1,
+    }
     poll.status = PollStatus.CLOSED
     poll.save()
     assert tally_flush(poll.pk) is None
@@ -356,7 +388,9 @@ def test_tally_flush_sends_current_counts_under_the_lock_and_skips_closed_polls(
 
 def test_question_premoderated_is_pending_then_approved_publicly():
     session = LiveSessionLiveFactory(questions_premoderated=True)
-    question, _ = questions.question_ask(actor=UserFactory(), session=session, text="Et l'eau ?", anonymous=True)
+    question, _ = questions.question_ask(
+        actor=UserFactory(), session=session, text="Et l'eau ?", anonymous=True
+    )
     assert question.status == QuestionStatus.PENDING and not SessionEvent.objects.exists()
     moderator = staff_of(session.commune, Role.MODERATOR)
     questions.question_moderate(actor=moderator, question=question, decision="approve")
@@ -401,7 +435,10 @@ def test_answering_then_answered_with_a_commitment():
     done = questions.question_answer(actor=mayor, question=question, status="answered", answer="Dès mars.")
     assert done.status == "answered" and done.answer == "Dès mars." and done.answered_at is not None
     commitment = commitments.commitment_create(
-        actor=mayor, session=question.session, text="Forage à Agla", due_on=datetime.date(2027, 3, 1),
+        actor=mayor,
+        session=question.session,
+        text="Forage à Agla",
+        due_on=datetime.date(2027, 3, 1),
         question=question.pk,
     )
     commitments.commitment_update(actor=mayor, commitment=commitment, changes={"status": "in_progress"})
@@ -413,7 +450,8 @@ def test_answering_then_answered_with_a_commitment():
 
 def test_rejecting_an_approved_question_removes_it_publicly():
     question = QuestionFactory()
-    questions.question_moderate(actor=staff_of(question.session.commune, Role.MODERATOR), question=question,
-                                decision="reject")
+    questions.question_moderate(
+        actor=staff_of(question.session.commune, Role.MODERATOR), question=question, decision="reject"
+    )
     assert Question.objects.get(pk=question.pk).status == "rejected"
     assert log(question.session) == [(1, "question.removed")]

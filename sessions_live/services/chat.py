@@ -32,8 +32,18 @@ from sessions_live.services.common import (
     text_clean,
 )
 
-RATE_LIMIT_MESSAGES = getattr(settings, "SESSIONS_CHAT_RATE_LIMIT", 5)
-RATE_LIMIT_WINDOW = getattr(settings, "SESSIONS_CHAT_RATE_WINDOW", 10)
+RATE_LIMIT_MESSAGES = 5
+RATE_LIMIT_WINDOW = 10
+
+
+def rate_limit() -> tuple[int, int]:
+    """(messages, seconds): settings ``SESSIONS_CHAT_RATE_LIMIT`` / ``SESSIONS_CHAT_RATE_WINDOW``."""
+    return (
+        getattr(settings, "SESSIONS_CHAT_RATE_LIMIT", RATE_LIMIT_MESSAGES),
+        getattr(settings, "SESSIONS_CHAT_RATE_WINDOW", RATE_LIMIT_WINDOW),
+    )
+
+
 RECENT_HITS_KEPT = 50
 
 
@@ -59,17 +69,18 @@ def _rate_limit_hit(session: LiveSession, user: User, retry_after: int) -> None:
 
 def _rate_limit_check(session: LiveSession, user: User) -> None:
     """At most RATE_LIMIT_MESSAGES per RATE_LIMIT_WINDOW seconds per user (fixed window)."""
+    limit, seconds = rate_limit()
     now = time.time()
-    window = int(now // RATE_LIMIT_WINDOW)
+    window = int(now // seconds)
     key = f"sessions:chat-rate:{user.pk}:{window}"
-    cache.add(key, 0, RATE_LIMIT_WINDOW * 2)
+    cache.add(key, 0, seconds * 2)
     try:
         count = cache.incr(key)
     except ValueError:
-        cache.set(key, 1, RATE_LIMIT_WINDOW * 2)
+        cache.set(key, 1, seconds * 2)
         count = 1
-    if count > RATE_LIMIT_MESSAGES:
-        retry_after = max(1, math.ceil((window + 1) * RATE_LIMIT_WINDOW - now))
+    if count > limit:
+        retry_after = max(1, math.ceil((window + 1) * seconds - now))
         _rate_limit_hit(session, user, retry_after)
         raise ChatThrottled(retry_after=retry_after)
 
