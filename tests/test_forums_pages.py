@@ -1,0 +1,153 @@
+"""Forum pages without JavaScript: lists, new thread form, thread page, replies, supports, flags,
+staff status and moderation all work with POST + redirect; hidden content is gone for the public;
+the moderator queue is for the commune's moderators only; the demo data loads twice safely."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from forums import services
+from forums.demo import demo_load
+from forums.models import Category, Post, Thread
+from tests.factories import CommuneFactory
+from tests.factories_forums import CategoryFactory, moderator, staff, veteran
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cotonou():
+    return CommuneFactory(slug="cotonou", name="Cotonou")
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_forum_pages_list_categories_and_threads(cotonou):
+    # given a commune without categories yet
+    # when the forum is opened: categories are seeded
+    page = Client().get("/communes/cotonou/forum/")
+    assert page.status_code == 200 and Category.objects.filter(commune=cotonou).count() == 8
+    assert "Forum" in page.content.decode()
+    thread = services.thread_create(
+        actor=veteran(),
+        commune=cotonou,
+        category=Category.objects.get(commune=cotonou, slug="voirie"),
+        title="Trous partout",
+        body="b",
+        kind="concern",
+    )
+    listing = Client().get("/communes/cotonou/forum/voirie/", {"tri": "supported", "type": "concern"})
+    assert "Trous partout" in listing.content.decode()
+    assert Client().get(f"/forum/sujets/{thread.pk}/").status_code == 200
+    assert Client().get("/forum/").status_code == 200
+    assert Client().get("/communes/cotonou/forum/inconnue/").status_code == 404
+
+
+def test_a_citizen_opens_a_thread_and_replies_without_javascript(cotonou):
+    CategoryFactory(commune=cotonou, slug="eau", name="Eau")
+    citizen = signed_in(veteran())
+    # when: the new-thread form
+    response = citizen.post(
+        "/communes/cotonou/forum/nouveau/",
+        {"category": "eau", "kind": "proposal", "title": "Un forage", "body": "Au quartier"},
+    )
+    thread = Thread.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/forum/sujets/{thread.pk}/"
+    # and a reply, a support, a flag by someone else
+    other = signed_in(veteran())
+    reply = other.post(f"/forum/sujets/{thread.pk}/repondre/", {"body": "D'accord **oui**"})
+    assert reply.status_code == 302 and "#message-" in reply["Location"]
+    other.post(f"/forum/sujets/{thread.pk}/soutenir/", {"supported": "1"})
+    other.post(f"/forum/sujets/{thread.pk}/signaler/", {"reason": "off_topic"})
+    thread.refresh_from_db()
+    assert (thread.post_count, thread.support_count, thread.flag_count) == (2, 1, 1)
+    page = other.get(f"/forum/sujets/{thread.pk}/").content.decode()
+    assert "<strong>oui</strong>" in page and 'aria-pressed="true"' in page
+
+
+def test_form_errors_are_shown_and_nothing_is_lost(cotonou):
+    CategoryFactory(commune=cotonou, slug="eau")
+    citizen = signed_in(veteran())
+    response = citizen.post(
+        "/communes/cotonou/forum/nouveau/",
+        {"category": "eau", "kind": "question", "title": "Ok titre", "body": ""},
+    )
+    assert response.status_code == 400 and not Thread.objects.exists()
+    thread = services.thread_create(
+        actor=veteran(),
+        commune=cotonou,
+        category=Category.objects.get(slug="eau"),
+        title="Un titre",
+        body="b",
+        kind="question",
+    )
+    services.thread_lock_set(actor=moderator(cotonou), thread=thread, locked=True)
+    response = citizen.post(f"/forum/sujets/{thread.pk}/repondre/", {"body": "Encore"}, follow=True)
+    assert "verrouill" in response.content.decode() or "locked" in response.content.decode()
+    assert Post.objects.filter(thread=thread).count() == 1
+
+
+def test_staff_answer_and_moderators_hide_from_the_pages(cotonou):
+    category = CategoryFactory(commune=cotonou, slug="eau")
+    thread = services.thread_create(
+        actor=veteran(), commune=cotonou, category=category, title="Un titre", body="b", kind="proposal"
+    )
+    abusive = services.post_create(actor=veteran(), thread=thread, body="Propos abusifs")
+    mayor = signed_in(staff(cotonou))
+    mayor.post(f"/forum/sujets/{thread.pk}/repondre/", {"body": "Réponse officielle", "official": "on"})
+    mayor.post(f"/forum/sujets/{thread.pk}/statut/", {"proposal_status": "rejected", "reason": "Trop cher"})
+    thread.refresh_from_db()
+    assert thread.official_answer_id and (thread.proposal_status, thread.status_reason) == (
+        "rejected",
+        "Trop cher",
+    )
+    mod_user = moderator(cotonou)
+    mod = signed_in(mod_user)
+    mod.post(f"/forum/sujets/{thread.pk}/moderer/", {"action": "hide", "post": abusive.pk})
+    assert "Propos abusifs" not in Client().get(f"/forum/sujets/{thread.pk}/").content.decode()
+    queue = mod.get("/communes/cotonou/forum/moderation/")
+    assert queue.status_code == 200 and "Propos abusifs" in queue.content.decode()
+    muted = mod.post(
+        "/communes/cotonou/forum/moderation/",
+        {"user": abusive.author_id, "days": 3, "reason": "Insultes"},
+        follow=True,
+    )
+    assert muted.status_code == 200
+    assert signed_in(veteran()).get("/communes/cotonou/forum/moderation/").status_code == 403
+    other_mod = signed_in(moderator(CommuneFactory(slug="ouidah")))
+    assert other_mod.get("/communes/cotonou/forum/moderation/").status_code == 403
+    assert other_mod.post(f"/forum/sujets/{thread.pk}/moderer/", {"action": "lock"}).status_code == 403
+
+
+def test_anonymous_writes_go_to_the_sign_in_page(cotonou):
+    thread = services.thread_create(
+        actor=veteran(),
+        commune=cotonou,
+        category=CategoryFactory(commune=cotonou),
+        title="Un titre",
+        body="b",
+        kind="question",
+    )
+    response = Client().post(f"/forum/sujets/{thread.pk}/repondre/", {"body": "x"})
+    assert response.status_code == 302 and "/connexion/" in response["Location"]
+
+
+def test_the_demo_data_loads_twice_safely(reference_data):
+    from hub.demo_data import demo_data_load
+
+    demo_data_load()
+    first = demo_load()
+    second = demo_load()
+    assert "discussions" in first and second.endswith("0 discussions")
+    proposal = Thread.objects.get(commune__slug="cotonou", kind="proposal")
+    assert (
+        proposal.support_count == 1
+        and proposal.official_answer_id
+        and proposal.proposal_status == "under_study"
+    )
+    assert Thread.objects.filter(commune__slug="akpro-misserete").count() == 3
