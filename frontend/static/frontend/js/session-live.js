@@ -4,6 +4,7 @@
 
 import {
   announce, api, apiAll, connectionStatus, errorText, format, initialSeq, labels, root, setViewerCount, socketPath,
+  timeOf,
 } from "./session-common.js";
 import {
   agendaCurrent, agendaItem, chatMessage, chatRemove, pollMine, pollResults, pollStatus, pollTally, pollUpsert,
@@ -92,9 +93,11 @@ function liveState() {
   const chatClosed = document.querySelector("[data-chat-closed]");
   const live = status === "live";
   if (chatForm) chatForm.hidden = !live || me.can_chat === false;
-  if (chatClosed) chatClosed.hidden = live && me.can_chat !== false;
-  if (chatClosed && live && (me.banned || me.muted_until)) {
-    chatClosed.textContent = me.banned ? labels.bannedNote || chatClosed.textContent : chatClosed.textContent;
+  if (chatClosed) {
+    chatClosed.hidden = live && me.can_chat !== false;
+    if (me.banned) chatClosed.textContent = labels.bannedNote;
+    else if (me.muted_until) chatClosed.textContent = format(labels.mutedNote, { time: timeOf(me.muted_until) });
+    else if (!live) chatClosed.textContent = labels.chatClosedNote;
   }
   const early = ["accountability", "hearing"].includes(root.dataset.kind);
   const canAsk = me.can_ask ?? (status === "live" || (status === "scheduled" && early));
@@ -391,7 +394,8 @@ function start() {
     onState: connectionStatus,
     onFrame(frame) {
       if (frame.type === "presence") setViewerCount(frame.viewer_count);
-      else if (frame.type === "event" && frame.event === "sanction" && frame.data) {
+      else if (frame.type === "me" && frame.data) {
+        // A moderator muted or banned this user (or lifted it): the server re-read the rights.
         me = { ...me, ...frame.data };
         liveState();
       }

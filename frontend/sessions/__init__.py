@@ -1,0 +1,1 @@
+"""Pages of the live council sessions: list, live page and archive, staff and moderator consoles."""

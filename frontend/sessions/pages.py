@@ -1,0 +1,84 @@
+"""Session pages citizens read: the list (live now, upcoming, archived), the live page, and the
+archive an ended session's page becomes. Everything is in the first paint; JavaScript only keeps
+the live page current and sends the citizen's actions."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from frontend.sessions.common import handles_domain_errors, session_get, viewer_count, with_stream_policy
+from frontend.sessions.data import page_state, question_order, sessions_by_state
+from hub.models import Commune
+from hub.selectors import commune_get
+from sessions_live.models import SessionStatus
+
+ARCHIVE_PAGE_SIZE = 20
+
+
+@require_GET
+@handles_domain_errors
+def session_list(request: HttpRequest, slug: str = "") -> HttpResponse:
+    commune = commune_get(slug=slug, user=request.user) if slug else None
+    chosen = slug or request.GET.get("commune", "").strip()[:100]
+    groups = sessions_by_state(chosen)
+    context = {
+        "commune": commune,
+        "chosen": chosen,
+        "communes": Commune.objects.filter(live_sessions__isnull=False).distinct().order_by("name"),
+        "live": groups["live"][:20],
+        "upcoming": groups["upcoming"][:50],
+        "archived": Paginator(groups["archived"], ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page")),
+    }
+    return render(request, "frontend/sessions/list.html", context)
+
+
+@require_GET
+@handles_domain_errors
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = session_get(pk)
+    if session.status == SessionStatus.ENDED:
+        return archive(request, session)
+    order = question_order(request.GET.get("ordre"))
+    state = page_state(session, request.user, order=order)
+    context = {
+        "session": session,
+        "state": state,
+        "last_seq": state.last_seq,
+        "agenda": state.agenda,
+        "current_item_id": session.current_item_id,
+        "messages": state.messages,
+        "questions": state.questions,
+        "polls": state.polls,
+        "order": order,
+        "can_ask": state.can_ask,
+        "viewer_count": viewer_count(session.pk),
+        "stream_embed_url": session.stream_url,
+    }
+    return with_stream_policy(render(request, "frontend/sessions/live.html", context), session)
+
+
+def archive(request: HttpRequest, session: object) -> HttpResponse:
+    from sessions_live.models import ChatMessage, LiveSession
+
+    assert isinstance(session, LiveSession)
+    state = page_state(session, request.user, order=question_order(request.GET.get("ordre")))
+    transcript = (
+        ChatMessage.objects.filter(session=session, removed_at__isnull=True)
+        .select_related("author")
+        .order_by("id")
+    )
+    context = {
+        "session": session,
+        "agenda": state.agenda,
+        "current_item_id": None,
+        "transcript": Paginator(transcript, 500).get_page(request.GET.get("page")),
+        "questions": [q for q in state.questions if q.status != "pending"],
+        "polls": [poll for poll in state.polls if poll["status"] == "closed"],
+        "commitments": state.commitments,
+        "documents": session.session_documents.select_related("document", "document__commune"),  # type: ignore[attr-defined]
+        "viewer_count": 0,
+    }
+    return render(request, "frontend/sessions/archive.html", context)

@@ -1,0 +1,399 @@
+"""Live session pages in Debian's Chromium (Playwright), against real daphne processes with the
+Redis channel layer and PostgreSQL.
+
+1. Several browser contexts at once: a citizen asks a question, the moderator approves it in the
+   moderator console, other citizens support it, the mayor marks it answered in the staff console;
+   a poll is created and opened, citizens vote and change their vote, the poll is closed; a chat
+   message is sent and deleted by the moderator. Each change is seen live in the other contexts.
+2. Reconnection: the server process of a viewer is killed while chat messages are posted; the page
+   says the connection is lost, reconnects by itself to a new server process, and shows every missed
+   message exactly once and in order, then says it is reconnected.
+
+Assertions use the pages' structure (data attributes, roles), not their wording, so they hold
+whichever language the catalogues are in.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from hub.models import Commune, Membership, Role
+from sessions_live.models import ChatMessage, LiveSession, Poll, Question
+from sessions_live.services.chat import chat_send
+from tests.conftest import HubServer, service_env, start_process
+from tests.factories import PASSWORD, UserFactory
+from tests.test_pages_browser import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+LIVE_TIMEOUT = 20_000  # ms: a live change must show within this (it normally takes well under 1 s)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Debian's Chromium is missing at {CHROMIUM} (apt-get install chromium)", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_page(browser: Browser, base_url: str, user: Any = None, **options: Any) -> Page:
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, **options)
+    context.set_default_timeout(LIVE_TIMEOUT)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    page.js_errors = errors  # type: ignore[attr-defined]
+    if user is not None:
+        page.goto(f"{base_url}/connexion/")
+        page.fill("#id_identifier", user.email)
+        page.fill("#id_password", PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(f"{base_url}/")
+    return page
+
+
+def off_loop(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run database code from the test while Playwright's event loop runs in this thread."""
+    from django.db import connection
+
+    def call() -> Any:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(call).result()
+
+
+def chat_item(page: Page, text: str) -> Any:
+    return page.locator("[data-chat-list] [data-message-id]").filter(has_text=text)
+
+
+def go_live(page: Page, url: str) -> None:
+    """Open a session page and wait until its socket said hello."""
+    page.goto(url)
+    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "open")
+
+
+def question_in(page: Page, list_selector: str, text: str) -> Any:
+    return page.locator(f"{list_selector} [data-question-id]").filter(has_text=text)
+
+
+@pytest.fixture
+def cotonou_session(hub_server: HubServer) -> dict[str, Any]:
+    cotonou = Commune.objects.get(slug="cotonou")
+    mayor = UserFactory(display_name="Maire Test")
+    Membership.objects.create(user=mayor, commune=cotonou, role=Role.MAYOR)
+    moderator = UserFactory(display_name="Modératrice Test")
+    Membership.objects.create(user=moderator, commune=cotonou, role=Role.MODERATOR)
+    session = LiveSession.objects.create(
+        commune=cotonou,
+        kind="accountability",
+        title="Reddition de comptes (test)",
+        starts_at="2026-11-29T10:00:00Z",
+        status="live",
+        started_at="2026-11-29T10:00:00Z",
+        questions_premoderated=True,
+        audio_url="https://radio.example.bj/live.mp3",
+    )
+    return {
+        "session": session,
+        "mayor": mayor,
+        "moderator": moderator,
+        "citizens": [UserFactory(display_name=f"Citoyen {n}") for n in range(3)],
+    }
+
+
+def test_question_moderation_support_answer_and_poll_are_seen_live_everywhere(
+    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+) -> None:
+    session = cotonou_session["session"]
+    url = f"{hub_server.url}/seances/{session.pk}/"
+    asker, supporter, voter = cotonou_session["citizens"]
+    question_text = "Quand la route de Fidjrossè sera-t-elle refaite ?"
+    answer_text = "Les travaux commencent en mars 2027."
+
+    with chromium() as browser:
+        # given three citizens on the live page, the moderator and the mayor in their consoles
+        pages = {
+            name: open_page(browser, hub_server.url, user)
+            for name, user in {
+                "asker": asker,
+                "supporter": supporter,
+                "voter": voter,
+                "moderator": cotonou_session["moderator"],
+                "mayor": cotonou_session["mayor"],
+            }.items()
+        }
+        anonymous = open_page(browser, hub_server.url)
+        for name in ("asker", "supporter", "voter"):
+            go_live(pages[name], url)
+        go_live(anonymous, url)
+        go_live(pages["moderator"], url + "moderation/")
+        go_live(pages["mayor"], url + "console/")
+        moderator, mayor = pages["moderator"], pages["mayor"]
+        for page in pages.values():
+            page.evaluate("window.__sameDocument = true")
+
+        # when a citizen asks a question (pre-moderated session)
+        asker = pages["asker"]
+        asker.fill("#question-text", question_text)
+        expect(asker.locator("[data-question-count]")).to_contain_text(str(len(question_text)))
+        asker.locator("[data-question-form] button[type=submit]").click()
+
+        # then the moderator sees it waiting, live, and the public does not
+        pending = question_in(moderator, "[data-pending-list]", question_text)
+        expect(pending).to_have_count(1)
+        expect(question_in(anonymous, "[data-question-list]", question_text)).to_have_count(0)
+        expect(asker.locator("[data-question-status]")).not_to_be_empty()
+
+        # when the moderator approves it
+        pending.locator('[data-moderate="approve"]').click()
+
+        # then it leaves the queue and appears for everyone, and in the mayor's console
+        expect(pending).to_have_count(0)
+        for page in (pages["supporter"], pages["voter"], anonymous, asker):
+            expect(question_in(page, "[data-question-list]", question_text)).to_have_count(1)
+        expect(question_in(mayor, "[data-question-list]", question_text)).to_have_count(1)
+        expect(anonymous.locator("[data-question-list] [data-upvote]")).to_have_count(0)  # read-only
+
+        # when two other citizens support it
+        for name in ("supporter", "voter"):
+            button = question_in(pages[name], "[data-question-list]", question_text).locator("[data-upvote]")
+            expect(button).to_have_attribute("aria-pressed", "false")
+            button.click()
+            expect(button).to_have_attribute("aria-pressed", "true")
+
+        # then everyone sees two supports
+        for page in (asker, anonymous, mayor):
+            shown = question_in(page, "[data-question-list]", question_text)
+            expect(shown).to_have_attribute("data-votes", "2")
+
+        # when the mayor marks it as being answered, then answered with a written answer
+        in_console = question_in(mayor, "[data-question-list]", question_text)
+        in_console.locator("[data-answering]").click()
+        for page in (asker, anonymous):
+            expect(question_in(page, "[data-question-list]", question_text)).to_have_attribute(
+                "data-status", "answering"
+            )
+        in_console.locator("[data-answer-text]").fill(answer_text)
+        in_console.locator("[data-answered]").click()
+
+        # then the citizens see the answer live
+        for page in (asker, anonymous, pages["supporter"]):
+            shown = question_in(page, "[data-question-list]", question_text)
+            expect(shown).to_have_attribute("data-status", "answered")
+            expect(shown.locator("[data-part='answer']")).to_have_text(answer_text)
+            expect(shown.locator("[data-part='answer-box']")).to_be_visible()
+        assert off_loop(lambda: Question.objects.get(text=question_text).status) == "answered"
+
+        # when the mayor creates a poll and opens it
+        mayor.fill("#poll-question", "Quelle priorité pour 2027 ?")
+        mayor.fill("#poll-options", "Assainissement\nVoirie\nÉclairage")
+        mayor.locator("[data-poll-create] button[type=submit]").click()
+        draft = mayor.locator("[data-poll-list] [data-poll-id]").filter(has_text="Quelle priorité")
+        expect(draft).to_have_attribute("data-status", "draft")
+        expect(anonymous.locator("[data-poll-list] [data-poll-id]")).to_have_count(0)  # drafts stay private
+        draft.locator("[data-poll-open]").click()
+
+        # then it appears on every citizen's page, open for voting
+        poll = off_loop(Poll.objects.get, question="Quelle priorité pour 2027 ?")
+        options = off_loop(lambda: list(poll.options.order_by("position")))
+        for page in (asker, pages["supporter"], pages["voter"], anonymous):
+            expect(page.locator(f'[data-poll-id="{poll.pk}"]')).to_have_attribute("data-status", "open")
+        for name in ("asker", "supporter", "voter"):
+            expect(pages[name].locator(f'[data-poll-id="{poll.pk}"] [data-poll-form]')).to_be_visible()
+
+        # when citizens vote (two for sanitation, one for roads)
+        for name, option in (("asker", options[0]), ("supporter", options[0]), ("voter", options[1])):
+            page = pages[name]
+            page.locator(f"#poll-{poll.pk}-{option.pk}").check()
+            page.locator(f'[data-poll-id="{poll.pk}"] [data-poll-form] button[type=submit]').click()
+            expect(page.locator(f'[data-poll-id="{poll.pk}"] [data-part="form-status"]')).not_to_be_empty()
+
+        # then the tallies update live everywhere, with accessible text and bars
+        def bar(page: Page, option: Any) -> Any:
+            return page.locator(f'[data-poll-id="{poll.pk}"] [data-option-id="{option.pk}"]')
+
+        for page in (anonymous, mayor, asker):
+            expect(bar(page, options[0]).locator("progress")).to_have_attribute("value", "2")
+            expect(bar(page, options[1]).locator("progress")).to_have_attribute("value", "1")
+            expect(bar(page, options[0]).locator("[data-part='count']")).to_contain_text("67")
+            expect(page.locator(f'[data-poll-id="{poll.pk}"] [data-part="total"]')).to_contain_text("3")
+
+        # when a citizen changes their vote
+        voter_page = pages["voter"]
+        voter_page.locator(f"#poll-{poll.pk}-{options[2].pk}").check()
+        voter_page.locator(f'[data-poll-id="{poll.pk}"] [data-poll-form] button[type=submit]').click()
+
+        # then the tallies move, the total stays
+        for page in (anonymous, mayor):
+            expect(bar(page, options[1]).locator("progress")).to_have_attribute("value", "0")
+            expect(bar(page, options[2]).locator("progress")).to_have_attribute("value", "1")
+
+        # when the mayor closes the poll, then citizens see it closed, with the final results
+        mayor.locator(f'[data-poll-id="{poll.pk}"] [data-poll-close]').click()
+        for page in (anonymous, asker):
+            expect(page.locator(f'[data-poll-id="{poll.pk}"]')).to_have_attribute("data-status", "closed")
+            expect(bar(page, options[0]).locator("progress")).to_have_attribute("value", "2")
+        expect(asker.locator(f'[data-poll-id="{poll.pk}"] [data-poll-form]')).to_be_hidden()
+
+        # when a citizen chats, everyone sees it; when the moderator deletes it, it goes for everyone
+        asker.fill("#chat-text", "Merci pour cette réponse !")
+        asker.locator("[data-chat-form] button[type=submit]").click()
+        for page in (anonymous, moderator, pages["supporter"]):
+            expect(chat_item(page, "Merci pour cette réponse")).to_have_count(1)
+        expect(asker.locator("#chat-text")).to_have_value("")
+        moderator.once("dialog", lambda dialog: dialog.accept())
+        chat_item(moderator, "Merci pour cette réponse").locator("[data-chat-delete]").click()
+        for page in (anonymous, pages["supporter"], asker):
+            expect(chat_item(page, "Merci pour cette réponse")).to_have_count(0)
+
+        # and nothing reloaded a page: all of it came over the live connections, without script errors
+        for page in pages.values():
+            assert page.evaluate("window.__sameDocument === true")
+        for page in [*pages.values(), anonymous]:
+            assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_muted_citizen_is_told_at_once_and_anonymous_chat_is_impossible(
+    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+) -> None:
+    session = cotonou_session["session"]
+    url = f"{hub_server.url}/seances/{session.pk}/"
+    citizen = cotonou_session["citizens"][0]
+    with chromium() as browser:
+        page = open_page(browser, hub_server.url, citizen)
+        moderator = open_page(browser, hub_server.url, cotonou_session["moderator"])
+        anonymous = open_page(browser, hub_server.url)
+        go_live(page, url)
+        go_live(moderator, url + "moderation/")
+        go_live(anonymous, url)
+        expect(anonymous.locator("[data-chat-form]")).to_have_count(0)
+        expect(anonymous.locator("main a[href^='/connexion/']").first).to_be_visible()
+
+        # given a message from the citizen in the moderator's console
+        page.fill("#chat-text", "Premier message")
+        page.locator("[data-chat-form] button[type=submit]").click()
+        message = moderator.locator("[data-chat-list] [data-message-id]").filter(has_text="Premier message")
+        expect(message).to_have_count(1)
+
+        # when the moderator mutes its author for 5 minutes
+        moderator.fill("[data-mute-minutes]", "5")
+        message.locator("[data-mute]").click()
+
+        # then the sanction is listed, and the citizen's chat form closes with an explanation, live
+        expect(moderator.locator("[data-sanction-list] [data-sanction-id]")).to_have_count(1)
+        expect(page.locator("[data-chat-form]")).to_be_hidden()
+        expect(page.locator("[data-chat-closed]")).to_be_visible()
+        expect(page.locator("[data-chat-closed]")).not_to_be_empty()
+
+
+# --- Reconnection ----------------------------------------------------------------------------------
+
+
+def say(user: Any, session: LiveSession, text: str, key: str = "") -> None:
+    """A chat message posted through the service, as any server process would."""
+    off_loop(chat_send, actor=user, session=session, text=text, idempotency_key=key)
+
+
+def start_daphne_on(port: int, env: dict[str, str], log_dir: Path, name: str) -> Any:
+    runner = start_process(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
+        env,
+        log_dir / f"{name}.log",
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if runner.process.poll() is not None:
+            raise RuntimeError(f"daphne exited early:\n{runner.log()}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            return runner
+        except urllib.error.HTTPError:
+            return runner
+        except OSError:
+            time.sleep(0.2)
+    runner.stop()
+    raise RuntimeError(f"daphne did not start:\n{runner.log()}")
+
+
+def test_a_viewer_whose_server_dies_catches_up_every_missed_message_once_and_in_order(
+    redis_required: None,
+    postgres_required: None,
+    hub_server: HubServer,
+    cotonou_session: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import free_port
+
+    session = cotonou_session["session"]
+    talkers = cotonou_session["citizens"]  # three, to stay under the per-user chat rate limit
+    env = service_env(tmp_path)
+    port = free_port()
+    first = start_daphne_on(port, env, tmp_path, "first")
+    second = None
+    try:
+        with chromium() as browser:
+            # given a viewer on the live page, with two messages already shown
+            viewer = open_page(browser, f"http://127.0.0.1:{port}")
+            say(talkers[0], session, "Avant la coupure 1")
+            go_live(viewer, f"http://127.0.0.1:{port}/seances/{session.pk}/")
+            say(talkers[1], session, "Avant la coupure 2")
+            messages = viewer.locator("[data-chat-list] [data-message-id] [data-part='text']")
+            before = ["Avant la coupure 1", "Avant la coupure 2"]
+            expect(messages).to_have_text(before)
+            viewer.evaluate("window.__sameDocument = true")
+
+            # when its server process is killed
+            first.process.kill()
+            first.process.wait()
+
+            # then the page says the connection is lost (role=status), and keeps what it had
+            status = viewer.get_by_role("status").and_(viewer.locator("[data-connection]"))
+            expect(status).to_be_visible()
+            expect(status).to_have_attribute("data-state", "lost")
+
+            # when messages are posted meanwhile (through the services, as any other process would)
+            missed = [f"Pendant la coupure {n}" for n in range(1, 7)]
+            for n, text in enumerate(missed):
+                say(talkers[n % 3], session, text, key=f"cut-{n}")
+            expect(status).to_have_attribute("data-state", "lost")
+
+            # and a new server process comes up on the same address
+            second = start_daphne_on(port, env, tmp_path, "second")
+
+            # then the page reconnects by itself, says so, and shows every missed message once, in order
+            expect(status).to_have_attribute("data-state", "reconnected", timeout=45_000)
+            expect(status).to_be_visible()
+            expect(messages).to_have_text([*before, *missed])
+
+            # and live messages follow, still exactly once
+            say(talkers[0], session, "Après la coupure")
+            expect(messages).to_have_text([*before, *missed, "Après la coupure"])
+            ids = viewer.locator("[data-chat-list] [data-message-id]").evaluate_all(
+                "nodes => nodes.map((node) => node.dataset.messageId)"
+            )
+            assert len(ids) == len(set(ids)) == off_loop(ChatMessage.objects.filter(session=session).count)
+            assert viewer.evaluate("window.__sameDocument === true"), "the page reloaded instead of resuming"
+            assert viewer.js_errors == []  # type: ignore[attr-defined]
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()

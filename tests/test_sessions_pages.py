@@ -1,0 +1,359 @@
+"""Session pages through Django's test client: the list, the live page (first paint for anonymous
+visitors and citizens), the archive an ended session becomes, and who may open the staff and
+moderator consoles (role × commune matrix)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from hub.models import Membership, Role
+from sessions_live.models import (
+    AgendaItem,
+    ChatMessage,
+    Commitment,
+    LiveSession,
+    Poll,
+    PollBallot,
+    PollOption,
+    PollVote,
+    Question,
+    QuestionVote,
+)
+from tests.factories import CommuneFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Given ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cotonou():
+    return CommuneFactory(slug="cotonou", name="Cotonou")
+
+
+@pytest.fixture
+def porto_novo():
+    return CommuneFactory(slug="porto-novo", name="Porto-Novo")
+
+
+def member(commune, role):
+    user = UserFactory()
+    Membership.objects.create(user=user, commune=commune, role=role)
+    return user
+
+
+def signed_in(user, **kwargs):
+    client = Client(**kwargs)
+    client.force_login(user)
+    return client
+
+
+def html(response):
+    return response.content.decode()
+
+
+def live_session(commune, *, status="live", kind="accountability", **fields):
+    now = timezone.now()
+    values = {
+        "title": "Reddition de comptes 2026",
+        "starts_at": now - datetime.timedelta(minutes=30),
+        "started_at": now - datetime.timedelta(minutes=30) if status != "scheduled" else None,
+        "ended_at": now if status == "ended" else None,
+        "stream_url": "https://www.youtube-nocookie.com/embed/abc123",
+        "audio_url": "https://radio.example.bj/live.mp3",
+    }
+    values.update(fields)
+    return LiveSession.objects.create(commune=commune, kind=kind, status=status, **values)
+
+
+def poll_with_votes(session, *, status="open", votes=(2, 1)):
+    poll = Poll.objects.create(session=session, question="Quelle priorité pour 2027 ?", status=status)
+    options = [
+        PollOption.objects.create(poll=poll, label=label, position=i)
+        for i, label in enumerate(["Assainissement", "Voirie"])
+    ]
+    for option, count in zip(options, votes, strict=True):
+        for _ in range(count):
+            voter = UserFactory()
+            PollBallot.objects.create(poll=poll, user=voter)
+            PollVote.objects.create(poll=poll, user=voter, option=option)
+        option.vote_count = count
+        option.save()
+    poll.ballot_count = sum(votes)
+    poll.save()
+    return poll, options
+
+
+# --- The list ------------------------------------------------------------------------------------
+
+
+def test_the_list_shows_live_upcoming_and_archived_sessions_and_filters_by_commune(cotonou, porto_novo):
+    live_session(cotonou, title="Séance en direct")
+    live_session(
+        cotonou,
+        status="scheduled",
+        title="Séance à venir",
+        starts_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    live_session(cotonou, status="ended", title="Séance passée")
+    live_session(porto_novo, status="scheduled", title="Séance de Porto-Novo")
+
+    page = html(Client().get("/seances/"))
+    assert page.index("Séance en direct") < page.index("Séance à venir") < page.index("Séance passée")
+    assert "Séance de Porto-Novo" in page
+
+    filtered = html(Client().get("/seances/", {"commune": "cotonou"}))
+    assert "Séance de Porto-Novo" not in filtered and "Séance à venir" in filtered
+    by_commune = html(Client().get("/communes/porto-novo/seances/"))
+    assert "Séance de Porto-Novo" in by_commune and "Séance en direct" not in by_commune
+
+
+def test_the_menu_and_the_commune_page_lead_to_the_sessions(cotonou):
+    page = html(Client().get("/communes/cotonou/"))
+    assert 'href="/seances/"' in page
+    assert 'href="/communes/cotonou/seances/"' in page
+
+
+def test_an_unknown_session_or_commune_is_an_html_404():
+    assert Client().get("/seances/999999/").status_code == 404
+    assert Client().get("/communes/atlantide/seances/").status_code == 404
+    assert Client().get("/seances/999999/console/").status_code == 404
+
+
+# --- The live page -------------------------------------------------------------------------------
+
+
+def test_anonymous_visitors_read_the_live_page_without_an_account(cotonou):
+    # given a live session with an agenda, chat, an open poll and questions in every state
+    session = live_session(cotonou)
+    first = AgendaItem.objects.create(session=session, position=1, title="Budget 2026")
+    AgendaItem.objects.create(session=session, position=2, title="Marchés publics")
+    session.current_item = first
+    session.last_seq = 42
+    session.save()
+    author = UserFactory(display_name="Afiavi Dossou")
+    ChatMessage.objects.create(session=session, author=author, text="Bonjour à tous")
+    ChatMessage.objects.create(
+        session=session, author=author, text="Message retiré", removed_at=timezone.now()
+    )
+    poll_with_votes(session)
+    Question.objects.create(session=session, author=author, text="Où en est la voirie ?", status="approved")
+    Question.objects.create(session=session, author=author, text="Question en attente", status="pending")
+    Question.objects.create(session=session, author=author, text="Question rejetée", status="rejected")
+    Question.objects.create(
+        session=session,
+        author=UserFactory(display_name="Secret Name"),
+        text="Question anonyme",
+        status="approved",
+        anonymous=True,
+    )
+
+    # when an anonymous visitor opens the page
+    response = Client().get(f"/seances/{session.pk}/")
+
+    # then everything public is in the first paint, read-only, with a sign-in link
+    assert response.status_code == 200
+    page = html(response)
+    assert "Reddition de comptes 2026" in page
+    assert re.search(
+        r'<li data-item-id="\d+" aria-current="step" class="is-current"><span data-part="title">Budget 2026',
+        page,
+    )
+    assert "Bonjour à tous" in page and "Message retiré" not in page
+    assert "Quelle priorité pour 2027 ?" in page and 'value="2"' in page  # the tally bar
+    assert "Où en est la voirie ?" in page and "Question anonyme" in page
+    assert "Question en attente" not in page and "Question rejetée" not in page
+    assert "Secret Name" not in page
+    assert 'data-last-seq="42"' in page
+    assert f'data-socket="/ws/sessions/{session.pk}/"' in page
+    assert "/connexion/?next=" in page
+    assert "data-chat-form" not in page and "data-question-form" not in page and "data-upvote" not in page
+    # the heavy video waits for a click; the sound-only link is there for slow connections
+    assert "<iframe" not in page
+    assert 'href="https://radio.example.bj/live.mp3"' in page
+    assert 'preload="none"' in page
+    # a strict policy, opened only for this session's own embed and sound stream
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "https://www.youtube-nocookie.com" in policy and "https://radio.example.bj" in policy
+    # no inline script or style anywhere (strict CSP)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+    assert " style=" not in page and "<style" not in page
+
+
+def test_a_citizen_sees_the_forms_their_votes_and_their_own_pending_question(cotonou):
+    session = live_session(cotonou)
+    citizen = UserFactory(display_name="Koffi Test")
+    poll, options = poll_with_votes(session)
+    PollBallot.objects.create(poll=poll, user=citizen)
+    PollVote.objects.create(poll=poll, user=citizen, option=options[1])
+    supported = Question.objects.create(
+        session=session, author=UserFactory(), text="Soutenue", status="approved"
+    )
+    QuestionVote.objects.create(question=supported, user=citizen)
+    Question.objects.create(session=session, author=UserFactory(), text="Pas soutenue", status="approved")
+    Question.objects.create(session=session, author=citizen, text="Ma question en attente", status="pending")
+
+    page = html(signed_in(citizen).get(f"/seances/{session.pk}/"))
+
+    assert "data-chat-form" in page and 'maxlength="500"' in page and 'for="chat-text"' in page
+    assert "data-question-form" in page and 'id="question-anonymous"' in page
+    assert re.search(rf'value="{options[1].pk}" checked', page)
+    assert re.search(rf'data-question-id="{supported.pk}".*?aria-pressed="true"', page, re.S)
+    assert page.count('aria-pressed="false"') >= 1
+    assert "Ma question en attente" in page
+
+
+def test_questions_are_sorted_by_support_or_by_time(cotonou):
+    session = live_session(cotonou)
+    Question.objects.create(
+        session=session, author=UserFactory(), text="Ancienne populaire", status="approved", vote_count=9
+    )
+    Question.objects.create(
+        session=session, author=UserFactory(), text="Récente", status="approved", vote_count=1
+    )
+    by_votes = html(Client().get(f"/seances/{session.pk}/"))
+    assert by_votes.index("Ancienne populaire") < by_votes.index("Récente")
+    by_time = html(Client().get(f"/seances/{session.pk}/", {"ordre": "recent"}))
+    assert by_time.index("Récente") < by_time.index("Ancienne populaire")
+
+
+def test_a_scheduled_accountability_session_collects_questions_but_not_chat(cotonou):
+    session = live_session(cotonou, status="scheduled", starts_at=timezone.now() + datetime.timedelta(days=1))
+    page = html(signed_in(UserFactory()).get(f"/seances/{session.pk}/"))
+    assert re.search(r"<form class=\"question-form\" data-question-form>", page)  # not hidden
+    assert re.search(r"<form class=\"chat-form\" data-chat-form hidden>", page)
+    ordinary = live_session(cotonou, status="scheduled", kind="ordinary")
+    page = html(signed_in(UserFactory()).get(f"/seances/{ordinary.pk}/"))
+    assert re.search(r"<form class=\"question-form\" data-question-form hidden>", page)
+
+
+def test_the_page_speaks_english_when_asked(cotonou):
+    session = live_session(cotonou)
+    page = html(Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/seances/{session.pk}/"))
+    assert "Watch the video" in page and "Connection lost, reconnecting…" in page
+
+
+# --- The archive ---------------------------------------------------------------------------------
+
+
+def test_an_ended_session_shows_its_archive_without_javascript(cotonou):
+    # given an ended session with its record
+    session = live_session(cotonou, status="ended", recording_url="https://www.youtube.com/watch?v=rec")
+    AgendaItem.objects.create(session=session, position=1, title="Compte administratif")
+    author = UserFactory(display_name="Afiavi Dossou")
+    ChatMessage.objects.create(session=session, author=author, text="Premier message")
+    ChatMessage.objects.create(session=session, author=author, text="Deuxième message")
+    ChatMessage.objects.create(
+        session=session, author=author, text="Insulte retirée", removed_at=timezone.now()
+    )
+    question = Question.objects.create(
+        session=session,
+        author=author,
+        text="Quand le marché sera-t-il rénové ?",
+        status="answered",
+        answer="Les travaux commencent en mars.",
+        vote_count=12,
+    )
+    Question.objects.create(session=session, author=author, text="Refusée", status="rejected")
+    poll_with_votes(session, status="closed", votes=(3, 1))
+    Poll.objects.create(session=session, question="Brouillon jamais ouvert", status="draft")
+    Commitment.objects.create(
+        session=session,
+        question=question,
+        text="Rénover le marché Dantokpa",
+        due_on=datetime.date(2027, 6, 30),
+        status="in_progress",
+    )
+
+    # when anyone opens its page
+    response = Client().get(f"/seances/{session.pk}/")
+
+    # then the page is the archive, readable without any script
+    page = html(response)
+    assert response.status_code == 200
+    assert 'href="https://www.youtube.com/watch?v=rec"' in page
+    assert "Compte administratif" in page
+    assert page.index("Premier message") < page.index("Deuxième message")
+    assert "Insulte retirée" not in page
+    assert "Quand le marché sera-t-il rénové ?" in page and "Les travaux commencent en mars." in page
+    assert "Refusée" not in page
+    assert "Quelle priorité pour 2027 ?" in page and "Brouillon jamais ouvert" not in page
+    assert "Rénover le marché Dantokpa" in page
+    assert "session-live.js" not in page and "data-chat-form" not in page
+
+
+# --- Consoles: who may open them -----------------------------------------------------------------
+
+CONSOLE_MATRIX = [
+    # (who, console status, moderation status)
+    ("anonymous", 302, 302),
+    ("citizen", 403, 403),
+    ("mayor", 200, 200),
+    ("communication_officer", 200, 403),
+    ("moderator", 403, 200),
+    ("mayor_of_another_commune", 403, 403),
+    ("moderator_of_another_commune", 403, 403),
+]
+
+
+@pytest.mark.parametrize(("who", "console_status", "moderation_status"), CONSOLE_MATRIX)
+@pytest.mark.parametrize("state", ["scheduled", "live", "ended"])
+def test_consoles_open_only_for_the_sessions_commune_staff_and_moderators(
+    cotonou, porto_novo, who, console_status, moderation_status, state
+):
+    session = live_session(cotonou, status=state)
+    client = {
+        "anonymous": lambda: Client(),
+        "citizen": lambda: signed_in(UserFactory()),
+        "mayor": lambda: signed_in(member(cotonou, Role.MAYOR)),
+        "communication_officer": lambda: signed_in(member(cotonou, Role.COMMUNICATION_OFFICER)),
+        "moderator": lambda: signed_in(member(cotonou, Role.MODERATOR)),
+        "mayor_of_another_commune": lambda: signed_in(member(porto_novo, Role.MAYOR)),
+        "moderator_of_another_commune": lambda: signed_in(member(porto_novo, Role.MODERATOR)),
+    }[who]()
+
+    console = client.get(f"/seances/{session.pk}/console/")
+    moderation = client.get(f"/seances/{session.pk}/moderation/")
+
+    assert console.status_code == console_status
+    assert moderation.status_code == moderation_status
+    if console_status == 302:
+        assert console["Location"].startswith("/connexion/?next=")
+
+
+def test_the_staff_console_lists_drafts_questions_to_answer_and_commitments(cotonou):
+    session = live_session(cotonou)
+    Poll.objects.create(session=session, question="Sondage en préparation", status="draft")
+    Question.objects.create(session=session, author=UserFactory(), text="Approuvée", status="approved")
+    Question.objects.create(
+        session=session, author=UserFactory(), text="En attente de modération", status="pending"
+    )
+    Commitment.objects.create(session=session, text="Engagement existant")
+    page = html(signed_in(member(cotonou, Role.MAYOR)).get(f"/seances/{session.pk}/console/"))
+    assert "Sondage en préparation" in page and "data-poll-open" in page
+    assert "Approuvée" in page and "data-answered" in page
+    assert "En attente de modération" not in page
+    assert "Engagement existant" in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert "session-console.js" in page
+
+
+def test_the_moderation_console_shows_pending_questions_with_their_author(cotonou):
+    session = live_session(cotonou)
+    hidden = UserFactory(display_name="Auteur Discret")
+    Question.objects.create(
+        session=session, author=hidden, text="Anonyme en attente", status="pending", anonymous=True
+    )
+    ChatMessage.objects.create(session=session, author=UserFactory(display_name="Bavard"), text="Du chat")
+    page = html(signed_in(member(cotonou, Role.MODERATOR)).get(f"/seances/{session.pk}/moderation/"))
+    assert "Anonyme en attente" in page and "Auteur Discret" in page
+    assert 'data-moderate="approve"' in page and 'data-moderate="reject"' in page
+    assert "Du chat" in page and "data-chat-delete" in page and "data-mute" in page and "data-ban" in page
+    assert "session-moderation.js" in page
