@@ -1,0 +1,75 @@
+"""In Chromium against a real daphne (Redis channel layer, PostgreSQL): one browser posts a reply,
+another sees it appear live without reloading; a moderator hides it and it disappears live."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from forums import services
+from forums.models import Category, Post
+from hub.models import Commune
+from tests.factories_forums import moderator, veteran
+from tests.test_e2e_publication import sign_in
+from tests.test_pages_browser import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+REPLY = "Le caniveau de la rue 12 déborde encore"
+
+
+def test_a_reply_appears_live_elsewhere_and_disappears_when_hidden(
+    redis_required, postgres_required, hub_server
+):
+    # given a thread in Cotonou, its watcher, a citizen who replies and a moderator
+    if not CHROMIUM.exists():
+        pytest.fail(f"Debian's Chromium is missing at {CHROMIUM} (apt-get install chromium)", pytrace=False)
+    cotonou = Commune.objects.get(slug="cotonou")
+    services.categories_seed(commune=cotonou)
+    thread = services.thread_create(
+        actor=veteran(email="auteur@example.bj"),
+        commune=cotonou,
+        category=Category.objects.get(commune=cotonou, slug="assainissement"),
+        title="Caniveaux bouchés",
+        body="Les caniveaux débordent à chaque pluie.",
+        kind="concern",
+    )
+    veteran(email="repond@example.bj")
+    moderator(cotonou, email="moderation@example.bj")
+    url = f"{hub_server.url}/forum/sujets/{thread.pk}/"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        contexts = [browser.new_context(locale="fr-FR") for _index in range(3)]
+        for context in contexts:
+            context.set_default_timeout(20_000)
+        watcher, writer, mod = (context.new_page() for context in contexts)
+        # the watcher is an anonymous visitor on a small screen
+        watcher.set_viewport_size({"width": 360, "height": 740})
+        watcher.goto(url)
+        expect(watcher.locator("[data-forum-live-state]")).to_have_attribute("data-state", "online")
+        watcher.evaluate("window.__noReload = true")
+
+        # when the citizen replies through the form
+        sign_in(writer, hub_server.url, "repond@example.bj")
+        writer.goto(url)
+        writer.fill("#id_body", REPLY)
+        writer.locator("[data-reply-form] button[type=submit]").click()
+        writer.wait_for_url(f"{url}#message-*")
+
+        # then the watcher sees it appear without reloading
+        live_post = watcher.locator(".forum-post", has_text=REPLY)
+        expect(live_post).to_be_visible(timeout=15_000)
+        assert watcher.evaluate("window.__noReload") is True
+        post_id = live_post.get_attribute("data-post-id")
+
+        # when the moderator hides it from the thread page
+        sign_in(mod, hub_server.url, "moderation@example.bj")
+        mod.goto(url)
+        mod.locator(f"[data-hide-post='{post_id}']").click()
+        mod.wait_for_load_state()
+
+        # then it disappears live for the watcher, and from the public page
+        expect(live_post).to_have_count(0, timeout=15_000)
+        assert watcher.evaluate("window.__noReload") is True
+        browser.close()
+    assert Post.objects.get(pk=post_id).hidden
