@@ -18,6 +18,9 @@ POLICY = "; ".join(
         "img-src 'self' data:",
         "connect-src 'self'",
         "worker-src 'self'",
+        # Live council sessions embed YouTube / Facebook Live players and play audio-only streams.
+        "frame-src https://www.youtube-nocookie.com https://www.youtube.com https://www.facebook.com",
+        "media-src 'self' https:",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
