@@ -15,6 +15,7 @@ whichever language the catalogues are in.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import urllib.request
@@ -36,6 +37,7 @@ from tests.test_pages_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
+SOCKET = "document.querySelector('[data-session]').sessionSocket"  # the page's SessionSocket
 LIVE_TIMEOUT = 20_000  # ms: a live change must show within this (it normally takes well under 1 s)
 
 
@@ -272,6 +274,63 @@ def test_question_moderation_support_answer_and_poll_are_seen_live_everywhere(
             assert page.js_errors == []  # type: ignore[attr-defined]
 
 
+def test_the_mayor_runs_a_session_from_the_console_and_viewers_follow_live(
+    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+) -> None:
+    session = cotonou_session["session"]
+    off_loop(LiveSession.objects.filter(pk=session.pk).update, status="scheduled", started_at=None)
+    url = f"{hub_server.url}/seances/{session.pk}/"
+    with chromium() as browser:
+        mayor = open_page(browser, hub_server.url, cotonou_session["mayor"])
+        citizen = open_page(browser, hub_server.url, cotonou_session["citizens"][0])
+        go_live(mayor, url + "console/")
+        go_live(citizen, url)
+        citizen.evaluate("window.__sameDocument = true")
+        expect(citizen.locator("[data-chat-form]")).to_be_hidden()
+
+        # when the mayor adds agenda items and starts the session
+        for title in ("Budget 2027", "Marchés publics"):
+            mayor.fill("#agenda-title", title)
+            mayor.locator("[data-agenda-form] button[type=submit]").click()
+            expect(mayor.locator("[data-agenda] [data-item-id]").filter(has_text=title)).to_have_count(1)
+        mayor.locator('[data-action="start"]').click()
+
+        # then the citizen sees the agenda, the status, and the chat opening, live
+        expect(citizen.locator("[data-agenda] [data-item-id]")).to_have_count(2)
+        expect(citizen.locator("[data-chat-form]")).to_be_visible()
+        expect(citizen.locator("[data-status-label]")).to_have_class(re.compile("session-badge--live"))
+        expect(mayor.locator('[data-action="end"]')).to_be_visible()
+
+        # when the mayor sets the current item, then it is highlighted for the citizen
+        mayor.locator("[data-agenda] [data-item-id]").filter(has_text="Marchés publics").locator(
+            "[data-set-current]"
+        ).click()
+        current = citizen.locator('[data-agenda] [aria-current="step"]')
+        expect(current).to_have_count(1)
+        expect(current).to_contain_text("Marchés publics")
+
+        # when the mayor records a commitment, then it is listed with a status to update later
+        mayor.fill("#commitment-text", "Publier le rapport d'exécution du budget avant juin")
+        mayor.fill("#commitment-due", "2027-06-30")
+        mayor.locator("[data-commitment-form] button[type=submit]").click()
+        row = mayor.locator("[data-commitment-list] [data-commitment-id]")
+        expect(row).to_have_count(1)
+        row.locator("[data-commitment-status]").select_option("in_progress")
+        row.locator("[data-commitment-save]").click()
+        expect(mayor.locator("[data-console-status]")).not_to_be_empty()
+
+        # when the mayor ends the session, then the citizen is told, and the page becomes the archive
+        mayor.once("dialog", lambda dialog: dialog.accept())
+        mayor.locator('[data-action="end"]').click()
+        expect(citizen.locator("[data-ended-note]")).to_be_visible()
+        expect(citizen.locator("[data-chat-form]")).to_be_hidden()
+        assert citizen.evaluate("window.__sameDocument === true")
+        citizen.reload()
+        expect(citizen.locator(".session-archive")).to_be_visible()
+        expect(citizen.locator(".commitment-list")).to_contain_text("rapport d'exécution")
+        assert mayor.js_errors == [] and citizen.js_errors == []  # type: ignore[attr-defined]
+
+
 def test_a_muted_citizen_is_told_at_once_and_anonymous_chat_is_impossible(
     redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
 ) -> None:
@@ -303,6 +362,137 @@ def test_a_muted_citizen_is_told_at_once_and_anonymous_chat_is_impossible(
         expect(page.locator("[data-chat-form]")).to_be_hidden()
         expect(page.locator("[data-chat-closed]")).to_be_visible()
         expect(page.locator("[data-chat-closed]")).not_to_be_empty()
+
+
+def test_reports_flood_errors_and_the_low_bandwidth_stream_choice(
+    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+) -> None:
+    session = cotonou_session["session"]
+    off_loop(
+        LiveSession.objects.filter(pk=session.pk).update,
+        stream_url="https://www.youtube-nocookie.com/embed/test",
+    )
+    url = f"{hub_server.url}/seances/{session.pk}/"
+    writer, reporter, _ = cotonou_session["citizens"]
+    with chromium() as browser:
+        page = open_page(browser, hub_server.url, writer)
+        other = open_page(browser, hub_server.url, reporter)
+        moderator = open_page(browser, hub_server.url, cotonou_session["moderator"])
+        for target, path in ((page, url), (other, url), (moderator, url + "moderation/")):
+            go_live(target, path)
+
+        # when a citizen reports another's message, then the moderators see it at once
+        page.fill("#chat-text", "Message douteux")
+        page.locator("[data-chat-form] button[type=submit]").click()
+        chat_item(other, "Message douteux").locator("[data-chat-flag]").click()
+        expect(other.locator("[data-chat-status]")).not_to_be_empty()
+        expect(moderator.locator("[data-flagged-list] [data-message-id]")).to_have_count(1)
+
+        # when the citizen floods the chat, then the message over the limit is refused with a
+        # readable error (role=alert), kept in the field, not stored, and shown to the moderators
+        sent = 1
+        field = page.locator("#chat-text")
+        error = page.locator("[data-chat-error]")
+        # (the limit is 5 per fixed 10 s window: a burst straddling two windows passes 10 at most)
+        while sent < 13 and not error.inner_text():
+            field.fill(f"Message {sent}")
+            page.locator("[data-chat-form] button[type=submit]").click()
+            page.wait_for_function(
+                "() => document.querySelector('#chat-text').value === ''"
+                " || document.querySelector('[data-chat-error]').textContent !== ''"
+            )
+            sent += 1
+        expect(error).to_have_attribute("role", "alert")
+        expect(error).not_to_be_empty()
+        expect(field).to_have_attribute("aria-invalid", "true")
+        assert field.input_value().startswith("Message ")
+        expect(moderator.locator("[data-hit-list] li")).not_to_have_count(0)
+        stored = off_loop(ChatMessage.objects.filter(session=session, author=writer).count)
+        assert stored == sent - 1 <= 11
+
+        # and an anonymous viewer on a slow connection: nothing heavy until asked; sound only is
+        # remembered on the next visit; the video comes in a titled frame only on request
+        viewer = open_page(browser, hub_server.url)
+        go_live(viewer, url)
+        expect(viewer.locator("iframe")).to_have_count(0)
+        expect(viewer.locator("[data-stream-player]")).to_be_hidden()
+        viewer.locator("[data-stream-audio]").click()
+        expect(viewer.locator("[data-stream-player] audio")).to_be_visible()
+        go_live(viewer, url)
+        expect(viewer.locator("[data-stream-player] audio")).to_be_visible()
+        expect(viewer.locator("iframe")).to_have_count(0)
+        viewer.locator("[data-stream-video]").focus()
+        viewer.keyboard.press("Enter")
+        frame = viewer.locator("[data-stream-frame] iframe")
+        expect(frame).to_have_attribute("src", "https://www.youtube-nocookie.com/embed/test")
+        expect(frame).to_have_attribute("title", re.compile(".+"))
+        expect(viewer.locator("[data-stream-player]")).to_be_hidden()
+
+
+def test_the_page_applies_events_in_order_once_asks_to_resume_on_a_gap_and_reloads_on_reset(
+    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+) -> None:
+    session = cotonou_session["session"]
+    say(cotonou_session["citizens"][0], session, "Message réel")
+    with chromium() as browser:
+        viewer = open_page(browser, hub_server.url)
+        sent: list[str] = []
+        viewer.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(str(payload))))
+        go_live(viewer, f"{hub_server.url}/seances/{session.pk}/")
+        texts = viewer.locator("[data-chat-list] [data-message-id] [data-part='text']")
+        expect(texts).to_have_text(["Message réel"])
+        last = viewer.evaluate(f"{SOCKET}.lastSeq")
+
+        def deliver(seq: int, message_id: int, text: str) -> None:
+            frame = {
+                "type": "event",
+                "event": "chat.message",
+                "seq": seq,
+                "id": f"test-{seq}",
+                "data": {
+                    "id": message_id,
+                    "author": {"id": 1, "display_name": "Test"},
+                    "text": text,
+                    "created_at": "2026-11-29T10:00:00Z",
+                },
+            }
+            viewer.evaluate(
+                f"frame => {SOCKET}.receive(JSON.stringify(frame))",
+                frame,
+            )
+
+        # when an event arrives after a gap, then it waits, and the page asks the server to resume
+        deliver(last + 2, 900002, "Deuxième")
+        expect(texts).to_have_text(["Message réel"])
+
+        def resume_asked() -> bool:
+            return any('"type":"resume"' in frame and f'"last_seq":{last}' in frame for frame in sent)
+
+        for _ in range(50):  # frames are reported while Playwright waits
+            if resume_asked():
+                break
+            viewer.wait_for_timeout(100)
+        assert resume_asked(), sent
+
+        # when the missing event arrives, then both are applied, in order; a duplicate changes nothing
+        deliver(last + 1, 900001, "Premier")
+        expect(texts).to_have_text(["Message réel", "Premier", "Deuxième"])
+        deliver(last + 1, 900001, "Premier")
+        deliver(last + 2, 900002, "Deuxième")
+        expect(texts).to_have_text(["Message réel", "Premier", "Deuxième"])
+
+        # when the server says too much was missed, then the page reloads its state from REST (the
+        # made-up messages above are not in the database) without reloading the document
+        viewer.evaluate("window.__sameDocument = true")
+        viewer.evaluate(f"{SOCKET}.receive(JSON.stringify({{type: 'reset'}}))")
+        expect(texts).to_have_text(["Message réel"])
+        expect(viewer.locator("[data-connection]")).to_have_attribute(
+            "data-state", re.compile("open|reconnected")
+        )
+        say(cotonou_session["citizens"][1], session, "Après la remise à zéro")
+        expect(texts).to_have_text(["Message réel", "Après la remise à zéro"])
+        assert viewer.evaluate("window.__sameDocument === true")
+        assert viewer.js_errors == []  # type: ignore[attr-defined]
 
 
 # --- Reconnection ----------------------------------------------------------------------------------

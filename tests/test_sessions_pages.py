@@ -10,6 +10,7 @@ import re
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from hub.models import Membership, Role
 from sessions_live.models import (
@@ -178,10 +179,11 @@ def test_anonymous_visitors_read_the_live_page_without_an_account(cotonou):
     assert "<iframe" not in page
     assert 'href="https://radio.example.bj/live.mp3"' in page
     assert 'preload="none"' in page
-    # a strict policy, opened only for this session's own embed and sound stream
+    # a strict policy that still lets the embed and the sound stream play
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
-    assert "https://www.youtube-nocookie.com" in policy and "https://radio.example.bj" in policy
+    assert re.search(r"frame-src [^;]*https://www\.youtube-nocookie\.com", policy)
+    assert re.search(r"media-src [^;]*https:", policy)
     # no inline script or style anywhere (strict CSP)
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert " style=" not in page and "<style" not in page
@@ -357,3 +359,30 @@ def test_the_moderation_console_shows_pending_questions_with_their_author(cotono
     assert 'data-moderate="approve"' in page and 'data-moderate="reject"' in page
     assert "Du chat" in page and "data-chat-delete" in page and "data-mute" in page and "data-ban" in page
     assert "session-moderation.js" in page
+
+
+# --- The demo ------------------------------------------------------------------------------------
+
+
+def test_the_demo_sessions_render_live_upcoming_and_archived(reference_data):
+    from hub.demo_data import demo_data_load
+    from sessions_live.demo import ARCHIVED_TITLE, LIVE_TITLE, UPCOMING_TITLE, demo_load
+
+    # given the demo accounts and the sessions' demo data of `make run` (load_demo_data)
+    demo_data_load()
+    demo_load()
+    live = LiveSession.objects.get(title=LIVE_TITLE)
+    archived = LiveSession.objects.get(title=ARCHIVED_TITLE)
+
+    # then the list shows all three, and the live page shows its open poll and questions
+    listing = html(Client().get("/seances/"))
+    assert all(escape(title) in listing for title in (LIVE_TITLE, UPCOMING_TITLE, ARCHIVED_TITLE))
+    page = html(Client().get(f"/seances/{live.pk}/"))
+    assert live.status == "live" and escape(LIVE_TITLE) in page
+    assert escape(Poll.objects.get(session=live, status="open").question) in page
+    assert page.count("data-question-id=") >= 2  # the <template> has an empty one
+    assert page.count('class="chat-message"') >= 2
+    # and the archived hearing shows its record
+    archive = html(Client().get(f"/seances/{archived.pk}/"))
+    assert "session-archive" in archive and archive.count('class="chat-message"') >= 1
+    assert escape(Commitment.objects.filter(session=archived).first().text) in archive

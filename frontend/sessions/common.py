@@ -1,11 +1,11 @@
-"""Helpers shared by the session pages: the session lookup, the error pages, the page's own CSP."""
+"""Helpers shared by the session pages: the session lookup, the error pages, the viewer count."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -14,7 +14,6 @@ from django.urls import reverse
 
 from frontend.views import page_not_found
 from hub.errors import NotFound, PermissionDenied
-from hub.security import POLICY
 from sessions_live import selectors
 from sessions_live.models import LiveSession
 
@@ -45,30 +44,6 @@ def handles_domain_errors(view: Callable[..., HttpResponseBase]) -> Callable[...
             return forbidden(request)
 
     return wrapper
-
-
-def origin(url: str) -> str | None:
-    parts = urlsplit(url or "")
-    if parts.scheme != "https" or not parts.hostname:
-        return None
-    return f"https://{parts.netloc}"
-
-
-def with_stream_policy(response: HttpResponse, session: LiveSession) -> HttpResponse:
-    """Our strict policy, plus the session's own video embed (frame-src) and sound stream (media-src).
-
-    Only the origins of this session's URLs, which staff set and the services check (https, known
-    embed hosts), are added; everything else stays as strict as on every other page."""
-    directives = [POLICY]
-    frame = origin(session.stream_url)
-    media = origin(session.audio_url)
-    if frame and "frame-src" not in POLICY:
-        directives.append(f"frame-src {frame}")
-    if media and "media-src" not in POLICY:
-        directives.append(f"media-src 'self' {media}")
-    if len(directives) > 1:
-        response.headers["Content-Security-Policy"] = "; ".join(directives)
-    return response
 
 
 def viewer_count(session_id: int) -> int:

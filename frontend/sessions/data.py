@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from sessions_live.models import (
     PUBLIC_QUESTION_STATUSES,
@@ -24,6 +25,15 @@ from sessions_live.models import (
 from sessions_live.permissions import can_manage, can_moderate, chat_open, is_signed_in, questions_open
 
 CHAT_FIRST_PAINT = 50
+
+
+def poll_status_labels() -> dict[str, str]:
+    """The same words as the live page's script uses when a poll changes state."""
+    return {
+        "draft": _("Draft (not open yet)"),
+        "open": _("Open: you can vote"),
+        "closed": _("Closed: final results"),
+    }
 
 
 @dataclass
@@ -82,7 +92,7 @@ def polls_for(session: LiveSession, user: Any, *, drafts: bool = False) -> list[
             "poll_id", "option_id"
         ):
             mine.setdefault(poll_id, set()).add(option_id)
-    status_labels = dict(Poll._meta.get_field("status").choices or [])
+    status_labels = poll_status_labels()
     polls = []
     for poll in rows.order_by("-id"):
         total = poll.ballot_count

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from frontend.sessions.common import handles_domain_errors, session_get, viewer_count, with_stream_policy
+from frontend.sessions.common import handles_domain_errors, session_get, viewer_count
 from frontend.sessions.data import page_state, question_order, sessions_by_state
 from hub.models import Commune
 from hub.selectors import commune_get
@@ -57,7 +57,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "viewer_count": viewer_count(session.pk),
         "stream_embed_url": session.stream_url,
     }
-    return with_stream_policy(render(request, "frontend/sessions/live.html", context), session)
+    # The embeds (YouTube / Facebook frames, https sound) are allowed by the site's policy (hub.security).
+    return render(request, "frontend/sessions/live.html", context)
 
 
 def archive(request: HttpRequest, session: object) -> HttpResponse:

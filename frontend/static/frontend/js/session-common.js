@@ -77,10 +77,11 @@ export function announce(region, text, isError) {
 }
 
 export function format(template, values) {
-  return String(template || "").replace(/%\((\w+)\)s/g, (_, name) => (name in values ? String(values[name]) : ""));
+  // Placeholders are written {name} in the translated labels (the page's data-* attributes).
+  return String(template || "").replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : ""));
 }
 
-// A translated count: data-*-one / data-*-other labels with %(count)s.
+// A translated count: data-*-one / data-*-other labels with {count}.
 export function plural(one, other, count) {
   return format(count === 1 ? one : other, { count });
 }

@@ -79,10 +79,9 @@ function setupStream() {
       if (element) element.focus();
     });
   }
-  // A choice made on an earlier visit: the viewer already asked for it.
-  const choice = recalled();
-  if (choice === "audio" && audio) showAudio(stream);
-  else if (choice === "video" && video) showVideo(stream);
+  // Sound only, chosen on an earlier visit: show the player again (it loads nothing before "play").
+  // The video is never loaded before a click on this visit, whatever was chosen before.
+  if (recalled() === "audio" && audio) showAudio(stream);
 }
 
 // --- Permissions and session state ---------------------------------------------------------------
@@ -113,7 +112,7 @@ function liveState() {
     const note = document.querySelector("[data-ended-note]");
     if (note) {
       note.hidden = false;
-      note.textContent = labels.endedNote;
+      note.textContent = labels.endedText;
     }
   }
 }
@@ -266,6 +265,26 @@ function setupChat() {
   });
 }
 
+function setupFlags() {
+  if (!chatList || !signedIn) return;
+  const region = document.querySelector("[data-chat-status]");
+  chatList.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-chat-flag]");
+    if (!button || button.getAttribute("aria-disabled") === "true") return;
+    const id = button.closest("[data-message-id]").dataset.messageId;
+    button.setAttribute("aria-disabled", "true");
+    try {
+      await api(`${labels.api}chat/${id}/flag/`, { method: "POST", body: { reason: "" } });
+      announce(region, labels.flagged, false);
+      button.hidden = true;
+    } catch (failure) {
+      announce(region, errorText(failure.error || failure), true);
+    } finally {
+      button.removeAttribute("aria-disabled");
+    }
+  });
+}
+
 // --- Questions -----------------------------------------------------------------------------------
 
 function setupQuestions() {
@@ -378,6 +397,7 @@ function start() {
   if (!root) return;
   setupStream();
   setupChat();
+  setupFlags();
   setupQuestions();
   document.querySelectorAll("[data-poll-id]").forEach(wirePoll);
   questionSort(questionList, order);
