@@ -55,6 +55,12 @@ def post_data(post: Any) -> dict[str, Any]:
         "edited_at": post.edited_at.isoformat() if post.edited_at else None,
         "removed": removed,
         "deleted": post.deleted_at is not None,
+        "attachments": []
+        if removed
+        else [
+            {"id": a.pk, "url": f"/api/v1/forum/attachments/{a.pk}/", "width": a.width, "height": a.height}
+            for a in post.attachments.all()
+        ],
         "seq": post.seq,
     }
 

@@ -275,3 +275,24 @@ class Mute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} muted until {self.until:%Y-%m-%d}"
+
+
+class Attachment(models.Model):
+    """A photo attached to a post (checked like document uploads; images only)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="forum/%Y/%m/", max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    original_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return f"attachment {self.pk} of post {self.post_id}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forums.errors import PostNotFound, ThreadNotFound
-from forums.models import Category, Flag, Mute, Post, Support, Thread, ThreadFollow
+from forums.models import Attachment, Category, Flag, Mute, Post, Support, Thread, ThreadFollow
 from forums.permissions import MODERATE
 from hub.errors import NotFound
 from hub.models import Commune
@@ -116,6 +116,7 @@ def access_thread(user: Any, thread_id: int) -> Thread:
     """The thread, if ``user`` may see it: hidden threads only for the commune's moderators."""
     thread = (
         Thread.objects.select_related("commune", "category", "author", "official_answer__author")
+        .prefetch_related("official_answer__attachments")
         .filter(pk=thread_id)
         .first()
     )
@@ -140,7 +141,11 @@ def thread_viewer_state(user: Any, thread: Thread) -> dict[str, bool]:
 def post_list(*, user: Any, thread: Thread, after_seq: int | None = None) -> QuerySet[Post]:
     """Posts of a thread in order. Hidden posts are left out for the public; with ``after_seq`` (the
     catch-up after a reconnect) every post changed since is returned, removed ones as tombstones."""
-    posts = Post.objects.filter(thread=thread).select_related("author", "quote_of__author")
+    posts = (
+        Post.objects.filter(thread=thread)
+        .select_related("author", "quote_of__author")
+        .prefetch_related("attachments")
+    )
     if after_seq is not None:
         return posts.filter(seq__gt=after_seq).order_by("seq", "id")
     if not is_moderator(user, thread.commune):
@@ -155,6 +160,15 @@ def access_post(user: Any, post_id: int) -> Post:
     if (post.hidden or post.thread.hidden) and not is_moderator(user, post.thread.commune):
         raise PostNotFound()
     return post
+
+
+def access_attachment(user: Any, attachment_id: int) -> Attachment:
+    """A photo of a post the user may read (hidden or deleted posts: not found)."""
+    attachment = Attachment.objects.select_related("post").filter(pk=attachment_id).first()
+    if attachment is None or attachment.post.deleted_at is not None:
+        raise PostNotFound()
+    access_post(user, attachment.post_id)
+    return attachment
 
 
 def active_mute(*, commune_id: int, user_id: int) -> Mute | None:

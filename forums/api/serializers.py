@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -63,6 +64,50 @@ class ThreadOut(serializers.Serializer):
     def get_path(self, thread: Any) -> str:
         return thread_path(thread.pk)
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # Plain dicts: DRF's per-field machinery cost more than the query on list pages
+        # (bench/forums_api.py); the declared fields above stay the schema and the contract.
+        return thread_data(instance, path_prefix=thread_path(0)[:-2])
+
+
+def thread_data(thread: Any, *, path_prefix: str) -> dict[str, Any]:
+    return {
+        "id": thread.pk,
+        "commune": thread.commune.slug,
+        "category": {"slug": thread.category.slug, "name": thread.category.name},
+        "author": {"id": thread.author_id, "display_name": thread.author.display_name},
+        "title": thread.title,
+        "kind": thread.kind,
+        "status": thread.status,
+        "proposal_status": thread.proposal_status,
+        "locked": thread.locked,
+        "support_count": thread.support_count,
+        "post_count": thread.post_count,
+        "is_answered": thread.official_answer_id is not None,
+        "supported": bool(getattr(thread, "supported", False)),
+        "created_at": _iso(thread.created_at),
+        "last_activity_at": _iso(thread.last_activity_at),
+        "path": f"{path_prefix}{thread.pk}/",
+    }
+
+
+def thread_rows(threads: list[Any]) -> list[dict[str, Any]]:
+    prefix = thread_path(0)[:-2]
+    return [thread_data(thread, path_prefix=prefix) for thread in threads]
+
+
+def _iso(value: Any) -> str:
+    # As DRF's DateTimeField writes it: ISO 8601 in the current time zone.
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class AttachmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+
 
 class PostOut(serializers.Serializer):
     """See ``forums.events.post_data``: the API and the live events show a post the same way."""
@@ -78,6 +123,7 @@ class PostOut(serializers.Serializer):
     edited_at = serializers.DateTimeField(allow_null=True)
     removed = serializers.BooleanField()
     deleted = serializers.BooleanField()
+    attachments = AttachmentOut(many=True)
     seq = serializers.IntegerField()
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
@@ -85,6 +131,8 @@ class PostOut(serializers.Serializer):
 
 
 class ThreadDetailOut(ThreadOut):
+    to_representation = serializers.Serializer.to_representation  # all declared fields, via DRF
+
     status_reason = serializers.CharField()
     event_seq = serializers.IntegerField()
     official_answer = serializers.SerializerMethodField()
@@ -119,12 +167,14 @@ class ThreadIn(serializers.Serializer):
     title = serializers.CharField(max_length=160)
     body = serializers.CharField(max_length=BODY_MAX_CHARS, trim_whitespace=True)
     kind = serializers.ChoiceField(choices=ThreadKind.choices, default=ThreadKind.QUESTION)
+    images = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=10)
 
 
 class PostIn(serializers.Serializer):
     body = serializers.CharField(max_length=BODY_MAX_CHARS)
     quote_of = serializers.IntegerField(required=False, allow_null=True, default=None)
     official = serializers.BooleanField(required=False, default=False)
+    images = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=10)
 
 
 class PostEditIn(serializers.Serializer):

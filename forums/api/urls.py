@@ -21,4 +21,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("forum/threads/<int:thread_id>/hide/", views.HideView.as_view()),
     path("forum/threads/<int:thread_id>/restore/", views.RestoreView.as_view()),
     path("forum/posts/<int:post_id>/", views.PostDetailView.as_view()),
+    path("forum/attachments/<int:attachment_id>/", views.AttachmentView.as_view()),
 ]

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +25,8 @@ from forums.selectors import SORTS
 from hub.api.validation import validated
 from hub.errors import InvalidInput, NotFound
 from hub.models import Commune, User
+from hub.publications.api.views.common import AnyAcceptNegotiation, PassThroughRenderer
+from hub.publications.uploads import limit_upload_size
 from hub.selectors import access_commune_for, signed_in
 
 ERRORS = {
@@ -85,13 +91,27 @@ class ThreadListView(APIView):
         )
         field = SORTS[query["sort"]][0].lstrip("-")
         page, next_url = keyset_page(request, threads, field)
-        return Response({"next": next_url, "results": s.ThreadOut(page, many=True).data})
+        return Response({"next": next_url, "results": s.thread_rows(page)})
 
 
-class CommuneThreadCreateView(APIView):
+class UploadGuard(APIView):
+    """JSON or multipart (photos); an oversized body is refused from its Content-Length first."""
+
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method == "POST":
+            limit_upload_size(request._request)
+        super().initial(request, *args, **kwargs)
+
+
+class CommuneThreadCreateView(UploadGuard):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=s.ThreadIn, responses={201: s.ThreadDetailOut, **ERRORS})
+    @extend_schema(
+        request={"application/json": s.ThreadIn, "multipart/form-data": s.ThreadIn},
+        responses={201: s.ThreadDetailOut, **ERRORS},
+    )
     def post(self, request: Request, slug: str) -> Response:
         """Open a thread (question, concern or proposal) in a category of the commune."""
         commune = selectors.commune_by_slug(slug)
@@ -146,7 +166,7 @@ class ThreadLockView(APIView):
         return _thread_detail(request, thread_id)
 
 
-class PostListView(APIView):
+class PostListView(UploadGuard):
     @extend_schema(
         parameters=[s.PostQueryIn],
         responses={200: s.PostPageOut, 404: ERRORS[404]},
@@ -171,7 +191,10 @@ class PostListView(APIView):
             next_url = request.build_absolute_uri(f"?after={page[-1].pk}")
         return Response({"next": next_url, "results": s.PostOut(page, many=True).data})
 
-    @extend_schema(request=s.PostIn, responses={201: s.PostOut, **ERRORS})
+    @extend_schema(
+        request={"application/json": s.PostIn, "multipart/form-data": s.PostIn},
+        responses={201: s.PostOut, **ERRORS},
+    )
     def post(self, request: Request, thread_id: int) -> Response:
         """Reply (``quote_of`` quotes an earlier post); ``official=true``: the town hall's answer."""
         thread = selectors.access_thread(request.user, thread_id)
@@ -181,6 +204,25 @@ class PostListView(APIView):
 
     def get_permissions(self) -> list[Any]:
         return [permissions.IsAuthenticated()] if self.request.method == "POST" else []
+
+
+class AttachmentView(APIView):
+    renderer_classes = [JSONRenderer, PassThroughRenderer]
+    content_negotiation_class = AnyAcceptNegotiation
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: ERRORS[404]})
+    def get(self, request: Request, attachment_id: int) -> Any:
+        """A photo of a post (not found once the post is hidden or deleted)."""
+        attachment = selectors.access_attachment(request.user, attachment_id)
+        try:
+            handle = attachment.file.open("rb")
+        except OSError as exc:
+            raise NotFound(_("This file is no longer available."), code="file_missing") from exc
+        response = FileResponse(handle, content_type=attachment.content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, max-age=300"
+        return response
 
 
 class PostDetailView(APIView):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from forums import events
 from forums.errors import PostNotFound
 from forums.models import Post, PostRevision, Thread, ThreadStatus
+from forums.services.attachments import attachments_check, attachments_save
 from forums.services.common import (
     KIND_ANSWER,
     KIND_REPLY,
@@ -30,12 +31,19 @@ from hub.services.audit import audit_record
 
 
 def post_create(
-    *, actor: Any, thread: Thread, body: str, quote_of: int | None = None, official: bool = False
+    *,
+    actor: Any,
+    thread: Thread,
+    body: str,
+    quote_of: int | None = None,
+    official: bool = False,
+    images: list[Any] | None = None,
 ) -> Post:
     """Reply in a thread. ``official=True``: commune staff answer as the town hall — the answer is
     marked, shown first, and the thread becomes "answered". Followers are notified (not the writer)."""
     user = require_user(actor)
     require_perm(user, "forums.answer_officially" if official else "forums.participate", thread.commune)
+    checked = attachments_check(user, thread.commune, images or [])
     with transaction.atomic():
         locked = lock_thread(thread.pk)
         if locked.hidden:
@@ -61,6 +69,7 @@ def post_create(
             is_official=official,
             created_at=now,
         )
+        attachments_save(post, checked)
         if official:
             changes.update(official_answer=post, status=ThreadStatus.ANSWERED)
         seq = next_seq(locked.pk, **changes)

@@ -22,6 +22,7 @@ from forums.models import (
     ThreadKind,
     ThreadStatus,
 )
+from forums.services.attachments import attachments_check, attachments_save
 from forums.services.common import (
     TITLE_MIN_CHARS,
     check_not_muted,
@@ -87,7 +88,14 @@ def category_save(
 
 
 def thread_create(
-    *, actor: Any, commune: Commune, category: Category, title: str, body: str, kind: str
+    *,
+    actor: Any,
+    commune: Commune,
+    category: Category,
+    title: str,
+    body: str,
+    kind: str,
+    images: list[Any] | None = None,
 ) -> Thread:
     """Open a thread: the thread and its opening post; the author follows it."""
     user = require_user(actor)
@@ -103,6 +111,7 @@ def thread_create(
         raise InvalidInput(fields={"kind": [_("Unknown kind.")]})
     check_not_muted(user, commune)
     text, html = clean_body(user, commune, body)
+    checked = attachments_check(user, commune, images or [])
     now = timezone.now()
     with transaction.atomic():
         thread = Thread.objects.create(
@@ -117,9 +126,10 @@ def thread_create(
             created_at=now,
             last_activity_at=now,
         )
-        Post.objects.create(
+        opening = Post.objects.create(
             thread=thread, author=user, body=text, body_html=html, is_opening=True, created_at=now, seq=1
         )
+        attachments_save(opening, checked)
         follow(user.pk, thread.pk)
     return thread
 

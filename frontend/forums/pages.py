@@ -11,6 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from forums import selectors, services
@@ -20,6 +21,8 @@ from frontend.forums.forms import FlagForm, MuteForm, ProposalStatusForm, ReplyF
 from frontend.publications.common import handles_domain_errors
 from hub.errors import DomainError, NotFound, PermissionDenied
 from hub.models import Commune, User
+from hub.publications.errors import FileTooLarge
+from hub.publications.uploads import limit_upload_size
 from hub.selectors import commune_get
 
 THREADS_PER_PAGE = 25
@@ -112,11 +115,32 @@ def thread_list(request: HttpRequest, slug: str, category: str) -> HttpResponse:
     return render(request, "frontend/forums/threads.html", context)
 
 
+def _upload_guard(request: HttpRequest) -> str:
+    """The upload size check from Content-Length, before anything reads the body ("" if fine)."""
+    if request.method != "POST":
+        return ""
+    try:
+        limit_upload_size(request)
+    except FileTooLarge as exc:
+        return exc.message
+    return ""
+
+
+@csrf_exempt
 @handles_domain_errors
 def thread_new(request: HttpRequest, slug: str) -> HttpResponseBase:
     commune = _commune(request, slug)
     if not request.user.is_authenticated:
         raise PermissionDenied()
+    too_large = _upload_guard(request)
+    if too_large:
+        messages.error(request, too_large)
+        return redirect(reverse("frontend:forum-new", kwargs={"slug": slug}))
+    return _thread_new(request, commune)
+
+
+@csrf_protect
+def _thread_new(request: HttpRequest, commune: Commune) -> HttpResponseBase:
     categories = _categories(commune)
     chosen = request.POST.get("category") or request.GET.get("categorie", "")
     form = ThreadForm(request.POST or None, initial={"kind": request.GET.get("type", ThreadKind.QUESTION)})
@@ -125,7 +149,11 @@ def thread_new(request: HttpRequest, slug: str) -> HttpResponseBase:
         try:
             category = selectors.category_get(commune=commune, slug=chosen)
             thread = services.thread_create(
-                actor=request.user, commune=commune, category=category, **form.cleaned_data
+                actor=request.user,
+                commune=commune,
+                category=category,
+                images=request.FILES.getlist("images"),
+                **form.cleaned_data,
             )
             return redirect(_thread_url(thread.pk))
         except NotFound:
@@ -135,6 +163,8 @@ def thread_new(request: HttpRequest, slug: str) -> HttpResponseBase:
             for field, msgs in (exc.details.get("fields") or {}).items():
                 if field in form.fields:
                     form.add_error(field, msgs)
+                else:
+                    error = " ".join([error, *(str(m) for m in msgs)])
     context = {"commune": commune, "categories": categories, "chosen": chosen, "form": form, "error": error}
     return render(
         request, "frontend/forums/thread_new.html", context, status=400 if error or form.errors else 200
@@ -174,11 +204,20 @@ def thread_page(request: HttpRequest, pk: int) -> HttpResponse:
 def _post_action(view: Any) -> Any:
     """POST-only, signed in, domain errors become a message on the thread page."""
 
+    @csrf_exempt
     @require_POST
     @handles_domain_errors
     def wrapper(request: HttpRequest, pk: int) -> HttpResponseBase:
         if not request.user.is_authenticated:
             raise PermissionDenied()
+        too_large = _upload_guard(request)
+        if too_large:
+            messages.error(request, too_large)
+            return redirect(_thread_url(pk, "#reply"))
+        return protected(request, pk)
+
+    @csrf_protect
+    def protected(request: HttpRequest, pk: int) -> HttpResponseBase:
         thread = selectors.access_thread(request.user, pk)
         try:
             target = view(request, thread)
@@ -208,7 +247,9 @@ def reply(request: HttpRequest, thread: Thread) -> str:
     if not form.is_valid():
         messages.error(request, _("Write a message (at most 20,000 characters)."))
         return _thread_url(thread.pk, "#reply")
-    post = services.post_create(actor=request.user, thread=thread, **form.cleaned_data)
+    post = services.post_create(
+        actor=request.user, thread=thread, images=request.FILES.getlist("images"), **form.cleaned_data
+    )
     return _thread_url(thread.pk, f"#message-{post.pk}")
 
 

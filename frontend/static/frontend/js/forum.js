@@ -63,6 +63,19 @@ function postElement(post) {
     body.className = "forum-body";
     body.innerHTML = post.body_html; // rendered and sanitised by the server (allow-list)
     article.append(body);
+    if (post.attachments && post.attachments.length) {
+      const photos = document.createElement("div");
+      photos.className = "forum-photos";
+      for (const photo of post.attachments) {
+        const image = document.createElement("img");
+        image.src = photo.url;
+        image.alt = root.dataset.labelPhoto;
+        image.loading = "lazy";
+        if (photo.width) { image.width = photo.width; image.height = photo.height; }
+        photos.append(image);
+      }
+      article.append(photos);
+    }
   }
   return article;
 }
