@@ -33,7 +33,7 @@ from sessions_live.models import ChatMessage, LiveSession, Poll, Question
 from sessions_live.services.chat import chat_send
 from tests.conftest import HubServer, service_env, start_process
 from tests.factories import PASSWORD, UserFactory
-from tests.test_pages_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.test_pages_browser import CHROMIUM, CHROMIUM_ARGS, HOME_PAGE_BUDGET
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -493,6 +493,31 @@ def test_the_page_applies_events_in_order_once_asks_to_resume_on_a_gap_and_reloa
         expect(texts).to_have_text(["Message réel", "Après la remise à zéro"])
         assert viewer.evaluate("window.__sameDocument === true")
         assert viewer.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_demo_live_page_is_light_for_slow_3g_and_loads_nothing_from_elsewhere(
+    redis_required: None, postgres_required: None, hub_server: HubServer
+) -> None:
+    from hub.demo_data import demo_data_load
+    from sessions_live.demo import LIVE_TITLE, demo_load
+
+    # given the demo's live session (stream, sound, poll, questions, chat)
+    demo_data_load()
+    demo_load()
+    live = LiveSession.objects.get(title=LIVE_TITLE)
+    with chromium() as browser:
+        page = open_page(browser, hub_server.url)
+        responses: list[Any] = []
+        page.on("response", lambda response: responses.append(response))
+
+        # when a visitor opens it and the live connection is up
+        go_live(page, f"{hub_server.url}/seances/{live.pk}/")
+
+        # then HTML, CSS and JS stay under the home page's budget, all from our own server (the
+        # video player is not fetched before the visitor asks for it)
+        sizes = {response.url: len(response.body()) for response in responses}
+        assert all(url.startswith(hub_server.url) for url in sizes), sizes
+        assert sum(sizes.values()) < HOME_PAGE_BUDGET, sizes
 
 
 # --- Reconnection ----------------------------------------------------------------------------------
