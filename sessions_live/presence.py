@@ -8,7 +8,7 @@ at most one frame per socket every 2 s, one Redis round trip per session per pro
 Without Redis (embedded mode: one process) the set is a dictionary in memory.
 
 The loop also watches Redis itself: when Redis comes back empty (restarted), the channel layer has
-forgotten every group membership, so the local sockets are closed with 1012 ("service restart")
+forgotten every group membership, so the local sockets are closed with 4503 ("reconnect now")
 and clients reconnect with their ``last_seq``, catching up from the log.
 """
 
@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 PRESENCE_INTERVAL: float = getattr(settings, "SESSIONS_PRESENCE_INTERVAL", 2.0)
 MEMBER_TTL = 30.0
 REFRESH_EVERY = 10.0
-CLOSE_SERVICE_RESTART = 1012
+# Autobahn (daphne) only sends 1000 or 3000-4999: 4503 says "reconnect now with your last_seq".
+CLOSE_SERVICE_RESTART = 4503
 
 _memory: dict[int, dict[str, float]] = {}
 
@@ -80,6 +81,10 @@ class PresenceTracker:
         self.redis: Any = None
         self.marker = f"{settings.KEY_PREFIX}:sessions:alive:{uuid.uuid4().hex}"
         self.redis_ok: bool | None = None
+        # When each local socket joined, and when Redis last answered with our marker intact:
+        # after a loss, only sockets that joined before that moment lost their groups.
+        self.joined: dict[PresenceClient, float] = {}
+        self.last_ok = 0.0
         if settings.REDIS_URL:
             import redis.asyncio
 
@@ -90,6 +95,7 @@ class PresenceTracker:
     # --- membership ---------------------------------------------------------------------------
     async def add(self, session_id: int, client: PresenceClient) -> int:
         self.local.setdefault(session_id, set()).add(client)
+        self.joined[client] = time.monotonic()
         self._ensure_loop()
         try:
             await self._touch(session_id, [client.channel_name])
@@ -99,6 +105,7 @@ class PresenceTracker:
             return len(self.local.get(session_id, ()))
 
     async def remove(self, session_id: int, client: PresenceClient) -> None:
+        self.joined.pop(client, None)
         clients = self.local.get(session_id)
         if clients is not None:
             clients.discard(client)
@@ -165,11 +172,17 @@ class PresenceTracker:
             raise
         lost = self.redis_ok is False or (self.redis_ok is not None and previous is None)
         self.redis_ok = True
+        last_ok, self.last_ok = self.last_ok, time.monotonic()
         if lost:
             logger.warning("Redis restarted or was unreachable: closing session sockets so they resume")
             for clients in list(self.local.values()):
                 for client in list(clients):
-                    await client.presence_lost()
+                    if self.joined.get(client, 0.0) > last_ok:
+                        continue  # joined since: its groups are in the Redis that answers now
+                    try:
+                        await client.presence_lost()
+                    except Exception:
+                        logger.warning("could not close a session socket", exc_info=True)
 
     async def tick(self) -> None:
         now = time.time()

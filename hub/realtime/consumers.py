@@ -29,6 +29,9 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_REVOKED = 4401
 MAX_FRAME_BYTES = 16 * 1024
 CLOSE_MESSAGE_TOO_BIG = 1009
+# Daphne (autobahn) lets an application send only 1000 or 3000-4999; run daphne with
+# ``--websocket-max-message-size 65536`` and it sends 1009 itself, before our code runs.
+CLOSE_MESSAGE_TOO_BIG_APP = 4009
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -92,6 +95,12 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(error_frame(reason, _(REFUSAL_MESSAGES.get(reason, reason))))
         await self.close(code=code)
 
+    async def close_too_big(self) -> None:
+        try:
+            await self.close(code=CLOSE_MESSAGE_TOO_BIG)
+        except Exception:  # autobahn refuses 1009 from applications
+            await self.close(code=CLOSE_MESSAGE_TOO_BIG_APP)
+
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -106,13 +115,13 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     ) -> None:
         if text_data is None:
             if self.close_frame_bytes is not None and len(bytes_data or b"") > self.close_frame_bytes:
-                await self.close(code=CLOSE_MESSAGE_TOO_BIG)
+                await self.close_too_big()
                 return
             await self.send_json(error_frame("invalid_frame", "Frames must be JSON text."))
             return
         size = len(text_data.encode())
         if self.close_frame_bytes is not None and size > self.close_frame_bytes:
-            await self.close(code=CLOSE_MESSAGE_TOO_BIG)
+            await self.close_too_big()
             return
         if size > MAX_FRAME_BYTES:
             await self.send_json(

@@ -6,6 +6,7 @@ a refused message is not stored. A rate-limit hit is shown live on the moderator
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Any
@@ -31,6 +32,8 @@ from sessions_live.services.common import (
     require_user,
     text_clean,
 )
+
+logger = logging.getLogger(__name__)
 
 RATE_LIMIT_MESSAGES = 5
 RATE_LIMIT_WINDOW = 10
@@ -62,7 +65,10 @@ def _rate_limit_hit(session: LiveSession, user: User, retry_after: int) -> None:
         "retry_after": retry_after,
     }
     key = _recent_hits_key(session.pk)
-    cache.set(key, [hit, *recent_rate_limit_hits(session.pk)][:RECENT_HITS_KEPT], 24 * 3600)
+    try:
+        cache.set(key, [hit, *recent_rate_limit_hits(session.pk)][:RECENT_HITS_KEPT], 24 * 3600)
+    except Exception:
+        logger.warning("could not keep the rate-limit hit", exc_info=True)
     # Outside any transaction here: broadcast_on_commit sends at once.
     events.moderation_send(session.pk, events.MOD_RATELIMIT_HIT, hit)
 
@@ -112,8 +118,13 @@ def chat_send(
         raise SessionNotLive(_("The chat is open only while the session is live."))
     require_not_sanctioned(user, session)
     clean = text_clean(text, field="text", max_length=MAX_CHAT_CHARS)
-    _rate_limit_check(session, user)
-    _slow_mode_check(session, user)
+    try:
+        _rate_limit_check(session, user)
+        _slow_mode_check(session, user)
+    except (ChatThrottled, SlowMode):
+        raise
+    except Exception:  # the cache (Redis) is down: let the message through rather than lose it
+        logger.warning("chat rate limit unavailable; message accepted", exc_info=True)
     try:
         with transaction.atomic():
             message = ChatMessage.objects.create(
