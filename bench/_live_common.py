@@ -1,0 +1,623 @@
+"""Shared pieces of the live-session benches (``bench/live_fanout.py``, ``bench/votes.py``).
+
+Two halves:
+
+- **Orchestration** (imported by the benches): the bench environment (own PostgreSQL database, own
+  Redis database index and key prefix), server processes (daphne or uvicorn) on spare ports,
+  CPU and memory readings of a process tree from ``/proc``, Redis CPU, and the load processes.
+- **Load process** (``python bench/_live_common.py worker``, never imports Django): opens its share
+  of websockets with aiohttp (uvloop when available), in waves, records connect times, the
+  latency of every received bench event, per-socket sequence numbers (duplicates, gaps), and in
+  "voters" mode sends ``poll.vote`` frames on a schedule and times their acks. It talks to the
+  bench over stdin/stdout, one JSON object per line, and writes its raw figures to a file.
+
+The load processes run on the same machine as the servers, PostgreSQL and Redis: they take CPU the
+servers could have used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import queue
+import random
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from array import array
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cp_bench_live"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
+DEFAULT_KEY_PREFIX = "cpbench"
+OUT = Path("/tmp/communesplus-bench/live")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# --- environment ---------------------------------------------------------------------------------
+
+
+def bench_environ(delivery: str) -> dict[str, str]:
+    """Set (and return) the environment shared by the bench process and its servers."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
+    os.environ.setdefault("KEY_PREFIX", DEFAULT_KEY_PREFIX)
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="hub.settings",
+        VAR_DIR=str(OUT / "var"),
+        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", "communesplus-live-bench-not-secret-" + "x" * 20),
+        LOG_LEVEL="WARNING",
+        WS_TICKET_TTL="7200",  # tickets are issued before thousands of sockets connect
+        THROTTLE_ANON="1000000/min",
+        THROTTLE_USER="1000000/min",
+        LIVE_DELIVERY=delivery,
+    )
+    return dict(os.environ)
+
+
+def ensure_database(url: str) -> None:
+    """Create the bench database if it is missing (never touches another database)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_ready() -> None:
+    """django.setup(), migrate the bench database, load the communes."""
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from hub.reference_data import reference_data_load
+
+    call_command("migrate", verbosity=0)
+    reference_data_load()
+
+
+def redis_client() -> Any:
+    import redis
+
+    return redis.Redis.from_url(os.environ["REDIS_URL"])
+
+
+def redis_forget_bench_keys() -> int:
+    """Delete this bench's keys (its prefix, in its own database index) left by an earlier run."""
+    client = redis_client()
+    keys = list(client.scan_iter(f"{os.environ['KEY_PREFIX']}:*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+    return len(keys)
+
+
+def redis_cpu_seconds() -> float:
+    info = redis_client().info("cpu")
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+
+def delivery_switch_understood() -> bool:
+    """Does any server code read LIVE_DELIVERY? If not, 'stock' and 'fanout' are the same path."""
+    for folder in ("hub", "sessions_live"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if "LIVE_DELIVERY" in path.read_text(errors="ignore"):
+                return True
+    return False
+
+
+def raise_fd_limit() -> int:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# --- /proc readings ------------------------------------------------------------------------------
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()  # fields from 'state' on (index 0 = field 3)
+
+
+def tree_pids(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """utime + stime of a process and its descendants (plus the children they already reaped)."""
+    total = 0
+    for pid in tree_pids(root):
+        fields = _stat_fields(pid)
+        if fields:
+            total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    return total / CLK_TCK
+
+
+def tree_rss_kib(root: int) -> int:
+    total = 0
+    for pid in tree_pids(root):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+# --- servers -------------------------------------------------------------------------------------
+
+
+class Processes:
+    """Every process the bench starts, each in its own process group; all stopped on exit."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, args: list[str], env: dict[str, str], log: Path, **kwargs: Any) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=kwargs.pop("stdout", log.open("wb")),
+            stderr=kwargs.pop("stderr", subprocess.STDOUT), start_new_session=True, **kwargs,
+        )  # fmt: skip
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs.clear()
+
+    def __enter__(self) -> Processes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_all()
+
+
+def sigterm_as_interrupt() -> None:
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def server_command(kind: str, port: int) -> list[str]:
+    if kind == "daphne":
+        # Twisted's default listen backlog is 50: too small for a connect wave.
+        return [
+            sys.executable, "-m", "daphne", "-e", f"tcp:port={port}:interface=127.0.0.1:backlog=4096",
+            "--websocket_timeout", "-1", "--websocket-max-message-size", "65536", "hub.asgi:application",
+        ]  # fmt: skip
+    if kind == "uvicorn":
+        return [
+            sys.executable, "-m", "uvicorn", "hub.asgi:application", "--host", "127.0.0.1",
+            "--port", str(port), "--ws", "websockets", "--backlog", "4096", "--no-access-log",
+            "--log-level", "warning", "--ws-max-size", "65536",
+        ]  # fmt: skip
+    raise ValueError(kind)
+
+
+def start_servers(procs: Processes, kind: str, count: int, env: dict[str, str]) -> list[tuple[int, int]]:
+    """Start ``count`` servers; return [(pid, port)] once each answers /healthz."""
+    started = []
+    for index in range(count):
+        port = free_port()
+        proc = procs.start(server_command(kind, port), env, OUT / f"server-{kind}-{index}.log")
+        started.append((proc, port))
+    for proc, port in started:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{kind} on port {port} exited; see {OUT}/server-{kind}-*.log")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    return [(proc.pid, port) for proc, port in started]
+
+
+# --- load processes (orchestration side) ---------------------------------------------------------
+
+
+class Worker:
+    """One load process; JSON lines over its stdin/stdout."""
+
+    def __init__(self, procs: Processes, env: dict[str, str], index: int, config: dict[str, Any]) -> None:
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.proc = procs.start(
+            [sys.executable, str(Path(__file__).resolve()), "worker"], env, OUT / f"worker-{index}.log",
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=(OUT / f"worker-{index}.log").open("wb"),
+        )  # fmt: skip
+        threading.Thread(target=self._read, daemon=True).start()
+        self.send(config)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            with contextlib.suppress(ValueError):
+                self.lines.put(json.loads(raw))
+        self.lines.put({"stage": "exited"})
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def expect(self, stage: str, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty as exc:
+                raise TimeoutError(f"load process {self.proc.pid}: no '{stage}' within {timeout:.0f} s") from exc
+            if line.get("stage") == "exited":
+                raise RuntimeError(f"load process {self.proc.pid} exited; see {OUT}/worker-*.log")
+            if line.get("stage") == stage:
+                return line
+
+
+def split_evenly(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def read_latencies(paths: list[str]) -> list[int]:
+    values: array[int] = array("q")
+    for path in paths:
+        with open(path, "rb") as handle:
+            values.frombytes(handle.read())
+    return sorted(values)
+
+
+def pct(sorted_values: list[int] | list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(q / 100 * len(sorted_values) + 0.5) - 1))
+    return float(sorted_values[index])
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(widths[i]) for i, cell in enumerate(row) if i]
+        lines.append("| " + " | ".join(cells) + " |")
+        if n == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    if value is None or value != value:  # NaN
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+# --- load process (worker side: no Django) -------------------------------------------------------
+
+
+class Sock:
+    __slots__ = ("close_code", "connect_ms", "dups", "gaps", "index", "last", "ooo", "seqs", "tally", "user", "ws")
+
+    def __init__(self, index: int, user: int | None = None) -> None:
+        self.index, self.user = index, user
+        self.ws: Any = None
+        self.connect_ms: float | None = None
+        self.seqs: set[int] = set()
+        self.last, self.dups, self.gaps, self.ooo, self.tally = 0, 0, 0, 0, 0
+        self.close_code: int | None = None
+
+
+class LoadProcess:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.latencies: array[int] = array("q")  # µs, receive - embedded send time
+        self.ack_latencies: array[int] = array("q")  # µs, ack - send
+        self.frames: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.socks: list[Sock] = []
+        self.pending: dict[str, tuple[int, int, list[int]]] = {}  # ref -> (sent ns, user, options)
+        self.acked: dict[int, tuple[int, list[int]]] = {}  # user -> (vote index, options) of the last ack
+        self.vote_errors: Counter[str] = Counter()
+        self.tally_times: list[float] = []
+        self.closed_results: Any = None
+        self.bench_frames = 0
+        self.attempted = 0
+        self.commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    # --- receiving ---------------------------------------------------------------------------
+    def on_text(self, sock: Sock, text: str) -> None:
+        now = time.time_ns()
+        frame = json.loads(text)
+        kind = frame.get("type")
+        self.frames[kind] += 1
+        if kind == "event":
+            seq, name, data = frame.get("seq"), frame.get("event"), frame.get("data") or {}
+            stamp = data.get("bench_t") if isinstance(data, dict) else None
+            if stamp is not None:
+                self.bench_frames += 1
+                self.latencies.append((now - stamp) // 1000)
+            if isinstance(seq, int):
+                if seq in sock.seqs:
+                    sock.dups += 1
+                else:
+                    if seq < sock.last:
+                        sock.ooo += 1
+                    elif sock.last and seq > sock.last + 1:
+                        sock.gaps += 1
+                    sock.seqs.add(seq)
+                    sock.last = max(sock.last, seq)
+            if name == "poll.tally":
+                sock.tally += 1
+                if sock.index == 0:
+                    self.tally_times.append(time.time())
+            elif name == "poll.closed" and self.closed_results is None:
+                self.closed_results = data.get("results")
+        elif kind in ("ack", "error"):
+            sent = self.pending.pop(str(frame.get("ref")), None)
+            if sent is None:
+                if kind == "error":
+                    self.errors["unsolicited:" + str((frame.get("error") or {}).get("code"))] += 1
+                return
+            sent_ns, user, options = sent
+            self.ack_latencies.append((now - sent_ns) // 1000)
+            if kind == "ack":
+                index = int(str(frame["ref"]).split("-")[1])
+                if user not in self.acked or self.acked[user][0] < index:
+                    self.acked[user] = (index, list((frame.get("data") or {}).get("options") or options))
+            else:
+                self.vote_errors[str((frame.get("error") or {}).get("code"))] += 1
+
+    async def open(self, session: Any, sock: Sock, url: str, slots: asyncio.Semaphore) -> None:
+        import aiohttp
+
+        async with slots:
+            started = time.perf_counter()
+            ws = None
+            try:
+                ws = await session.ws_connect(
+                    url, headers={"Origin": self.config["origin"]}, autoping=True, heartbeat=None,
+                    max_msg_size=1 << 20, timeout=aiohttp.ClientWSTimeout(ws_close=5),
+                )  # fmt: skip
+                first = await ws.receive(timeout=60)
+                if first.type != aiohttp.WSMsgType.TEXT or json.loads(first.data).get("type") != "hello":
+                    self.errors[f"no hello ({first.type.name} {ws.close_code})"] += 1
+                    await ws.close()
+                    return
+            except aiohttp.WSServerHandshakeError as exc:
+                self.errors[f"handshake {exc.status}"] += 1
+                return
+            except Exception as exc:
+                self.errors[type(exc).__name__] += 1
+                if ws is not None:
+                    await ws.close()
+                return
+            finally:
+                self.attempted += 1
+            sock.connect_ms = (time.perf_counter() - started) * 1000
+            sock.ws = ws
+        try:
+            async for message in ws:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    self.on_text(sock, message.data)
+        except Exception as exc:
+            self.errors["receive " + type(exc).__name__] += 1
+        sock.close_code = ws.close_code
+
+    # --- sending votes -----------------------------------------------------------------------
+    async def vote(self, sock: Sock, index: int, poll: int, options: list[int]) -> None:
+        ref = f"v-{index}"
+        if sock.ws is None or sock.ws.closed:
+            self.vote_errors["socket_closed"] += 1
+            return
+        assert sock.user is not None
+        self.pending[ref] = (time.time_ns(), sock.user, options)
+        await sock.ws.send_str(
+            json.dumps({"type": "poll.vote", "poll": poll, "options": options, "ref": ref, "idempotency_key": ref})
+        )
+
+    async def run_schedule(self, t0: float) -> dict[str, Any]:
+        by_user = {sock.user: sock for sock in self.socks if sock.user is not None}
+        lateness: list[float] = []
+        sent = 0
+        for offset, index, user, options in self.config["schedule"]:
+            delay = t0 + offset - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            else:
+                lateness.append(-delay)
+            await self.vote(by_user[user], index, self.config["poll"], options)
+            sent += 1
+        lateness.sort()
+        return {"sent": sent, "send_lateness_max_ms": (lateness[-1] * 1000) if lateness else 0.0}
+
+    # --- main ---------------------------------------------------------------------------------
+    def _stdin_reader(self, loop: asyncio.AbstractEventLoop) -> None:
+        for raw in sys.stdin:
+            with contextlib.suppress(ValueError):
+                loop.call_soon_threadsafe(self.commands.put_nowait, json.loads(raw))
+        loop.call_soon_threadsafe(self.commands.put_nowait, {"cmd": "stop"})
+
+    def say(self, message: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    async def main(self) -> None:
+        import aiohttp
+
+        config = self.config
+        loop = asyncio.get_running_loop()
+        threading.Thread(target=self._stdin_reader, args=(loop,), daemon=True).start()
+        connector = aiohttp.TCPConnector(limit=0, force_close=False)
+        session = aiohttp.ClientSession(connector=connector)
+        targets: list[tuple[Sock, str]] = []
+        for n, spec in enumerate(config["sockets"]):
+            sock = Sock(config["first_index"] + n, spec.get("user"))
+            self.socks.append(sock)
+            targets.append((sock, spec["url"]))
+        slots = asyncio.Semaphore(config.get("max_pending", 200))
+        tasks = []
+        interval = 1.0 / config["connect_rate"]
+        started = time.perf_counter()
+        for n, (sock, url) in enumerate(targets):
+            delay = started + n * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(self.open(session, sock, url, slots)))
+        while self.attempted < len(self.socks):
+            await asyncio.sleep(0.05)
+        connect_s = time.perf_counter() - started
+        self.say(
+            {
+                "stage": "connected",
+                "connected": sum(1 for s in self.socks if s.connect_ms is not None),
+                "errors": dict(self.errors),
+                "seconds": connect_s,
+            }
+        )
+        usage_start: float | None = None
+        schedule_result: dict[str, Any] = {}
+        while True:
+            command = await self.commands.get()
+            if command["cmd"] == "mark":
+                usage = resource.getrusage(resource.RUSAGE_SELF)
+                usage_start = usage.ru_utime + usage.ru_stime
+                self.frames.clear()
+                self.latencies = array("q")
+                self.bench_frames = 0
+                for sock in self.socks:
+                    sock.tally = 0
+                self.say({"stage": "marked"})
+            elif command["cmd"] == "status":
+                self.say({"stage": "status", "bench_frames": self.bench_frames, "acks_pending": len(self.pending)})
+            elif command["cmd"] == "vote":
+                schedule_result = await self.run_schedule(command["t0"])
+                self.say({"stage": "voted", **schedule_result})
+            elif command["cmd"] == "stop":
+                break
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime + usage.ru_stime - (usage_start or 0.0)
+        result = self.result(command, cpu, schedule_result)
+        latency_file = config["out"] + ".lat"
+        with open(latency_file, "wb") as handle:
+            self.latencies.tofile(handle)
+        ack_file = config["out"] + ".ack"
+        with open(ack_file, "wb") as handle:
+            self.ack_latencies.tofile(handle)
+        result.update(latency_file=latency_file, ack_file=ack_file)
+        Path(config["out"]).write_text(json.dumps(result))
+        self.say({"stage": "done", "result": config["out"]})
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                asyncio.gather(*(s.ws.close() for s in self.socks if s.ws is not None), return_exceptions=True), 10
+            )
+        for task in tasks:
+            task.cancel()
+        await session.close()
+
+    def result(self, command: dict[str, Any], cpu: float, schedule: dict[str, Any]) -> dict[str, Any]:
+        first, last = command.get("first_seq"), command.get("last_seq")
+        missing = sockets_missing = 0
+        if first is not None and last is not None:
+            expected = set(range(first, last + 1))
+            for sock in self.socks:
+                if sock.connect_ms is not None:
+                    lost = len(expected - sock.seqs)
+                    missing += lost
+                    sockets_missing += bool(lost)
+        connected = [s for s in self.socks if s.connect_ms is not None]
+        return {
+            "connected": len(connected),
+            "connect_ms": sorted(s.connect_ms for s in connected if s.connect_ms is not None),
+            "errors": dict(self.errors),
+            "closed_during_run": dict(Counter(str(s.close_code) for s in connected if s.ws is not None and s.ws.closed)),
+            "frames": dict(self.frames),
+            "bench_frames": self.bench_frames,
+            "missing": missing,
+            "sockets_missing": sockets_missing,
+            "duplicates": sum(s.dups for s in self.socks),
+            "gaps_seen": sum(s.gaps for s in self.socks),
+            "out_of_order": sum(s.ooo for s in self.socks),
+            "tally_frames": [s.tally for s in connected],
+            "tally_times": self.tally_times,
+            "closed_results": self.closed_results,
+            "acked": {str(user): options for user, (_i, options) in self.acked.items()},
+            "acked_votes": len(self.ack_latencies) - sum(self.vote_errors.values()),
+            "vote_errors": dict(self.vote_errors),
+            "unanswered": len(self.pending),
+            "cpu_seconds": cpu,
+            **schedule,
+        }
+
+
+def worker_entry() -> None:
+    raise_fd_limit()
+    config = json.loads(sys.stdin.readline())
+    random.seed(config.get("seed", 0))
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    asyncio.run(LoadProcess(config).main())
+
+
+def chunks(items: list[Any], parts: int) -> Iterator[list[Any]]:
+    for index in range(parts):
+        yield items[index::parts]
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["worker"]:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the bench stops its load processes itself
+    worker_entry()
