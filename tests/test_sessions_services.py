@@ -455,3 +455,71 @@ def test_rejecting_an_approved_question_removes_it_publicly():
     )
     assert Question.objects.get(pk=question.pk).status == "rejected"
     assert log(question.session) == [(1, "question.removed")]
+
+
+# --- Concurrency (PostgreSQL) --------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_votes_keep_one_ballot_per_user_and_exact_counts(postgres_required):
+    """Twelve threads: four users each voting three times at once (two the same, one a change)."""
+    import threading
+
+    from django.db import connection as default_connection
+
+    poll = PollFactory()
+    yes, no, _ = poll.options.all()
+    users = UserFactory.create_batch(4)
+    barrier = threading.Barrier(12)
+    outcomes: list[str] = []
+
+    def vote(user, option):
+        try:
+            barrier.wait(timeout=10)
+            polls.poll_vote(actor=user, poll=poll, option_ids=[option.pk])
+            outcomes.append("ok")
+        except AlreadyVoted:
+            outcomes.append("already")
+        finally:
+            default_connection.close()
+
+    threads = [
+        threading.Thread(target=vote, args=(user, option)) for user in users for option in (yes, yes, no)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # then one ballot per user, and the counts match the stored votes exactly
+    assert len(outcomes) == 12
+    assert PollBallot.objects.filter(poll=poll).count() == 4
+    poll.refresh_from_db()
+    stored = {o.pk: PollVote.objects.filter(option=o).count() for o in poll.options.all()}
+    assert {o.pk: o.vote_count for o in poll.options.all()} == stored
+    assert sum(stored.values()) == 4 and poll.ballot_count == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_events_get_distinct_gapless_seqs(postgres_required):
+    import threading
+
+    from django.db import connection as default_connection
+
+    session = LiveSessionLiveFactory()
+    users = UserFactory.create_batch(8)
+    barrier = threading.Barrier(8)
+
+    def send(user):
+        try:
+            barrier.wait(timeout=10)
+            for n in range(3):
+                chat.chat_send(actor=user, session=session, text=f"{user.pk}-{n}")
+        finally:
+            default_connection.close()
+
+    threads = [threading.Thread(target=send, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [s for s, _n in log(session)] == list(range(1, 25))
