@@ -495,6 +495,43 @@ def test_the_page_applies_events_in_order_once_asks_to_resume_on_a_gap_and_reloa
         assert viewer.js_errors == []  # type: ignore[attr-defined]
 
 
+def test_the_moderator_console_reloads_its_queue_after_a_lost_connection(
+    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+) -> None:
+    from sessions_live.services.questions import question_ask
+
+    session = cotonou_session["session"]
+    with chromium() as browser:
+        moderator = open_page(browser, hub_server.url, cotonou_session["moderator"])
+        go_live(moderator, f"{hub_server.url}/seances/{session.pk}/moderation/")
+        moderator.evaluate("window.__sameDocument = true")
+        status = moderator.locator("[data-connection]")
+
+        # given the moderator's connection is cut (the network is gone)
+        moderator.context.set_offline(True)
+        moderator.evaluate(f"{SOCKET}.drop()")
+        expect(status).to_have_attribute("data-state", "lost")
+        expect(status).to_be_visible()
+
+        # when a question waits for moderation meanwhile (its live frame reaches nobody: moderators'
+        # frames are not in the replay log)
+        off_loop(
+            question_ask,
+            actor=cotonou_session["citizens"][0],
+            session=session,
+            text="Posée pendant la coupure",
+        )
+        moderator.wait_for_timeout(1500)
+        expect(moderator.locator("[data-pending-list] [data-question-id]")).to_have_count(0)
+
+        # then, once the network is back, the console reconnects and fetches its queue again
+        moderator.context.set_offline(False)
+        expect(status).to_have_attribute("data-state", "reconnected", timeout=45_000)
+        expect(question_in(moderator, "[data-pending-list]", "Posée pendant la coupure")).to_have_count(1)
+        assert moderator.evaluate("window.__sameDocument === true")
+        assert moderator.js_errors == []  # type: ignore[attr-defined]
+
+
 def test_the_demo_live_page_is_light_for_slow_3g_and_loads_nothing_from_elsewhere(
     redis_required: None, postgres_required: None, hub_server: HubServer
 ) -> None:

@@ -386,3 +386,36 @@ def test_the_demo_sessions_render_live_upcoming_and_archived(reference_data):
     archive = html(Client().get(f"/seances/{archived.pk}/"))
     assert "session-archive" in archive and archive.count('class="chat-message"') >= 1
     assert escape(Commitment.objects.filter(session=archived).first().text) in archive
+
+
+def fill(session, n):
+    for i in range(n):
+        author = UserFactory()
+        ChatMessage.objects.create(session=session, author=author, text=f"Message {i}")
+        question = Question.objects.create(
+            session=session, author=author, text=f"Question {i}", status="approved"
+        )
+        QuestionVote.objects.create(question=question, user=UserFactory())
+        AgendaItem.objects.create(session=session, position=i + 1, title=f"Point {i}")
+    for _ in range(n // 3):
+        poll_with_votes(session, votes=(1, 1))
+
+
+@pytest.mark.parametrize(
+    ("page", "status"), [("", "live"), ("", "ended"), ("console/", "live"), ("moderation/", "live")]
+)
+def test_each_page_costs_the_same_queries_for_a_small_or_a_busy_session(cotonou, page, status):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small, busy = live_session(cotonou, status=status), live_session(cotonou, status=status)
+    fill(small, 3)
+    fill(busy, 12)
+    client = signed_in(member(cotonou, Role.MAYOR))
+    counts = []
+    for session in (small, busy):
+        client.get(f"/seances/{session.pk}/{page}")  # warm the per-request caches of the first call
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/seances/{session.pk}/{page}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] < 30, counts

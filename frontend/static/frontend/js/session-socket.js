@@ -37,6 +37,14 @@ export class SessionSocket {
     this.stopped = false;
     this.resumeAskedAt = 0;
     this.timer = null;
+    // Back online (phone out of a tunnel, data switched on): try at once instead of waiting out the
+    // backoff.
+    window.addEventListener("online", () => {
+      if (!this.socket && !this.stopped) {
+        this.attempt = 0;
+        this.connect();
+      }
+    });
   }
 
   url() {
