@@ -194,7 +194,9 @@ class Processes:
     def __init__(self) -> None:
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, args: list[str], env: dict[str, str], log: Path, **kwargs: Any) -> subprocess.Popen[bytes]:
+    def start(
+        self, args: list[str], env: dict[str, str], log: Path, **kwargs: Any
+    ) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
             args, cwd=ROOT, env=env, stdout=kwargs.pop("stdout", log.open("wb")),
             stderr=kwargs.pop("stderr", subprocess.STDOUT), start_new_session=True, **kwargs,
@@ -241,7 +243,7 @@ def server_command(kind: str, port: int) -> list[str]:
     if kind == "uvicorn":
         return [
             sys.executable, "-m", "uvicorn", "hub.asgi:application", "--host", "127.0.0.1",
-            "--port", str(port), "--ws", "websockets", "--backlog", "4096", "--no-access-log",
+            "--port", str(port), "--ws", "websockets-sansio", "--backlog", "4096", "--no-access-log",
             "--log-level", "warning", "--ws-max-size", "65536",
         ]  # fmt: skip
     raise ValueError(kind)
@@ -302,7 +304,9 @@ class Worker:
             try:
                 line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty as exc:
-                raise TimeoutError(f"load process {self.proc.pid}: no '{stage}' within {timeout:.0f} s") from exc
+                raise TimeoutError(
+                    f"load process {self.proc.pid}: no '{stage}' within {timeout:.0f} s"
+                ) from exc
             if line.get("stage") == "exited":
                 raise RuntimeError(f"load process {self.proc.pid} exited; see {OUT}/worker-*.log")
             if line.get("stage") == stage:
@@ -349,7 +353,19 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 
 class Sock:
-    __slots__ = ("close_code", "connect_ms", "dups", "gaps", "index", "last", "ooo", "seqs", "tally", "user", "ws")
+    __slots__ = (
+        "close_code",
+        "connect_ms",
+        "dups",
+        "gaps",
+        "index",
+        "last",
+        "ooo",
+        "seqs",
+        "tally",
+        "user",
+        "ws",
+    )
 
     def __init__(self, index: int, user: int | None = None) -> None:
         self.index, self.user = index, user
@@ -375,6 +391,11 @@ class LoadProcess:
         self.closed_results: Any = None
         self.bench_frames = 0
         self.attempted = 0
+        self.last_ack = 0.0
+        self.acks = 0
+        self.rest_tokens: dict[int, str] = {int(k): v for k, v in config.get("rest_tokens", {}).items()}
+        self.rest_locks: dict[int, asyncio.Lock] = {}
+        self.http: Any = None
         self.commands: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
     # --- receiving ---------------------------------------------------------------------------
@@ -411,14 +432,41 @@ class LoadProcess:
                 if kind == "error":
                     self.errors["unsolicited:" + str((frame.get("error") or {}).get("code"))] += 1
                 return
-            sent_ns, user, options = sent
-            self.ack_latencies.append((now - sent_ns) // 1000)
-            if kind == "ack":
-                index = int(str(frame["ref"]).split("-")[1])
-                if user not in self.acked or self.acked[user][0] < index:
-                    self.acked[user] = (index, list((frame.get("data") or {}).get("options") or options))
-            else:
-                self.vote_errors[str((frame.get("error") or {}).get("code"))] += 1
+            self.answered(
+                now, str(frame.get("ref")), sent, frame.get("data") if kind == "ack" else None, frame
+            )
+
+    def answered(
+        self, now: int, ref: str, sent: tuple[int, int, list[int]], data: Any, frame: dict[str, Any]
+    ) -> None:
+        sent_ns, user, options = sent
+        self.ack_latencies.append((now - sent_ns) // 1000)
+        self.last_ack = time.time()
+        if data is not None:
+            self.acks += 1
+            index = int(ref.split("-")[1])
+            if user not in self.acked or self.acked[user][0] < index:
+                self.acked[user] = (index, list((data or {}).get("options") or options))
+        else:
+            self.vote_errors[str((frame.get("error") or {}).get("code"))] += 1
+
+    async def rest_vote(self, ref: str, user: int, poll: int, options: list[int]) -> None:
+        """The same vote over REST (``POST .../polls/<id>/vote/`` with the user's API token)."""
+        lock = self.rest_locks.setdefault(user, asyncio.Lock())
+        async with lock:  # one user's votes in order, as one client would send them
+            sent = (time.time_ns(), user, options)
+            try:
+                async with self.http.post(
+                    self.config["rest_url"],
+                    json={"options": options, "idempotency_key": ref},
+                    headers={"Authorization": f"Token {self.rest_tokens[user]}"},
+                ) as response:
+                    body = await response.json(content_type=None)
+            except Exception as exc:
+                self.vote_errors["rest " + type(exc).__name__] += 1
+                return
+            ok = response.status in (200, 201)
+            self.answered(time.time_ns(), ref, sent, body if ok else None, body if not ok else {})
 
     async def open(self, session: Any, sock: Sock, url: str, slots: asyncio.Semaphore) -> None:
         import aiohttp
@@ -457,15 +505,20 @@ class LoadProcess:
         sock.close_code = ws.close_code
 
     # --- sending votes -----------------------------------------------------------------------
-    async def vote(self, sock: Sock, index: int, poll: int, options: list[int]) -> None:
+    async def vote(self, sock: Sock | None, user: int, index: int, poll: int, options: list[int]) -> None:
         ref = f"v-{index}"
-        if sock.ws is None or sock.ws.closed:
+        if user in self.rest_tokens:
+            asyncio.get_running_loop().create_task(self.rest_vote(ref, user, poll, options))
+            return
+        if sock is None or sock.ws is None or sock.ws.closed:
             self.vote_errors["socket_closed"] += 1
             return
         assert sock.user is not None
         self.pending[ref] = (time.time_ns(), sock.user, options)
         await sock.ws.send_str(
-            json.dumps({"type": "poll.vote", "poll": poll, "options": options, "ref": ref, "idempotency_key": ref})
+            json.dumps(
+                {"type": "poll.vote", "poll": poll, "options": options, "ref": ref, "idempotency_key": ref}
+            )
         )
 
     async def run_schedule(self, t0: float) -> dict[str, Any]:
@@ -478,7 +531,7 @@ class LoadProcess:
                 await asyncio.sleep(delay)
             else:
                 lateness.append(-delay)
-            await self.vote(by_user[user], index, self.config["poll"], options)
+            await self.vote(by_user.get(user), user, index, self.config["poll"], options)
             sent += 1
         lateness.sort()
         return {"sent": sent, "send_lateness_max_ms": (lateness[-1] * 1000) if lateness else 0.0}
@@ -502,6 +555,7 @@ class LoadProcess:
         threading.Thread(target=self._stdin_reader, args=(loop,), daemon=True).start()
         connector = aiohttp.TCPConnector(limit=0, force_close=False)
         session = aiohttp.ClientSession(connector=connector)
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=50))
         targets: list[tuple[Sock, str]] = []
         for n, spec in enumerate(config["sockets"]):
             sock = Sock(config["first_index"] + n, spec.get("user"))
@@ -541,7 +595,8 @@ class LoadProcess:
                     sock.tally = 0
                 self.say({"stage": "marked"})
             elif command["cmd"] == "status":
-                self.say({"stage": "status", "bench_frames": self.bench_frames, "acks_pending": len(self.pending)})
+                pending = len(self.pending) + sum(lock.locked() for lock in self.rest_locks.values())
+                self.say({"stage": "status", "bench_frames": self.bench_frames, "acks_pending": pending})
             elif command["cmd"] == "vote":
                 schedule_result = await self.run_schedule(command["t0"])
                 self.say({"stage": "voted", **schedule_result})
@@ -561,11 +616,15 @@ class LoadProcess:
         self.say({"stage": "done", "result": config["out"]})
         with contextlib.suppress(Exception):
             await asyncio.wait_for(
-                asyncio.gather(*(s.ws.close() for s in self.socks if s.ws is not None), return_exceptions=True), 10
+                asyncio.gather(
+                    *(s.ws.close() for s in self.socks if s.ws is not None), return_exceptions=True
+                ),
+                10,
             )
         for task in tasks:
             task.cancel()
         await session.close()
+        await self.http.close()
 
     def result(self, command: dict[str, Any], cpu: float, schedule: dict[str, Any]) -> dict[str, Any]:
         first, last = command.get("first_seq"), command.get("last_seq")
@@ -582,7 +641,9 @@ class LoadProcess:
             "connected": len(connected),
             "connect_ms": sorted(s.connect_ms for s in connected if s.connect_ms is not None),
             "errors": dict(self.errors),
-            "closed_during_run": dict(Counter(str(s.close_code) for s in connected if s.ws is not None and s.ws.closed)),
+            "closed_during_run": dict(
+                Counter(str(s.close_code) for s in connected if s.ws is not None and s.ws.closed)
+            ),
             "frames": dict(self.frames),
             "bench_frames": self.bench_frames,
             "missing": missing,
@@ -594,9 +655,10 @@ class LoadProcess:
             "tally_times": self.tally_times,
             "closed_results": self.closed_results,
             "acked": {str(user): options for user, (_i, options) in self.acked.items()},
-            "acked_votes": len(self.ack_latencies) - sum(self.vote_errors.values()),
+            "acked_votes": self.acks,
             "vote_errors": dict(self.vote_errors),
             "unanswered": len(self.pending),
+            "last_ack": self.last_ack,
             "cpu_seconds": cpu,
             **schedule,
         }

@@ -45,7 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import _live_common as common  # noqa: E402
+import _live_common as common
 
 
 def create_session() -> int:
@@ -134,6 +134,7 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
         time.sleep(1.0)
         rss_before = sum(common.tree_rss_kib(pid) for pid, _port in servers)
         urls = [f"ws://127.0.0.1:{port}/ws/sessions/{session_id}/" for _pid, port in servers]
+        connect_cpu_before = sum(common.tree_cpu_seconds(pid) for pid, _port in servers)
         shares = common.split_evenly(options.viewers, options.procs)
         workers, first = [], 0
         for index, share in enumerate(shares):
@@ -151,6 +152,8 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
         connected_lines = [w.expect("connected", connect_timeout) for w in workers]
         connected = sum(line["connected"] for line in connected_lines)
         result["connect_seconds"] = max(line["seconds"] for line in connected_lines)
+        connect_cpu = sum(common.tree_cpu_seconds(pid) for pid, _port in servers) - connect_cpu_before
+        result["server_cpu_ms_per_connect"] = connect_cpu / connected * 1000 if connected else None
         time.sleep(options.settle)
         rss_after = sum(common.tree_rss_kib(pid) for pid, _port in servers)
         for worker in workers:
@@ -179,7 +182,9 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
         result["server_rss_mib"] = {"before": rss_before / 1024, "after_connect": rss_after / 1024}
         result["server_rss_mib"]["end"] = sum(common.tree_rss_kib(pid) for pid, _port in servers) / 1024
         for worker in workers:
-            worker.send({"cmd": "stop", "first_seq": published["first_seq"], "last_seq": published["last_seq"]})
+            worker.send(
+                {"cmd": "stop", "first_seq": published["first_seq"], "last_seq": published["last_seq"]}
+            )
         parts = [json.loads(Path(w.expect("done", 120)["result"]).read_text()) for w in workers]
     latencies = common.read_latencies([p["latency_file"] for p in parts])
     connect_ms = sorted(v for p in parts for v in p["connect_ms"])
@@ -230,6 +235,8 @@ ROWS: list[tuple[str, str, int]] = [
     ("viewers connected", "connected", 0),
     ("connect errors", "connect_errors", -1),
     ("sockets closed during the run", "closed_during_run", -1),
+    ("connect phase: seconds / sockets per s", "connect_seconds", -8),
+    ("server CPU per connect (ms)", "server_cpu_ms_per_connect", 1),
     ("connect time p50 (ms)", "connect_ms_p50", 0),
     ("connect time p99 (ms)", "connect_ms_p99", 0),
     ("events published / achieved rate (/s)", "publish", -2),
@@ -252,7 +259,7 @@ ROWS: list[tuple[str, str, int]] = [
 
 
 def cell(result: dict[str, Any], key: str, digits: int) -> str:
-    value = result.get(key)
+    value: Any = result.get(key)
     if digits == -1:
         return ", ".join(f"{k}: {v}" for k, v in value.items()) if value else "0"
     if digits == -2:
@@ -265,6 +272,9 @@ def cell(result: dict[str, Any], key: str, digits: int) -> str:
         return f"{result['duplicates']} / {result['gaps_seen']} / {result['out_of_order']}"
     if digits == -6:
         return f"{result['machine_busy'] * 100:.0f} %"
+    if digits == -8:
+        per_second = result["connected"] / max(0.001, result["connect_seconds"])
+        return f"{result['connect_seconds']:.1f} / {per_second:.0f}"
     if digits == -7:
         return f"{result['load_cpu_seconds']:.1f} / {common.fmt(result['load_cpu_us_per_frame'])}"
     return common.fmt(value, digits) if isinstance(value, (int, float)) else str(value)
@@ -299,8 +309,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5.0, help="events per second")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of publishing")
     parser.add_argument("--payload", type=int, default=250, help="bytes of event data")
-    parser.add_argument("--connect-rate", type=float, default=200.0, help="new sockets per second, in total")
-    parser.add_argument("--max-pending", type=int, default=100, help="handshakes in flight per load process")
+    parser.add_argument("--connect-rate", type=float, default=100.0, help="new sockets per second, in total")
+    parser.add_argument("--max-pending", type=int, default=20, help="handshakes in flight per load process")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between connecting and publishing")
     parser.add_argument("--drain", type=float, default=15.0, help="seconds to wait for late frames")
     parser.add_argument("--json", help="write the results to this file")
@@ -321,7 +331,9 @@ def main() -> None:
                     continue
                 if not arg.startswith("--json="):
                     cleaned.append(arg)
-            subprocess.run([sys.executable, __file__, *cleaned, "--path", path, "--json", str(out)], check=True)
+            subprocess.run(
+                [sys.executable, __file__, *cleaned, "--path", path, "--json", str(out)], check=True
+            )
             results.append(json.loads(out.read_text()))
         print()
         print(report(results))
