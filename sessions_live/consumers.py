@@ -26,7 +26,7 @@ from hub.realtime.consumers import CLOSE_NOT_FOUND, BaseConsumer, clean_ref, err
 from hub.realtime.events import user_group
 from sessions_live import selectors
 from sessions_live.errors import Invalid, SessionNotFound
-from sessions_live.events import moderation_group, session_group
+from sessions_live.events import moderation_group, session_group, session_user_group
 from sessions_live.models import SessionEvent
 from sessions_live.permissions import can_moderate
 from sessions_live.presence import CLOSE_SERVICE_RESTART, tracker
@@ -65,6 +65,14 @@ class SessionConsumer(BaseConsumer):
     moderating: bool
     hello_sent: bool
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the consumer died (e.g. Redis went away): it must leave the viewer count.
+            if getattr(self, "session_id", None) is not None:
+                await tracker().remove(self.session_id, self)  # type: ignore[arg-type]
+
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.session_id, self.last_sent, self.actor = None, 0, None
         self.moderating, self.hello_sent = False, False
@@ -82,7 +90,9 @@ class SessionConsumer(BaseConsumer):
         # Subscribe before reading anything, so no event slips between snapshot and live.
         await self.join(session_group(session_id))
         if self.is_authenticated:
+            # user.<id>: a password change signs every socket out; sessions.user.<id>: sanctions.
             await self.join(user_group(self.user.pk))
+            await self.join(session_user_group(self.user.pk))
             await self.join_auth_group()
             self.actor = await database_sync_to_async(User.objects.get)(pk=self.user.pk)
         await self.accept()

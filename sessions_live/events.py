@@ -16,7 +16,6 @@ from typing import Any, TypedDict
 from django.db import transaction
 
 from hub.realtime.broadcast import broadcast_on_commit
-from hub.realtime.events import user_group
 from sessions_live.models import LiveSession, SessionEvent
 
 # Client-visible, sequenced event names.
@@ -81,6 +80,11 @@ def moderation_send(session_id: int, event: str, data: dict[str, Any]) -> None:
     broadcast_on_commit(moderation_group(session_id), {"type": "moderation.frame", "frame": frame})
 
 
+def session_user_group(user_id: int) -> str:
+    """Every session socket of one user (not ``user.<id>``: /ws/me/ has no handler for these)."""
+    return f"sessions.user.{user_id}"
+
+
 def user_state_changed(user_id: int, session_id: int | None) -> None:
-    """Tell every open socket of the user to re-read its rights (a mute, a ban, a lift)."""
-    broadcast_on_commit(user_group(user_id), {"type": "sessions.rights", "session": session_id})
+    """Tell every open session socket of the user to re-read its rights (a mute, a ban, a lift)."""
+    broadcast_on_commit(session_user_group(user_id), {"type": "sessions.rights", "session": session_id})

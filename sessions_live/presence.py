@@ -194,7 +194,11 @@ class PresenceTracker:
             if self.sent.get(session_id) != count:
                 self.sent[session_id] = count
                 for client in list(clients):
-                    await client.presence_send(count)
+                    try:
+                        await client.presence_send(count)
+                    except Exception:  # a socket that died without saying so
+                        logger.warning("presence frame not sent; dropping the socket", exc_info=True)
+                        await self.remove(session_id, client)
 
 
 _trackers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceTracker] = weakref.WeakKeyDictionary()

@@ -373,6 +373,10 @@ async def test_a_mute_reaches_every_open_socket_of_the_user_at_once():
     user = await sync_to_async(UserFactory)()
     first, _ = await open_socket(session.pk, user)
     second, _ = await open_socket(session.pk, user)
+    # and the user's personal channel, which must not be disturbed by the sanction
+    personal = WebsocketCommunicator(application, "/ws/me/", headers=first.scope["headers"])
+    assert (await personal.connect())[0]
+    assert (await personal.receive_json_from())["type"] == "hello"
     await sync_to_async(moderation.sanction_create)(
         actor=moderator, session=session, user_id=user.pk, kind="mute", minutes=10
     )
@@ -383,6 +387,9 @@ async def test_a_mute_reaches_every_open_socket_of_the_user_at_once():
         error = await next_of(ws, "error")
         assert error["error"]["code"] == "muted" and error["error"]["until"]
         await ws.disconnect()
+    await personal.send_json_to({"type": "ping", "ref": "still"})
+    assert (await personal.receive_json_from())["ref"] == "still"
+    await personal.disconnect()
 
 
 async def test_signing_out_closes_the_session_socket():
