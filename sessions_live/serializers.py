@@ -24,7 +24,7 @@ def session_path(session: LiveSession | int) -> str:
     return f"/seances/{pk}/"
 
 
-class UserRefOut(serializers.Serializer):
+class SessionUserRefOut(serializers.Serializer):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
 
@@ -54,7 +54,7 @@ class DocumentRefOut(serializers.Serializer):
 
 
 class ChatMessageOut(serializers.ModelSerializer):
-    author = UserRefOut()
+    author = SessionUserRefOut()
 
     class Meta:
         model = ChatMessage
@@ -110,7 +110,7 @@ class QuestionOut(serializers.ModelSerializer):
             "answered_at",
         ]
 
-    @extend_schema_field(UserRefOut(allow_null=True))
+    @extend_schema_field(SessionUserRefOut(allow_null=True))
     def get_author(self, question: Question) -> dict[str, Any] | None:
         if question.anonymous and not self.context.get("reveal_authors"):
             return None
@@ -127,7 +127,7 @@ class CommitmentOut(serializers.ModelSerializer):
 
 
 class SanctionOut(serializers.ModelSerializer):
-    user = UserRefOut()
+    user = SessionUserRefOut()
     session = serializers.IntegerField(source="session_id", allow_null=True)
 
     class Meta:
@@ -135,7 +135,7 @@ class SanctionOut(serializers.ModelSerializer):
         fields = ["id", "session", "user", "kind", "until", "reason", "created_at", "lifted_at"]
 
 
-class MeOut(serializers.Serializer):
+class SessionMeOut(serializers.Serializer):
     authenticated = serializers.BooleanField()
     can_chat = serializers.BooleanField()
     can_ask = serializers.BooleanField()
@@ -210,7 +210,7 @@ class SessionDetailOut(SessionOut):
 
         return viewer_count(session.pk)
 
-    @extend_schema_field(MeOut())
+    @extend_schema_field(SessionMeOut())
     def get_me(self, session: LiveSession) -> dict[str, Any]:
         from sessions_live.selectors import session_me
 

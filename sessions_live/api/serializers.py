@@ -65,7 +65,7 @@ class ChatIn(serializers.Serializer):
     idempotency_key = serializers.CharField(max_length=MAX_IDEMPOTENCY_KEY, required=False, default="")
 
 
-class FlagIn(serializers.Serializer):
+class ChatFlagIn(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 

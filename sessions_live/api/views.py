@@ -160,11 +160,11 @@ class ChatMessageView(APIView):
 
 
 class ChatFlagView(APIView):
-    @extend_schema(request=s.FlagIn, responses={201: None})
+    @extend_schema(request=s.ChatFlagIn, responses={201: None})
     def post(self, request: Request, session_id: int, message_id: int) -> Response:
         session = selectors.session_get(session_id)
         message = selectors.access_chat_message(session, message_id)
-        data = validated(s.FlagIn, request.data)
+        data = validated(s.ChatFlagIn, request.data)
         chat.chat_flag(actor=signed_in(request.user), message=message, reason=data["reason"])
         return Response(status=status.HTTP_201_CREATED)
 
