@@ -408,3 +408,30 @@ async def test_signing_out_closes_the_session_socket():
     await sync_to_async(sign_out_sockets)(auth_ref_for_session(key))
     assert (await next_of(ws, "error"))["error"]["code"] == "signed_out"
     assert (await ws.receive_output(timeout=5))["code"] == 4401
+
+
+async def test_a_client_back_after_more_than_24_hours_gets_every_missed_event(no_chat_limit):
+    # given events written 25 hours ago, after the last one the client saw, and one today
+    session = await sync_to_async(LiveSessionLiveFactory)()
+    user = await sync_to_async(UserFactory)()
+    for n in range(5):
+        await send_chat(user, session, f"yesterday {n}")
+
+    def backdate():
+        import datetime
+
+        from django.utils import timezone
+
+        SessionEvent.objects.filter(session=session).update(
+            created_at=timezone.now() - datetime.timedelta(hours=25)
+        )
+
+    await sync_to_async(backdate)()
+    await send_chat(user, session, "today")
+    # when it reconnects with the last seq it saw a day ago
+    ws, _ = await open_socket(session.pk, query="?last_seq=2")
+    # then it gets 3..6, in order, once
+    frames = await events_of(ws, 4)
+    assert [f["seq"] for f in frames] == [3, 4, 5, 6] and frames[-1]["data"]["text"] == "today"
+    assert await quiet(ws)
+    await ws.disconnect()
