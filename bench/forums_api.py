@@ -264,9 +264,11 @@ class Server:
         self.port = free_port()
         if kind == "daphne":
             cmd = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "-v", "0"]
-        else:
+        else:  # "uvicorn" (one process) or "uvicorn2" (two worker processes)
             cmd = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port)]
             cmd += ["--log-level", "warning", "--no-access-log"]
+            if kind == "uvicorn2":
+                cmd += ["--workers", "2"]
         cmd.append("hub.asgi:application")
         self.command = " ".join(shlex.quote(x) for x in cmd)
         log = (log_dir / f"forums-{kind}.log").open("wb")
@@ -352,7 +354,9 @@ def main() -> None:
     parser.add_argument("--rates", default="100", help="fixed request rates, req/s, comma-separated")
     parser.add_argument("--duration", type=int, default=20, help="seconds per scenario and rate")
     parser.add_argument("--connections", type=int, default=10, help="wrk connections (one per thread)")
-    parser.add_argument("--servers", default="daphne", help="daphne and/or uvicorn, comma-separated")
+    parser.add_argument(
+        "--servers", default="daphne", help="daphne, uvicorn, uvicorn2 (2 workers), comma-separated"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="in-process requests per scenario")
     parser.add_argument("--only", default="", help="comma-separated scenario keys")
     parser.add_argument("--no-http", action="store_true", help="query counts only")

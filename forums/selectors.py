@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +64,23 @@ def commune_by_slug(slug: str) -> Commune:
     return commune
 
 
+def commune_id_by_slug(slug: str) -> int | None:
+    """The commune's id, remembered for an hour (slugs do not change): a cached read needs no
+    database connection at all."""
+    key = "forum:commune-id:" + slug[:80]
+    try:
+        found = cache.get(key)
+    except Exception:
+        found = None
+    if found is None:
+        found = Commune.objects.filter(slug=slug).values_list("pk", flat=True).first() or 0
+        try:
+            cache.set(key, found, 3600)
+        except Exception:  # the cache is an optimisation only
+            return found or None
+    return found or None
+
+
 def category_list(*, commune: Commune) -> QuerySet[Category]:
     return Category.objects.filter(commune=commune).order_by("position", "name")
 
@@ -116,7 +134,6 @@ def access_thread(user: Any, thread_id: int) -> Thread:
     """The thread, if ``user`` may see it: hidden threads only for the commune's moderators."""
     thread = (
         Thread.objects.select_related("commune", "category", "author", "official_answer__author")
-        .prefetch_related("official_answer__attachments")
         .filter(pk=thread_id)
         .first()
     )

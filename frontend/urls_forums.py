@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("forum/sujets/<int:pk>/signaler/", pages.flag, name="forum-flag"),
     path("forum/sujets/<int:pk>/statut/", pages.status, name="forum-status"),
     path("forum/sujets/<int:pk>/moderer/", pages.moderate, name="forum-moderate"),
+    path("forum/messages/<int:pk>/modifier/", pages.post_edit, name="forum-post-edit"),
 ]

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from forums import services
 from forums.models import Post, Support, Thread
-from hub.models import Role
+from hub.models import Role, User
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_forums import (
     CategoryFactory,
@@ -340,13 +340,20 @@ def test_thread_list_query_count_is_constant(cotonou, django_assert_num_queries,
 def test_post_list_query_count_is_constant(thread, django_assert_num_queries):
     for _index in range(3):
         reply(client_for(veteran()), thread, body="court")
-    # thread, posts, their photos
-    with django_assert_num_queries(3):
-        small = client_for().get(f"/api/v1/forum/threads/{thread.pk}/posts/").json()
+    reader_id = veteran().pk  # signed in: not served from the cache
+
+    def reader_client():  # a fresh user object per request, as in real requests
+        return client_for(User.objects.get(pk=reader_id))
+
+    # thread, the reader's roles (moderators see hidden posts), posts, their photos
+    reader = reader_client()
+    with django_assert_num_queries(4):
+        small = reader.get(f"/api/v1/forum/threads/{thread.pk}/posts/").json()
     for _index in range(20):
         PostFactory(thread=thread)
-    with django_assert_num_queries(3):
-        large = client_for().get(f"/api/v1/forum/threads/{thread.pk}/posts/").json()
+    reader = reader_client()
+    with django_assert_num_queries(4):
+        large = reader.get(f"/api/v1/forum/threads/{thread.pk}/posts/").json()
     assert (len(small["results"]), len(large["results"])) == (4, 24)
 
 
@@ -386,3 +393,48 @@ def test_a_councillor_is_staff_but_not_a_moderator(thread, cotonou):
         == 403
     )
     assert Thread.objects.get(pk=thread.pk).status == "closed"
+
+
+# --- Cached anonymous reads ---------------------------------------------------------------------------
+
+
+def test_anonymous_reads_are_cached_and_every_write_invalidates_them(
+    thread, cotonou, django_assert_num_queries
+):
+    # given an anonymous visitor who read the list, the thread and its posts once
+    api = client_for()
+    list_url, posts_url = (
+        "/api/v1/forum/threads/?commune=cotonou",
+        f"/api/v1/forum/threads/{thread.pk}/posts/",
+    )
+    first = api.get(list_url).json()
+    api.get(posts_url)
+    api.get(f"/api/v1/forum/threads/{thread.pk}/")
+    # when they read again: no database query at all
+    with django_assert_num_queries(0):
+        assert api.get(list_url).json() == first
+        api.get(posts_url)
+        api.get(f"/api/v1/forum/threads/{thread.pk}/")
+    # when someone replies, supports, and a moderator hides the reply
+    post = services.post_create(actor=veteran(), thread=thread, body="Nouveau")
+    assert [p["id"] for p in api.get(posts_url).json()["results"]][-1] == post.pk
+    services.support_set(actor=veteran(), thread=thread, supported=True)
+    assert api.get(list_url).json()["results"][0]["support_count"] == 1
+    assert api.get(f"/api/v1/forum/threads/{thread.pk}/").json()["support_count"] == 1
+    services.content_hide(actor=moderator(cotonou), thread=thread, post=post, reason="x")
+    assert post.pk not in [p["id"] for p in api.get(posts_url).json()["results"]]
+    # then hiding the thread removes it from the cached list and its cached page at once
+    services.content_hide(actor=moderator(cotonou), thread=thread, reason="x")
+    assert api.get(list_url).json()["results"] == []
+    assert api.get(f"/api/v1/forum/threads/{thread.pk}/").status_code == 404
+
+
+def test_signed_in_readers_are_not_served_from_the_cache(thread):
+    reader = veteran()
+    client_for().get("/api/v1/forum/threads/?commune=cotonou")
+    client_for(reader).post(f"/api/v1/forum/threads/{thread.pk}/support/")
+    mine = client_for(reader).get("/api/v1/forum/threads/?commune=cotonou").json()["results"][0]
+    assert mine["supported"] is True
+    assert (
+        client_for().get("/api/v1/forum/threads/?commune=cotonou").json()["results"][0]["supported"] is False
+    )

@@ -151,3 +151,29 @@ def test_the_demo_data_loads_twice_safely(reference_data):
         and proposal.proposal_status == "under_study"
     )
     assert Thread.objects.filter(commune__slug="akpro-misserete").count() == 3
+
+
+def test_the_author_edits_a_message_from_its_page(cotonou):
+    # given a reply by a citizen
+    thread = services.thread_create(
+        actor=veteran(),
+        commune=cotonou,
+        category=CategoryFactory(commune=cotonou),
+        title="Un titre",
+        body="b",
+        kind="question",
+    )
+    author = veteran()
+    post = services.post_create(actor=author, thread=thread, body="Premier jet")
+    client = signed_in(author)
+    # when they edit it through the form
+    assert client.get(f"/forum/messages/{post.pk}/modifier/").status_code == 200
+    response = client.post(f"/forum/messages/{post.pk}/modifier/", {"body": "Version *corrigée*"})
+    # then the thread shows the new text, marked as edited; the old one is in the history
+    assert response.status_code == 302
+    page = client.get(f"/forum/sujets/{thread.pk}/").content.decode()
+    assert "<em>corrigée</em>" in page and "Premier jet" not in page
+    assert post.revisions.get().body == "Premier jet"
+    # and nobody else may edit it; an empty text is refused
+    assert signed_in(veteran()).get(f"/forum/messages/{post.pk}/modifier/").status_code == 403
+    assert client.post(f"/forum/messages/{post.pk}/modifier/", {"body": ""}).status_code == 400

@@ -13,8 +13,10 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from forums import cache as forum_cache
 from forums import selectors, services
 from forums.api import serializers as s
 from forums.api.pagination import MAX_PAGE_SIZE, keyset_page
@@ -28,6 +30,19 @@ from hub.models import Commune, User
 from hub.publications.api.views.common import AnyAcceptNegotiation, PassThroughRenderer
 from hub.publications.uploads import limit_upload_size
 from hub.selectors import access_commune_for, signed_in
+
+
+class SignedInUserRateThrottle(UserRateThrottle):
+    """The per-account limit for signed-in users only: an anonymous client is already held to the
+    (stricter) per-address anonymous limit, so counting it twice only costs two more Redis trips."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return True
+        return super().allow_request(request, view)
+
+
+READ_THROTTLES = [AnonRateThrottle, SignedInUserRateThrottle]
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (``{error: {code, message, fields}}``)."),
@@ -69,9 +84,22 @@ class CategoryListView(APIView):
 
 
 class ThreadListView(APIView):
+    throttle_classes = READ_THROTTLES
+
     @extend_schema(parameters=[s.ThreadQueryIn], responses={200: s.ThreadPageOut, 400: ERRORS[400]})
     def get(self, request: Request) -> Response:
         """Visible threads; ``sort`` = recent (activity), supported, unanswered; cursor pagination."""
+        if request.user.is_authenticated:
+            return Response(self.page(request))
+        scope = forum_cache.ALL
+        commune_slug = request.query_params.get("commune") or ""
+        if commune_slug:
+            commune_id = selectors.commune_id_by_slug(commune_slug)
+            scope = f"c{commune_id}" if commune_id else forum_cache.ALL
+        key = request.get_host() + request.get_full_path()
+        return Response(forum_cache.cached(scope, key, lambda: self.page(request)))
+
+    def page(self, request: Request) -> dict[str, Any]:
         query = validated(s.ThreadQueryIn, request.query_params)
         commune: Commune | None = selectors.commune_by_slug(query["commune"]) if query["commune"] else None
         category = None
@@ -91,7 +119,7 @@ class ThreadListView(APIView):
         )
         field = SORTS[query["sort"]][0].lstrip("-")
         page, next_url = keyset_page(request, threads, field)
-        return Response({"next": next_url, "results": s.thread_rows(page)})
+        return {"next": next_url, "results": s.thread_rows(page)}
 
 
 class UploadGuard(APIView):
@@ -124,10 +152,16 @@ class CommuneThreadCreateView(UploadGuard):
 
 
 class ThreadDetailView(APIView):
+    throttle_classes = READ_THROTTLES
+
     @extend_schema(responses={200: s.ThreadDetailOut, 404: ERRORS[404]})
     def get(self, request: Request, thread_id: int) -> Response:
         """A thread with its official answer; ``event_seq`` is where live events continue from."""
-        return _thread_detail(request, thread_id)
+        if request.user.is_authenticated:
+            return _thread_detail(request, thread_id)
+        return Response(
+            forum_cache.cached(f"t{thread_id}", "detail", lambda: _thread_detail(request, thread_id).data)
+        )
 
 
 class ThreadStatusView(APIView):
@@ -167,6 +201,8 @@ class ThreadLockView(APIView):
 
 
 class PostListView(UploadGuard):
+    throttle_classes = READ_THROTTLES
+
     @extend_schema(
         parameters=[s.PostQueryIn],
         responses={200: s.PostPageOut, 404: ERRORS[404]},
@@ -175,6 +211,12 @@ class PostListView(UploadGuard):
     def get(self, request: Request, thread_id: int) -> Response:
         """Posts in order (``after`` = last post id seen, for paging). ``after_seq``: every post
         created, edited or removed since that event number, for the catch-up after a reconnect."""
+        if request.user.is_authenticated:
+            return Response(self.page(request, thread_id))
+        key = request.get_host() + request.get_full_path()
+        return Response(forum_cache.cached(f"t{thread_id}", key, lambda: self.page(request, thread_id)))
+
+    def page(self, request: Request, thread_id: int) -> dict[str, Any]:
         thread = selectors.access_thread(request.user, thread_id)
         after_seq = validated(s.PostQueryIn, request.query_params)["after_seq"]
         posts = selectors.post_list(user=request.user, thread=thread, after_seq=after_seq)
@@ -189,7 +231,7 @@ class PostListView(UploadGuard):
         if len(page) > MAX_PAGE_SIZE:
             page = page[:MAX_PAGE_SIZE]
             next_url = request.build_absolute_uri(f"?after={page[-1].pk}")
-        return Response({"next": next_url, "results": s.PostOut(page, many=True).data})
+        return {"next": next_url, "results": s.PostOut(page, many=True).data}
 
     @extend_schema(
         request={"application/json": s.PostIn, "multipart/form-data": s.PostIn},

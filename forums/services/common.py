@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forums import cache as forum_cache
 from forums import markdown
 from forums.errors import NewAccountLimited, ThreadLocked, UserMuted
 from forums.events import thread_event_on_commit
@@ -90,9 +91,12 @@ def check_writable(thread: Thread) -> None:
 
 
 def next_seq(thread_id: int, **changes: Any) -> int:
-    """Take the thread's next event number (the row is locked by the caller) and apply ``changes``."""
+    """Take the thread's next event number (the row is locked by the caller) and apply ``changes``.
+    Every write that others can see goes through here, so it also invalidates the cached reads."""
     Thread.objects.filter(pk=thread_id).update(event_seq=F("event_seq") + 1, **changes)
-    return int(Thread.objects.filter(pk=thread_id).values_list("event_seq", flat=True)[0])
+    seq, commune_id = Thread.objects.filter(pk=thread_id).values_list("event_seq", "commune_id")[0]
+    forum_cache.invalidate(commune_id=commune_id, thread_id=thread_id)
+    return int(seq)
 
 
 def lock_thread(thread_id: int) -> Thread:

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from forums import cache as forum_cache
 from forums import events
 from forums.models import (
     Category,
@@ -77,6 +78,7 @@ def category_save(
             slug=slug,
             defaults={"name": name.strip()[:80], "description": description[:240], "position": position},
         )
+        forum_cache.invalidate(commune_id=commune.pk)
         audit_record(
             actor=user,
             action="forum.category_created" if created else "forum.category_updated",
@@ -131,6 +133,7 @@ def thread_create(
         )
         attachments_save(opening, checked)
         follow(user.pk, thread.pk)
+        forum_cache.invalidate(commune_id=commune.pk, thread_id=thread.pk)
     return thread
 
 

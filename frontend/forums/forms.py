@@ -47,3 +47,9 @@ class MuteForm(forms.Form):
     user = forms.IntegerField(widget=forms.HiddenInput)
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=365, initial=7)
     reason = forms.CharField(label=_("Reason"), max_length=240)
+
+
+class EditForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), max_length=BODY_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 8})
+    )

@@ -17,7 +17,15 @@ from django.views.decorators.http import require_GET, require_POST
 from forums import selectors, services
 from forums.models import Post, Thread, ThreadKind, ThreadStatus
 from forums.permissions import MODERATE
-from frontend.forums.forms import FlagForm, MuteForm, ProposalStatusForm, ReplyForm, StatusForm, ThreadForm
+from frontend.forums.forms import (
+    EditForm,
+    FlagForm,
+    MuteForm,
+    ProposalStatusForm,
+    ReplyForm,
+    StatusForm,
+    ThreadForm,
+)
 from frontend.publications.common import handles_domain_errors
 from hub.errors import DomainError, NotFound, PermissionDenied
 from hub.models import Commune, User
@@ -338,3 +346,26 @@ def moderation(request: HttpRequest, slug: str) -> HttpResponseBase:
         return redirect(reverse("frontend:forum-moderation", kwargs={"slug": slug}))
     context = {"commune": commune, **selectors.moderation_queue(commune=commune), "mute_form": MuteForm()}
     return render(request, "frontend/forums/moderation.html", context)
+
+
+@handles_domain_errors
+def post_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The author edits a message; the earlier text stays in its history."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied()
+    post = selectors.access_post(request.user, pk)
+    if post.author_id != request.user.pk or post.deleted_at is not None:
+        raise PermissionDenied()
+    form = EditForm(request.POST or None, initial={"body": post.body})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_edit(actor=request.user, post=post, body=form.cleaned_data["body"])
+            return redirect(_thread_url(post.thread_id, f"#message-{post.pk}"))
+        except DomainError as exc:
+            error = exc.message
+            for msgs in (exc.details.get("fields") or {}).values():
+                error = " ".join([error, *(str(m) for m in msgs)])
+    context = {"commune": post.thread.commune, "post": post, "form": form, "error": error}
+    status = 400 if error or form.errors else 200
+    return render(request, "frontend/forums/post_edit.html", context, status=status)
