@@ -480,10 +480,13 @@ class LoadProcess:
                     max_msg_size=1 << 20, timeout=aiohttp.ClientWSTimeout(ws_close=5),
                 )  # fmt: skip
                 first = await ws.receive(timeout=60)
-                if first.type != aiohttp.WSMsgType.TEXT or json.loads(first.data).get("type") != "hello":
+                hello = json.loads(first.data) if first.type == aiohttp.WSMsgType.TEXT else {}
+                if hello.get("type") != "hello":
                     self.errors[f"no hello ({first.type.name} {ws.close_code})"] += 1
                     await ws.close()
                     return
+                if sock.user is not None and not hello["data"]["me"].get("authenticated"):
+                    self.errors["ticket refused: connected as anonymous"] += 1
             except aiohttp.WSServerHandshakeError as exc:
                 self.errors[f"handshake {exc.status}"] += 1
                 return

@@ -112,6 +112,8 @@ def publish(session_id: int, rate: float, duration: float, payload: int) -> dict
 
 def run_one(options: argparse.Namespace) -> dict[str, Any]:
     env = common.bench_environ(options.path)
+    env.update(item.split("=", 1) for item in options.server_env)
+    result_env = dict(item.split("=", 1) for item in options.server_env)
     common.raise_fd_limit()
     common.django_ready()
     common.redis_forget_bench_keys()
@@ -119,6 +121,7 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
     session_id = create_session()
     result: dict[str, Any] = {
         "path": options.path,
+        "server_env": result_env,
         "delivery_switch_understood": understood,
         "server": options.server,
         "servers": options.servers,
@@ -163,6 +166,7 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
         cpu_before = sum(common.tree_cpu_seconds(pid) for pid, _port in servers)
         redis_before = common.redis_cpu_seconds()
         machine_before = common.machine_cpu()
+        self_before = common.tree_cpu_seconds(os.getpid())
         window_start = time.perf_counter()
         published = publish(session_id, options.rate, options.duration, options.payload)
         publish_end = time.perf_counter()
@@ -179,6 +183,7 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
         cpu_after = sum(common.tree_cpu_seconds(pid) for pid, _port in servers)
         redis_after = common.redis_cpu_seconds()
         machine_after = common.machine_cpu()
+        self_cpu = common.tree_cpu_seconds(os.getpid()) - self_before  # publisher + servers + load
         result["server_rss_mib"] = {"before": rss_before / 1024, "after_connect": rss_after / 1024}
         result["server_rss_mib"]["end"] = sum(common.tree_rss_kib(pid) for pid, _port in servers) / 1024
         for worker in workers:
@@ -198,7 +203,10 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
     delivered = sum(p["bench_frames"] for p in parts)
     busy = (machine_after[0] - machine_before[0]) / max(1, machine_after[1] - machine_before[1])
     server_cpu = cpu_after - cpu_before
+    machine_core_seconds = (machine_after[0] - machine_before[0]) / common.CLK_TCK
     result.update(
+        bench_tree_cpu_seconds=self_cpu,
+        other_cpu_seconds=machine_core_seconds - self_cpu - (redis_after - redis_before),
         connected=connected,
         connect_errors=errors,
         closed_during_run=closed,
@@ -254,6 +262,7 @@ ROWS: list[tuple[str, str, int]] = [
     ("Redis CPU (s) in the window", "redis_cpu_seconds", 2),
     ("machine CPU busy (2 cores)", "machine_busy", -6),
     ("load processes' CPU (s) / µs per frame", "load_cpu_seconds", -7),
+    ("CPU (s) of everything else (PostgreSQL, other users)", "other_cpu_seconds", 1),
     ("window (s)", "window_seconds", 1),
 ]
 
@@ -287,6 +296,8 @@ def report(results: list[dict[str, Any]]) -> str:
         f"{head['servers']} × {head['server']}, {head['procs']} load processes "
         f"(load processes, servers, PostgreSQL and Redis share this machine's {os.cpu_count()} cores)"
     ]
+    if head.get("server_env"):
+        lines.append("server environment: " + " ".join(f"{k}={v}" for k, v in head["server_env"].items()))
     if not head["delivery_switch_understood"] and len(results) > 1:
         lines.append(
             "NOTE: no server code reads LIVE_DELIVERY: 'stock' and 'fanout' ran the SAME (stock) path."
@@ -313,6 +324,13 @@ def main() -> None:
     parser.add_argument("--max-pending", type=int, default=20, help="handshakes in flight per load process")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between connecting and publishing")
     parser.add_argument("--drain", type=float, default=15.0, help="seconds to wait for late frames")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment of the servers",
+    )
     parser.add_argument("--json", help="write the results to this file")
     options = parser.parse_args()
     common.sigterm_as_interrupt()

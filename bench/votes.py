@@ -156,6 +156,8 @@ def counts_of(final: dict[int, list[int]], option_ids: list[int]) -> dict[str, i
 
 def run(options: argparse.Namespace) -> dict[str, Any]:
     env = common.bench_environ(options.path)
+    env.update(item.split("=", 1) for item in options.server_env)
+    result_env = dict(item.split("=", 1) for item in options.server_env)
     common.raise_fd_limit()
     common.django_ready()
     common.redis_forget_bench_keys()
@@ -175,6 +177,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     rest_users = set(rng.sample(voter_ids, round(len(voter_ids) * options.rest_share)))
     result: dict[str, Any] = {
         "path": options.path,
+        "server_env": result_env,
         "delivery_switch_understood": common.delivery_switch_understood(),
         "server": options.server,
         "servers": options.servers,
@@ -238,6 +241,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         cpu_before = sum(common.tree_cpu_seconds(pid) for pid, _port in servers)
         redis_before = common.redis_cpu_seconds()
         machine_before = common.machine_cpu()
+        self_before = common.tree_cpu_seconds(os.getpid())
         t0 = time.time() + 0.5
         for worker in workers:
             worker.send({"cmd": "vote", "t0": t0})
@@ -253,6 +257,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         cpu_after = sum(common.tree_cpu_seconds(pid) for pid, _port in servers)
         redis_after = common.redis_cpu_seconds()
         machine_after = common.machine_cpu()
+        self_cpu = common.tree_cpu_seconds(os.getpid()) - self_before
         incremental = {
             "counts": {
                 str(k): v for k, v in PollOption.objects.filter(poll=poll).values_list("id", "vote_count")
@@ -304,6 +309,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     intervals = sorted(b - a for a, b in itertools.pairwise(tally_times))
     busy = (machine_after[0] - machine_before[0]) / max(1, machine_after[1] - machine_before[1])
     server_cpu = cpu_after - cpu_before
+    machine_core_seconds = (machine_after[0] - machine_before[0]) / common.CLK_TCK
+    other_cpu = machine_core_seconds - self_cpu - (redis_after - redis_before)
     exact = incremental == stored == archived_view == expected and (closed_frame in (None, archived_view))
     result.update(
         connect_errors=dict(connect_errors),
@@ -336,6 +343,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         redis_cpu_seconds=redis_after - redis_before,
         machine_busy=busy,
         load_cpu_seconds=sum(p["cpu_seconds"] for p in parts),
+        other_cpu_seconds=other_cpu,
     )
     return result
 
@@ -378,6 +386,7 @@ def report(r: dict[str, Any]) -> str:
             "machine CPU busy (2 cores) / load processes' CPU (s)",
             f"{r['machine_busy'] * 100:.0f} % / {r['load_cpu_seconds']:.1f}",
         ],
+        ["CPU (s) of everything else (PostgreSQL, other users)", f"{r['other_cpu_seconds']:.1f}"],
     ]
     head = (
         f"{r['users']:,} voters ({r['rest_users']:,} over REST) + {r['viewers']} viewers, "
@@ -385,6 +394,8 @@ def report(r: dict[str, Any]) -> str:
         f"processes, path={r['path']} (all share this machine's {os.cpu_count()} cores)"
     )
     lines = [head]
+    if r.get("server_env"):
+        lines.append("server environment: " + " ".join(f"{k}={v}" for k, v in r["server_env"].items()))
     if not r["delivery_switch_understood"]:
         lines.append("NOTE: no server code reads LIVE_DELIVERY yet: this is the stock path.")
     lines.append(common.table(rows))
@@ -412,6 +423,13 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=3.0)
     parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for the last acks")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment of the servers",
+    )
     parser.add_argument("--json")
     options = parser.parse_args()
     common.sigterm_as_interrupt()
