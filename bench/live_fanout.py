@@ -168,6 +168,13 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
         machine_before = common.machine_cpu()
         self_before = common.tree_cpu_seconds(os.getpid())
         window_start = time.perf_counter()
+        if options.py_spy:  # sample one server process over the publish window
+            procs.start(
+                [options.py_spy, "record", "-p", str(servers[0][0]), "-d", str(int(options.duration)),
+                 "-r", "50", "--format", "raw",
+                 "-o", str(common.OUT / f"profile-{options.path}-{options.server}.txt")],
+                env, common.OUT / "py-spy.log",
+            )  # fmt: skip
         published = publish(session_id, options.rate, options.duration, options.payload)
         publish_end = time.perf_counter()
         expected = published["events"] * connected
@@ -330,6 +337,9 @@ def main() -> None:
         default=[],
         metavar="NAME=VALUE",
         help="extra environment of the servers",
+    )
+    parser.add_argument(
+        "--py-spy", help="path of a py-spy binary: profile server 0 during the publish window"
     )
     parser.add_argument("--json", help="write the results to this file")
     options = parser.parse_args()
