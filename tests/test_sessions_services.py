@@ -523,3 +523,29 @@ def test_concurrent_events_get_distinct_gapless_seqs(postgres_required):
     for thread in threads:
         thread.join(timeout=30)
     assert [s for s, _n in log(session)] == list(range(1, 25))
+
+
+def test_followers_are_notified_when_a_session_is_scheduled_and_when_it_goes_live(
+    django_capture_on_commit_callbacks,
+):
+    from notifications.models import Notification
+    from tests.factories import FollowFactory
+
+    # given a follower of the commune
+    commune = CommuneFactory()
+    follower = FollowFactory(commune=commune).user
+    mayor = staff_of(commune)
+    # when the mayor schedules the session, then starts it twice (the outbox drains after commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        session = sessions.session_schedule(
+            actor=mayor, commune=commune, kind="hearing", title="Audience publique", starts_at=timezone.now()
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        sessions.session_start(actor=mayor, session=session)
+        sessions.session_start(actor=mayor, session=session)
+    # then one in-app notification each, pointing at the session's page
+    kinds = sorted(
+        Notification.objects.filter(recipient=follower, channel="in_app").values_list("event__kind", flat=True)
+    )
+    assert kinds == ["session.live", "session.scheduled"]
+    assert OutboxEvent.objects.get(kind="session.live").payload["path"] == f"/seances/{session.pk}/"
