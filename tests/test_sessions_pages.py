@@ -335,13 +335,13 @@ def test_the_staff_console_lists_drafts_questions_to_answer_and_commitments(coto
     Poll.objects.create(session=session, question="Sondage en préparation", status="draft")
     Question.objects.create(session=session, author=UserFactory(), text="Approuvée", status="approved")
     Question.objects.create(
-        session=session, author=UserFactory(), text="En attente de modération", status="pending"
+        session=session, author=UserFactory(), text="Question pas encore modérée", status="pending"
     )
     Commitment.objects.create(session=session, text="Engagement existant")
     page = html(signed_in(member(cotonou, Role.MAYOR)).get(f"/seances/{session.pk}/console/"))
     assert "Sondage en préparation" in page and "data-poll-open" in page
     assert "Approuvée" in page and "data-answered" in page
-    assert "En attente de modération" not in page
+    assert "Question pas encore modérée" not in page
     assert "Engagement existant" in page
     assert 'name="csrfmiddlewaretoken"' in page
     assert "session-console.js" in page

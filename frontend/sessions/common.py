@@ -1,4 +1,4 @@
-"""Helpers shared by the session pages: the session lookup, the error pages, the viewer count."""
+"""Helpers shared by the session pages: the session lookup, the error pages."""
 
 from __future__ import annotations
 
@@ -44,15 +44,3 @@ def handles_domain_errors(view: Callable[..., HttpResponseBase]) -> Callable[...
             return forbidden(request)
 
     return wrapper
-
-
-def viewer_count(session_id: int) -> int:
-    """The live viewer count (across server processes) for the first paint; 0 if unknown."""
-    try:
-        from sessions_live.presence import viewer_count as count
-    except ImportError:  # the presence module is not there yet
-        return 0
-    try:
-        return int(count(session_id))
-    except Exception:
-        return 0

@@ -9,13 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from frontend.sessions.common import handles_domain_errors, session_get, viewer_count
-from frontend.sessions.data import page_state, question_order, sessions_by_state
+from frontend.sessions.common import handles_domain_errors, session_get
+from frontend.sessions.data import page_state, polls_for, question_order, questions_for, sessions_by_state
 from hub.models import Commune
 from hub.selectors import commune_get
-from sessions_live.models import SessionStatus
+from sessions_live.models import Commitment, LiveSession, SessionStatus
+from sessions_live.presence import viewer_count
+from sessions_live.selectors import chat_transcript
 
 ARCHIVE_PAGE_SIZE = 20
+TRANSCRIPT_PAGE_SIZE = 500
 
 
 @require_GET
@@ -61,25 +64,20 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "frontend/sessions/live.html", context)
 
 
-def archive(request: HttpRequest, session: object) -> HttpResponse:
-    from sessions_live.models import ChatMessage, LiveSession
-
-    assert isinstance(session, LiveSession)
-    state = page_state(session, request.user, order=question_order(request.GET.get("ordre")))
-    transcript = (
-        ChatMessage.objects.filter(session=session, removed_at__isnull=True)
-        .select_related("author")
-        .order_by("id")
-    )
+def archive(request: HttpRequest, session: LiveSession) -> HttpResponse:
+    """An ended session: its record, server-rendered and complete without JavaScript."""
+    order = question_order(request.GET.get("ordre"))
     context = {
         "session": session,
-        "agenda": state.agenda,
+        "agenda": list(session.agenda_items.all()),
         "current_item_id": None,
-        "transcript": Paginator(transcript, 500).get_page(request.GET.get("page")),
-        "questions": [q for q in state.questions if q.status != "pending"],
-        "polls": [poll for poll in state.polls if poll["status"] == "closed"],
-        "commitments": state.commitments,
-        "documents": session.session_documents.select_related("document", "document__commune"),  # type: ignore[attr-defined]
+        "transcript": Paginator(chat_transcript(session), TRANSCRIPT_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        ),
+        "questions": [q for q in questions_for(session, None, order=order) if q.status != "pending"],
+        "polls": [poll for poll in polls_for(session, None) if poll["status"] == "closed"],
+        "commitments": Commitment.objects.filter(session=session).select_related("question"),
+        "documents": session.session_documents.select_related("document", "document__commune"),
         "viewer_count": 0,
     }
     return render(request, "frontend/sessions/archive.html", context)

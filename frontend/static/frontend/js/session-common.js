@@ -113,7 +113,12 @@ export function setText(node, name, text) {
 
 export function errorText(error) {
   if (!error) return labels.networkError || "";
-  const message = error.message || labels.networkError || "";
+  let message = error.message || labels.networkError || "";
+  if (error.fields && typeof error.fields === "object") {
+    // validation_error: say what is wrong with each field, not only that something is.
+    const details = Object.values(error.fields).flat().filter((text) => typeof text === "string");
+    if (details.length) message = `${message} ${details.join(" ")}`;
+  }
   const retry = Number(error.retry_after);
   if (retry > 0 && labels.retryAfter) return `${message} ${format(labels.retryAfter, { seconds: Math.ceil(retry) })}`;
   if (error.until && labels.mutedUntil) return `${message} ${format(labels.mutedUntil, { time: timeOf(error.until) })}`;

@@ -312,7 +312,9 @@ function setupQuestions() {
         field.dispatchEvent(new Event("input"));
         const waiting = question.status === "pending";
         announce(status, waiting ? labels.questionPending : labels.questionSent, false);
-        if (!waiting) upsertQuestion(question);
+        // The asker sees their own question at once, waiting or not (as after a reload).
+        questionUpsert(questionList, question, { mine: false });
+        questionSort(questionList, order);
       } catch (failure) {
         field.setAttribute("aria-invalid", "true");
         error.textContent = errorText(failure);
