@@ -52,7 +52,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "last_seq": state.last_seq,
         "agenda": state.agenda,
         "current_item_id": session.current_item_id,
-        "messages": state.messages,
+        "chat_messages": state.messages,
         "questions": state.questions,
         "polls": state.polls,
         "order": order,

@@ -67,7 +67,7 @@ def moderation(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "session": session,
         "last_seq": state.last_seq,
-        "messages": state.messages,
+        "chat_messages": state.messages,
         "pending_questions": pending,
         "flagged": overview["flagged_messages"],
         "rate_limit_hits": overview["rate_limit_hits"],
