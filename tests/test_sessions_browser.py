@@ -495,6 +495,42 @@ def test_the_page_applies_events_in_order_once_asks_to_resume_on_a_gap_and_reloa
         assert viewer.js_errors == []  # type: ignore[attr-defined]
 
 
+def test_actions_cut_off_by_a_lost_connection_are_resent_and_counted_once(
+    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+) -> None:
+    session = cotonou_session["session"]
+    citizen = cotonou_session["citizens"][0]
+    with chromium() as browser:
+        page = open_page(browser, hub_server.url, citizen)
+        go_live(page, f"{hub_server.url}/seances/{session.pk}/")
+        status = page.locator("[data-connection]")
+
+        # when a message leaves just as the connection drops (its acknowledgement is lost)
+        page.fill("#chat-text", "Envoyé pendant la coupure")
+        page.evaluate(f"document.querySelector('[data-chat-form]').requestSubmit(); {SOCKET}.drop()")
+        expect(status).to_have_attribute("data-state", "lost")
+
+        # and a question is asked while the network is down (it cannot leave yet)
+        page.context.set_offline(True)
+        page.fill("#question-text", "Question posée hors ligne")
+        page.locator("[data-question-form] button[type=submit]").click()
+        page.wait_for_timeout(500)
+        page.context.set_offline(False)
+
+        # then, once reconnected, both are sent again with their idempotency keys: each shows once
+        # and is stored once
+        expect(status).to_have_attribute("data-state", "reconnected", timeout=45_000)
+        expect(chat_item(page, "Envoyé pendant la coupure")).to_have_count(1)
+        expect(page.locator("#chat-text")).to_have_value("")
+        expect(page.locator("#question-text")).to_have_value("")
+        expect(question_in(page, "[data-question-list]", "Question posée hors ligne")).to_have_count(1)
+        page.wait_for_timeout(500)
+        expect(chat_item(page, "Envoyé pendant la coupure")).to_have_count(1)
+        assert off_loop(ChatMessage.objects.filter(text="Envoyé pendant la coupure").count) == 1
+        assert off_loop(Question.objects.filter(text="Question posée hors ligne").count) == 1
+        assert page.js_errors == []  # type: ignore[attr-defined]
+
+
 def test_the_moderator_console_reloads_its_queue_after_a_lost_connection(
     redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
 ) -> None:
