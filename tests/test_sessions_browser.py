@@ -301,6 +301,13 @@ def test_the_mayor_runs_a_session_from_the_console_and_viewers_follow_live(
         expect(citizen.locator("[data-status-label]")).to_have_class(re.compile("session-badge--live"))
         expect(mayor.locator('[data-action="end"]')).to_be_visible()
 
+        # when the mayor turns slow mode on from the settings, then the citizen is told, live
+        expect(citizen.locator("[data-slow-mode]")).to_be_hidden()
+        mayor.fill("#set-slow", "30")
+        mayor.locator("[data-settings-form] button[type=submit]").click()
+        expect(citizen.locator("[data-slow-mode]")).to_be_visible()
+        expect(citizen.locator("[data-slow-mode]")).to_contain_text("30")
+
         # when the mayor sets the current item, then it is highlighted for the citizen
         mayor.locator("[data-agenda] [data-item-id]").filter(has_text="Marchés publics").locator(
             "[data-set-current]"

@@ -7,7 +7,7 @@ import {
   timeOf,
 } from "./session-common.js";
 import {
-  agendaCurrent, agendaItem, chatMessage, chatRemove, pollMine, pollResults, pollStatus, pollTally, pollUpsert,
+  agendaCurrent, agendaItem, chatMessage, chatRemove, count, pollMine, pollResults, pollStatus, pollTally, pollUpsert,
   questionRemove, questionSort, questionUpsert, sessionStatus,
 } from "./session-render.js";
 import { newKey, SessionSocket } from "./session-socket.js";
@@ -130,6 +130,9 @@ function applyEvent(frame) {
       else delete me.can_ask;
       liveState();
       break;
+    case "session.updated":
+      sessionUpdated(data);
+      break;
     case "agenda.current":
       agendaCurrent(data.item && typeof data.item === "object" ? data.item.id : data.item);
       break;
@@ -172,6 +175,28 @@ function applyEvent(frame) {
     default:
       break; // commitments and others: shown in the archive
   }
+}
+
+// Staff changed settings during the session: the title, slow mode and the stream addresses.
+function sessionUpdated(fields) {
+  const title = document.querySelector("[data-session-title]");
+  if (title && typeof fields.title === "string") title.textContent = fields.title;
+  const slow = document.querySelector("[data-slow-mode]");
+  if (slow && Number.isInteger(fields.slow_mode_seconds)) {
+    slow.hidden = fields.slow_mode_seconds <= 0;
+    slow.textContent = count("slow", fields.slow_mode_seconds);
+  }
+  const stream = document.querySelector("[data-stream]");
+  if (stream && typeof fields.stream_url === "string" && fields.stream_url !== stream.dataset.streamUrl) {
+    stream.dataset.streamUrl = fields.stream_url;
+    const frame = stream.querySelector("[data-stream-frame]");
+    if (frame && !frame.hidden) {
+      frame.replaceChildren();
+      if (fields.stream_url) showVideo(stream);
+    }
+  }
+  const audio = stream && stream.querySelector("audio");
+  if (audio && typeof fields.audio_url === "string" && fields.audio_url) audio.src = fields.audio_url;
 }
 
 function pollId(poll) {
