@@ -369,6 +369,21 @@ def test_a_muted_citizen_is_told_at_once_and_anonymous_chat_is_impossible(
         expect(page.locator("[data-chat-form]")).to_be_hidden()
         expect(page.locator("[data-chat-closed]")).to_be_visible()
         expect(page.locator("[data-chat-closed]")).not_to_be_empty()
+        muted_note = page.locator("[data-chat-closed]").inner_text()
+
+        # when the moderator lifts the mute, then the citizen may write again, at once
+        moderator.locator("[data-sanction-list] [data-lift]").click()
+        expect(moderator.locator("[data-sanction-list] [data-sanction-id]")).to_have_count(0)
+        expect(page.locator("[data-chat-form]")).to_be_visible()
+
+        # when the moderator bans the citizen (after confirming), then the chat closes with another note
+        moderator.once("dialog", lambda dialog: dialog.accept())
+        message.locator("[data-ban]").click()
+        expect(moderator.locator("[data-sanction-list] [data-sanction-id]")).to_have_count(1)
+        expect(page.locator("[data-chat-form]")).to_be_hidden()
+        expect(page.locator("[data-chat-closed]")).to_be_visible()
+        expect(page.locator("[data-chat-closed]")).not_to_have_text(muted_note)
+        assert page.js_errors == [] and moderator.js_errors == []  # type: ignore[attr-defined]
 
 
 def test_reports_flood_errors_and_the_low_bandwidth_stream_choice(
