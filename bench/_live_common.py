@@ -393,6 +393,7 @@ class LoadProcess:
         self.attempted = 0
         self.last_ack = 0.0
         self.acks = 0
+        self.refused: list[int] = []
         self.rest_tokens: dict[int, str] = {int(k): v for k, v in config.get("rest_tokens", {}).items()}
         self.rest_locks: dict[int, asyncio.Lock] = {}
         self.http: Any = None
@@ -487,11 +488,12 @@ class LoadProcess:
                     return
                 if sock.user is not None and not hello["data"]["me"].get("authenticated"):
                     self.errors["ticket refused: connected as anonymous"] += 1
+                    self.refused.append(sock.user)
             except aiohttp.WSServerHandshakeError as exc:
                 self.errors[f"handshake {exc.status}"] += 1
                 return
             except Exception as exc:
-                self.errors[type(exc).__name__] += 1
+                self.errors[f"{type(exc).__name__} {str(exc)[:60]}".strip()] += 1
                 if ws is not None:
                     await ws.close()
                 return
@@ -558,6 +560,9 @@ class LoadProcess:
         threading.Thread(target=self._stdin_reader, args=(loop,), daemon=True).start()
         connector = aiohttp.TCPConnector(limit=0, force_close=False)
         session = aiohttp.ClientSession(connector=connector)
+        # aiohttp retries a GET once after a reset, here with the same single-use ticket: the
+        # server then sees "ticket_used". Count the reset instead.
+        session._retry_connection = False
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=50))
         targets: list[tuple[Sock, str]] = []
         for n, spec in enumerate(config["sockets"]):
@@ -662,6 +667,7 @@ class LoadProcess:
             "vote_errors": dict(self.vote_errors),
             "unanswered": len(self.pending),
             "last_ack": self.last_ack,
+            "refused_users": self.refused,
             "cpu_seconds": cpu,
             **schedule,
         }

@@ -164,7 +164,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     from django.db import transaction
     from django.db.models import Count
 
-    from hub.services.accounts import ws_ticket_issue
+    from hub.errors import NotAuthenticated
+    from hub.services.accounts import ws_ticket_issue, ws_ticket_redeem
     from sessions_live.models import Poll, PollBallot, PollOption, PollVote
     from sessions_live.services.polls import poll_close
 
@@ -200,13 +201,14 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         sockets: list[list[dict[str, Any]]] = [[] for _ in range(options.procs)]
         rest_tokens: list[dict[str, str]] = [{} for _ in range(options.procs)]
         home: dict[int, int] = {}
+        tickets: dict[int, str] = {}
         for n, voter in enumerate(state["voters"]):
             proc = n % options.procs
             home[voter["user"]] = proc
             if voter["user"] in rest_users:
                 rest_tokens[proc][str(voter["user"])] = voter["key"]
                 continue
-            ticket = ws_ticket_issue(user=voter["obj"], auth_ref=voter["auth_ref"])
+            ticket = tickets[voter["user"]] = ws_ticket_issue(user=voter["obj"], auth_ref=voter["auth_ref"])
             url = f"ws://127.0.0.1:{ports[n % len(ports)]}{base}?ticket={ticket}"
             sockets[proc].append({"url": url, "user": voter["user"]})
         for n in range(options.viewers):
@@ -290,6 +292,17 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         for worker in workers:
             worker.send({"cmd": "stop"})
         parts = [json.loads(Path(w.expect("done", 120)["result"]).read_text()) for w in workers]
+    # Why were tickets refused? Redeem them again here: "ticket_used" means the server got past
+    # the single-use check (so a later check failed, or the ticket was redeemed twice).
+    refused_reasons: Counter[str] = Counter()
+    for part in parts:
+        for user in part["refused_users"]:
+            try:
+                ws_ticket_redeem(tickets[user])
+                refused_reasons["redeems fine now"] += 1
+            except NotAuthenticated as exc:
+                refused_reasons[str(exc.code)] += 1
+    result["refused_tickets_redeemed_again"] = dict(refused_reasons)
     acked: dict[int, list[int]] = {}
     for part in parts:
         acked.update({int(user): opts for user, opts in part["acked"].items()})
@@ -374,6 +387,10 @@ def report(r: dict[str, Any]) -> str:
         ["measure", "value"],
         ["sockets connected / opened", f"{r['connected']:,} / {r['sockets']:,}"],
         ["connect phase (s)", f"{r['connect_seconds']:.1f}"],
+        [
+            "refused tickets, redeemed again by the bench",
+            ", ".join(f"{k}: {v}" for k, v in r["refused_tickets_redeemed_again"].items()) or "–",
+        ],
         ["connect errors", ", ".join(f"{k}: {v}" for k, v in r["connect_errors"].items()) or "0"],
         ["votes planned / sent", f"{r['votes_planned']:,} / {r['votes_sent']:,}"],
         ["votes accepted (acked)", f"{r['votes_accepted']:,}"],
