@@ -435,3 +435,22 @@ async def test_a_client_back_after_more_than_24_hours_gets_every_missed_event(no
     assert [f["seq"] for f in frames] == [3, 4, 5, 6] and frames[-1]["data"]["text"] == "today"
     assert await quiet(ws)
     await ws.disconnect()
+
+
+async def test_sockets_are_closed_with_4503_when_redis_comes_back_empty(redis_required):
+    """Redis restarted between two checks (no error seen): the groups are gone, so are the sockets."""
+    from sessions_live.presence import PRESENCE_INTERVAL, _sync_redis, tracker
+
+    session = await sync_to_async(LiveSessionLiveFactory)()
+    ws, _ = await open_socket(session.pk)
+    # given the presence loop has seen Redis once
+    await asyncio.sleep(PRESENCE_INTERVAL + 0.5)
+    # when Redis loses its data (what a restart without persistence does to our marker)
+    await sync_to_async(_sync_redis().delete)(tracker().marker)
+    # then the socket is closed with 4503 ("reconnect now with your last_seq")
+    deadline = asyncio.get_running_loop().time() + 3 * PRESENCE_INTERVAL
+    while True:
+        output = await ws.receive_output(timeout=deadline - asyncio.get_running_loop().time())
+        if output["type"] == "websocket.close":
+            break
+    assert output["code"] == 4503
