@@ -67,6 +67,15 @@ def veteran(**extra):
     return UserFactory(date_joined=timezone.now() - datetime.timedelta(days=30), **extra)
 
 
+_phones = iter(range(1, 10**6))
+
+
+def phone_only_veteran(**extra):
+    """A veteran with no e-mail address: notifications that reach them never fill a mail box that
+    other tests (with a shared real worker) read."""
+    return veteran(email=None, phone=f"+22901970{next(_phones):05d}", **extra)
+
+
 def staff(commune, role=Role.MAYOR, **extra):
     return MembershipFactory(commune=commune, role=role, user=veteran(**extra)).user
 

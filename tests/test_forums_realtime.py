@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from forums import services
 from hub.asgi import application
 from tests.factories import PASSWORD, CommuneFactory
-from tests.factories_forums import CategoryFactory, moderator, veteran
+from tests.factories_forums import CategoryFactory, moderator, phone_only_veteran, veteran
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 def a_thread(slug="cotonou"):
     commune = CommuneFactory(slug=slug)
     return services.thread_create(
-        actor=veteran(),
+        actor=phone_only_veteran(),
         commune=commune,
         category=CategoryFactory(commune=commune),
         title="Route",
