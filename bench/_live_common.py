@@ -231,6 +231,8 @@ def sigterm_as_interrupt() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+    # A shell starting the bench in the background ignores SIGINT for it: take it back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def server_command(kind: str, port: int) -> list[str]:
