@@ -257,6 +257,7 @@ function counter(field, output, max) {
 }
 
 function setupChat() {
+  if (chatList) chatList.scrollTop = chatList.scrollHeight; // newest messages in view
   const form = document.querySelector("[data-chat-form]");
   if (!form) return;
   const field = form.querySelector("textarea");

@@ -39,16 +39,19 @@ export function chatMessage(list, message) {
   const time = setText(node, "time", timeOf(message.created_at));
   if (time && message.created_at) time.setAttribute("datetime", message.created_at);
   setText(node, "text", message.text);
+  // Follow the newest messages only if the reader is already at the bottom (not reading older ones).
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.append(node);
+  if (atBottom) list.scrollTop = list.scrollHeight;
   while (list.children.length > CHAT_KEEP) list.firstElementChild.remove();
-  toggleEmpty(list, "[data-chat-empty]");
+  if (list.matches("[data-chat-list]")) toggleEmpty(list, "[data-chat-empty]");
   return node;
 }
 
 export function chatRemove(list, id) {
   const node = list && list.querySelector(`[data-message-id="${id}"]`);
   if (node) node.remove();
-  if (list) toggleEmpty(list, "[data-chat-empty]");
+  if (list && list.matches("[data-chat-list]")) toggleEmpty(list, "[data-chat-empty]");
 }
 
 // --- Questions ----------------------------------------------------------------------------------
