@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -27,12 +28,18 @@ def check_database() -> dict[str, Any]:
     return {"backend": connection.vendor}
 
 
+LAYER_TIMEOUT = 3.0
+
+
 async def _layer_round_trip() -> None:
     layer = get_channel_layer()
     channel = await layer.new_channel("healthz.")
     token = uuid.uuid4().hex
-    await layer.send(channel, {"type": "healthz", "token": token})
-    message = await layer.receive(channel)
+    # Bounded: after a Redis restart the layer's pooled connections can hang instead of failing,
+    # and a health check that never answers is worse than one that says "error".
+    async with asyncio.timeout(LAYER_TIMEOUT):
+        await layer.send(channel, {"type": "healthz", "token": token})
+        message = await layer.receive(channel)
     if message.get("token") != token:
         raise RuntimeError("channel layer returned another message")
 

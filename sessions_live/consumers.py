@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from hub.errors import DomainError, PermissionDenied
 from hub.models import User
 from hub.permissions import forget_roles
-from hub.realtime.consumers import CLOSE_NOT_FOUND, BaseConsumer, clean_ref, error_frame
+from hub.realtime.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, BaseConsumer, clean_ref, error_frame
 from hub.realtime.events import user_group
 from sessions_live import selectors
 from sessions_live.errors import Invalid, SessionNotFound
@@ -85,6 +85,12 @@ class SessionConsumer(BaseConsumer):
             await database_sync_to_async(selectors.session_get)(session_id)
         except (SessionNotFound, ValueError, KeyError):
             await self.refuse(CLOSE_NOT_FOUND, "not_found")
+            return
+        failure = self.scope.get("auth_failure")
+        if failure:
+            # A ticket was sent but refused (expired, used, forged): say so instead of quietly
+            # opening a read-only socket, so that a client can fetch a new ticket and retry.
+            await self.refuse(CLOSE_UNAUTHENTICATED, failure)
             return
         self.session_id = session_id
         # Subscribe before reading anything, so no event slips between snapshot and live.

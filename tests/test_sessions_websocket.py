@@ -454,3 +454,24 @@ async def test_sockets_are_closed_with_4503_when_redis_comes_back_empty(redis_re
         if output["type"] == "websocket.close":
             break
     assert output["code"] == 4503
+
+
+async def test_a_refused_ticket_closes_with_4401_instead_of_opening_a_read_only_socket():
+    from hub.services.accounts import api_token_create, auth_ref_for_token, ws_ticket_issue
+
+    # given a live session and a mobile client whose single-use ticket was already used once
+    session = await sync_to_async(LiveSessionLiveFactory)()
+    user = await sync_to_async(UserFactory)()
+    issued = await sync_to_async(api_token_create)(user=user)
+    ticket = await sync_to_async(ws_ticket_issue)(user=user, auth_ref=auth_ref_for_token(issued.token))
+    first = WebsocketCommunicator(application, f"/ws/sessions/{session.pk}/?ticket={ticket}")
+    assert (await first.connect())[0]
+    hello = await next_of(first, "hello")
+    assert hello["data"]["me"]["authenticated"] is True
+    await first.disconnect()
+    # when the client retries with the same ticket (e.g. an HTTP library retrying the handshake)
+    retry = WebsocketCommunicator(application, f"/ws/sessions/{session.pk}/?ticket={ticket}")
+    await retry.connect()
+    # then it is told why and closed with 4401, so it can fetch a new ticket
+    assert (await retry.receive_json_from())["error"]["code"] == "ticket_used"
+    assert (await retry.receive_output(timeout=5))["code"] == 4401
