@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 from hub.errors import DomainError, PermissionDenied
 from hub.models import User
 from hub.permissions import forget_roles
-from hub.realtime.consumers import CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, BaseConsumer, clean_ref, error_frame
+from hub.realtime.consumers import (
+    CLOSE_NOT_FOUND,
+    CLOSE_UNAUTHENTICATED,
+    BaseConsumer,
+    clean_ref,
+    error_frame,
+)
 from hub.realtime.events import user_group
 from sessions_live import selectors
 from sessions_live.errors import Invalid, SessionNotFound
