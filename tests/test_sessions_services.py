@@ -544,8 +544,7 @@ def test_followers_are_notified_when_a_session_is_scheduled_and_when_it_goes_liv
         sessions.session_start(actor=mayor, session=session)
         sessions.session_start(actor=mayor, session=session)
     # then one in-app notification each, pointing at the session's page
-    kinds = sorted(
-        Notification.objects.filter(recipient=follower, channel="in_app").values_list("event__kind", flat=True)
-    )
+    rows = Notification.objects.filter(recipient=follower, channel="in_app")
+    kinds = sorted(rows.values_list("event__kind", flat=True))
     assert kinds == ["session.live", "session.scheduled"]
     assert OutboxEvent.objects.get(kind="session.live").payload["path"] == f"/seances/{session.pk}/"
