@@ -50,6 +50,7 @@ from hub.selectors import (
 from hub.services import accounts, communes
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
+from notifications import wording as notification_wording
 
 
 def _set_language(response: HttpResponse, language: str) -> HttpResponse:
@@ -313,6 +314,9 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("All notifications are marked as read."))
         return redirect("frontend:notifications")
     page = Paginator(notification_selectors.inbox(user=user), 30).get_page(request.GET.get("page"))
+    for notification in page.object_list:
+        # Publications carry their type label; forum and session events get theirs by kind.
+        notification.label = notification_wording.label(notification.event.kind, notification.event.payload)
     return render(request, "frontend/notifications.html", {"page": page})
 
 

@@ -317,6 +317,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several apps name a choice field "status" or "kind"; give each enum its own readable name.
+    "ENUM_NAME_OVERRIDES": {
+        "ContractStatusEnum": "hub.publications.models.contracts.ContractStatus",
+        "SessionKindEnum": "sessions_live.models.SessionKind",
+        "SessionStatusEnum": "sessions_live.models.SessionStatus",
+        "PollStatusEnum": "sessions_live.models.PollStatus",
+        "QuestionStatusEnum": "sessions_live.models.QuestionStatus",
+        "CommitmentStatusEnum": "sessions_live.models.CommitmentStatus",
+        "SanctionKindEnum": "sessions_live.models.SanctionKind",
+        "ThreadKindEnum": "forums.models.ThreadKind",
+        "ThreadStatusEnum": "forums.models.ThreadStatus",
+        "ProposalStatusEnum": "forums.models.ProposalStatus",
+        "NotificationStatusEnum": "notifications.models.Status",
+    },
 }
 
 LOGGING = {

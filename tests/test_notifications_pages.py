@@ -288,3 +288,24 @@ def test_the_device_button_appears_only_when_push_is_configured(settings):
     page = client.get("/notifications/preferences/").content.decode()
     assert "data-push-subscribe" in page and "/api/v1/notifications/push-subscriptions/" in page
     assert "frontend/js/push.js" in page
+
+
+@pytest.mark.django_db
+def test_the_inbox_labels_forum_and_session_events_by_kind(client):
+    from tests.factories_notifications import NotificationFactory, OutboxEventFactory
+
+    # given a citizen with a publication, a forum reply and a live-session notification
+    user = UserFactory(preferred_language="fr")
+    for kind, payload in [
+        ("document.published", {"title": "Budget 2026", "type_label": "Budget", "path": "/"}),
+        ("forum.reply", {"title": "Caniveaux bouchés", "path": "/forum/sujets/1/"}),
+        ("session.live", {"title": "Reddition de comptes", "path": "/seances/1/"}),
+    ]:
+        NotificationFactory(recipient=user, event=OutboxEventFactory(kind=kind, payload=payload))
+    client.force_login(user)
+    # when the inbox is shown in French
+    html = client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    # then each line says what happened, not an empty label
+    assert "Budget :" in " ".join(html.split())
+    assert "Nouvelle réponse" in html and "Caniveaux bouchés" in html
+    assert "Reddition de comptes" in html and " — :" not in " ".join(html.split())

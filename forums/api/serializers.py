@@ -231,7 +231,7 @@ class SupportOut(serializers.Serializer):
     support_count = serializers.IntegerField()
 
 
-class FollowOut(serializers.Serializer):
+class ThreadFollowOut(serializers.Serializer):
     following = serializers.BooleanField()
 
 

@@ -86,7 +86,11 @@ class CategoryListView(APIView):
 class ThreadListView(APIView):
     throttle_classes = READ_THROTTLES
 
-    @extend_schema(parameters=[s.ThreadQueryIn], responses={200: s.ThreadPageOut, 400: ERRORS[400]})
+    @extend_schema(
+        operation_id="forum_threads_list",
+        parameters=[s.ThreadQueryIn],
+        responses={200: s.ThreadPageOut, 400: ERRORS[400]},
+    )
     def get(self, request: Request) -> Response:
         """Visible threads; ``sort`` = recent (activity), supported, unanswered; cursor pagination."""
         if request.user.is_authenticated:
@@ -306,13 +310,13 @@ class SupportView(APIView):
 class FollowView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: s.FollowOut})
+    @extend_schema(request=None, responses={200: s.ThreadFollowOut})
     def post(self, request: Request, thread_id: int) -> Response:
         """Follow the thread: be notified of replies and of the official answer."""
         thread = selectors.access_thread(request.user, thread_id)
         return Response({"following": services.follow_set(actor=request.user, thread=thread, following=True)})
 
-    @extend_schema(responses={200: s.FollowOut})
+    @extend_schema(responses={200: s.ThreadFollowOut})
     def delete(self, request: Request, thread_id: int) -> Response:
         thread = selectors.access_thread(request.user, thread_id)
         return Response(
