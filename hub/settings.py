@@ -118,6 +118,19 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    # Under ASGI Django's advice is a pool, not persistent connections: each request otherwise opens a
+    # new PostgreSQL connection (several ms of the request's time). DB_POOL_MAX_SIZE > 0 turns on
+    # psycopg's pool per server process (compose.yaml does); 0 (the default) keeps one connection
+    # per request, which the test suite relies on.
+    DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "0"))
+    if DB_POOL_MAX_SIZE > 0 and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": 10,
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -263,6 +276,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file request bodies
 
 # --- Notifications --------------------------------------------------------------------------------
 NOTIFICATION_BATCH_SIZE = int(os.environ.get("NOTIFICATION_BATCH_SIZE", "5000"))
+
+# --- Forums and live sessions -------------------------------------------------------------------
+FORUM_FLAGS_TO_HIDE = int(os.environ.get("FORUM_FLAGS_TO_HIDE", "3"))  # distinct flags hide an item
+FORUM_NEW_ACCOUNT_DAYS = int(os.environ.get("FORUM_NEW_ACCOUNT_DAYS", "3"))  # no links or photos before
+FORUM_NEW_ACCOUNT_POSTS = int(os.environ.get("FORUM_NEW_ACCOUNT_POSTS", "3"))  # ... or this many posts
+SESSIONS_CHAT_RATE_LIMIT = int(os.environ.get("SESSIONS_CHAT_RATE_LIMIT", "5"))  # messages per window
+SESSIONS_CHAT_RATE_WINDOW = int(os.environ.get("SESSIONS_CHAT_RATE_WINDOW", "10"))  # seconds
 # Outbox events not finished after this many seconds are re-driven by Celery beat.
 OUTBOX_REDRIVE_AFTER = int(os.environ.get("OUTBOX_REDRIVE_AFTER", "120"))
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))

@@ -38,6 +38,30 @@ def test_healthz_reports_every_real_service(postgres_required, redis_required):
     assert body["checks"]["broker"]["backend"] == "redis"
 
 
+def test_a_server_with_a_connection_pool_reuses_its_postgresql_connections(
+    postgres_required, redis_required, tmp_path
+):
+    # given a daphne process with a pool of at most 2 connections (DB_POOL_MAX_SIZE)
+    env = service_env(tmp_path)
+    env["DB_POOL_MAX_SIZE"] = "2"
+    env["DATABASE_URL"] += "?application_name=pooled-test"
+    server = start_daphne(env, tmp_path, name="pooled")
+    try:
+        # when it serves many requests that each query the database
+        url = f"{server.url}/api/v1/communes/?page_size=1"
+        statuses = [httpx.get(url, timeout=30).status_code for _ in range(30)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pooled-test'"
+            )
+            (backends,) = cursor.fetchone()
+        # then every request succeeded and the server held at most its pool's connections open
+        assert statuses == [200] * 30
+        assert 1 <= backends <= 2, backends  # without a pool each request's connection is closed: 0
+    finally:
+        server.runner.stop()
+
+
 def test_healthz_is_503_when_redis_does_not_answer(redis_required, tmp_path):
     # given a server whose Redis is a closed port
     env = service_env(tmp_path)
