@@ -130,7 +130,8 @@ export function connectionStatus(state) {
   const line = document.querySelector("[data-connection]");
   if (!line) return;
   window.clearTimeout(line.fade);
-  line.dataset.state = state;
+  // Trying again after a loss is still "lost" for the reader (and for tests waiting on it).
+  line.dataset.state = state === "connecting" && line.dataset.everOpen ? "lost" : state;
   const text = {
     lost: labels.connectionLost,
     connecting: line.dataset.everOpen ? labels.connectionLost : "",
