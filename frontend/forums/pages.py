@@ -3,6 +3,7 @@ page adds live updates with ``forum.js`` when JavaScript is on."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from forums import selectors, services
-from forums.models import Post, Thread, ThreadKind, ThreadStatus
+from forums.models import Post, ProposalStatus, Thread, ThreadKind, ThreadStatus
 from forums.permissions import MODERATE
 from frontend.forums.forms import (
     EditForm,
@@ -200,6 +201,8 @@ def thread_page(request: HttpRequest, pk: int) -> HttpResponse:
         "flag_form": FlagForm(),
         "status_form": StatusForm(initial={"status": thread.status}),
         "proposal_form": ProposalStatusForm(initial={"proposal_status": thread.proposal_status}),
+        "status_labels": json.dumps({str(v): str(label) for v, label in ThreadStatus.choices}),
+        "proposal_labels": json.dumps({str(v): str(label) for v, label in ProposalStatus.choices}),
         "can_answer": user.is_authenticated and user.has_perm("forums.answer_officially", commune),
         "is_moderator": selectors.is_moderator(user, commune),
         "mute": selectors.active_mute(commune_id=commune.pk, user_id=user.pk)
