@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DataError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -153,6 +154,9 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             if ref is not None:
                 frame["ref"] = ref
             await self.send_json(frame)
+        except (OverflowError, DataError):
+            # Out of the database's range (a 30-digit id): the client's input; nothing was saved.
+            await self.send_json(error_frame("out_of_range", _("A value is out of the accepted range."), ref))
         except Exception:
             logger.exception("websocket handler %s failed", action)
             await self.send_json(error_frame("server_error", "Something went wrong; nothing was saved.", ref))
