@@ -287,6 +287,10 @@ def test_the_mayor_runs_a_session_from_the_console_and_viewers_follow_live(
         go_live(citizen, url)
         citizen.evaluate("window.__sameDocument = true")
         expect(citizen.locator("[data-chat-form]")).to_be_hidden()
+        # the forms served hidden (no JavaScript, no GET with the text) are shown by the script
+        expect(citizen.locator("[data-question-form]")).to_be_visible()
+        for form in ("data-settings-form", "data-agenda-form", "data-poll-create", "data-commitment-form"):
+            expect(mayor.locator(f"[{form}]")).to_be_visible()
 
         # when the mayor adds agenda items and starts the session
         for title in ("Budget 2027", "Marchés publics"):

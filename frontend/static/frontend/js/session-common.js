@@ -111,12 +111,24 @@ export function setText(node, name, text) {
   return target;
 }
 
+// The forms that only work with JavaScript come hidden from the server (without it, submitting one
+// would send its text in a GET address): show them, except those the page's state hides for now.
+export function revealScriptForms() {
+  document.querySelectorAll("form[data-needs-js]").forEach((form) => {
+    form.hidden = "initiallyHidden" in form.dataset;
+    form.removeAttribute("data-needs-js");
+  });
+}
+
 export function errorText(error) {
   if (!error) return labels.networkError || "";
   let message = error.message || labels.networkError || "";
   if (error.fields && typeof error.fields === "object") {
     // validation_error: say what is wrong with each field, not only that something is.
-    const details = Object.values(error.fields).flat().filter((text) => typeof text === "string");
+    // A field's text that only repeats the message (or another field's) is said once.
+    const seen = new Set([message.trim()]);
+    const details = Object.values(error.fields).flat()
+      .filter((text) => typeof text === "string" && !seen.has(text.trim()) && seen.add(text.trim()));
     if (details.length) message = `${message} ${details.join(" ")}`;
   }
   const retry = Number(error.retry_after);
