@@ -32,6 +32,7 @@ class SessionCursorPagination(CursorPagination):
             cursor = super().decode_cursor(request)
         except (NotFound, ValueError, binascii.Error, UnicodeError):
             raise invalid from None
-        if cursor is not None and cursor.position is not None and parse_datetime(cursor.position) is None:
+        position = None if cursor is None else cursor.position
+        if position is not None and parse_datetime(str(position)) is None:
             raise invalid
         return cursor
