@@ -87,6 +87,10 @@ def test_a_reply_appears_live_elsewhere_and_disappears_when_hidden(
         expect(live_post).to_have_count(0, timeout=15_000)
         assert watcher.evaluate("window.__noReload") is True
 
+        # when someone supports the thread, the visitor's count says it in good French
+        writer.locator(".forum-support button[type=submit]").first.click()
+        expect(watcher.locator("[data-support-count]")).to_have_text("1 soutien", timeout=15_000)
+
         # when the mayor rejects the proposal with a reason
         sign_in(mayor, hub_server.url, "maire.live@example.bj")
         mayor.goto(url)

@@ -106,6 +106,15 @@ def test_staff_answer_and_moderators_hide_from_the_pages(cotonou):
         "rejected",
         "Trop cher",
     )
+    # the official answer is shown once, first; the supports counted in good French
+    page = Client().get(f"/forum/sujets/{thread.pk}/").content.decode()
+    assert page.count(f'id="message-{thread.official_answer_id}"') == 1
+    assert page.index("Réponse officielle") < page.index("Propos abusifs")
+    assert "0 soutien<" in page
+    services.support_set(actor=veteran(), thread=thread, supported=True)
+    assert "1 soutien<" in Client().get(f"/forum/sujets/{thread.pk}/").content.decode()
+    services.support_set(actor=veteran(), thread=thread, supported=True)
+    assert "2 soutiens<" in Client().get(f"/forum/sujets/{thread.pk}/").content.decode()
     mod_user = moderator(cotonou)
     mod = signed_in(mod_user)
     mod.post(f"/forum/sujets/{thread.pk}/moderer/", {"action": "hide", "post": abusive.pk})

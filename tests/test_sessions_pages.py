@@ -376,6 +376,7 @@ def test_the_staff_console_lists_drafts_questions_to_answer_and_commitments(coto
     assert "Engagement existant" in page
     assert 'name="csrfmiddlewaretoken"' in page
     assert "session-console.js" in page
+    assert page.count("Ordre du jour</h2>") == 1  # the agenda panel has one heading
 
 
 def test_the_moderation_console_shows_pending_questions_with_their_author(cotonou):

@@ -231,7 +231,8 @@ def _thread_render(
         "thread": thread,
         "opening": next((p for p in posts if p.is_opening), None),
         "answer": answer,
-        "posts": [p for p in posts if not p.is_opening],
+        # the official answer is shown once, first, in its own section
+        "posts": [p for p in posts if not p.is_opening and p is not answer],
         "viewer": selectors.thread_viewer_state(user, thread),
         "reply_form": reply_form or ReplyForm(initial={"quote_of": _int_param(request, "citer")}),
         "flag_form": FlagForm(),

@@ -23,6 +23,8 @@ const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || unde
   day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
 });
 
+const pluralRules = new Intl.PluralRules(document.documentElement.lang || undefined);
+
 function labels(name) {
   try { return JSON.parse(root.dataset[name] || "{}"); } catch { return {}; }
 }
@@ -131,8 +133,7 @@ function insertInPlace(element, post) {
 }
 
 function applyPost(post) {
-  const existing = root.querySelector(`[data-posts] [data-post-id="${post.id}"]`)
-    || root.querySelector(`[data-post-id="${post.id}"]`);
+  const existing = root.querySelector(`[data-post-id="${post.id}"]`); // the answer section comes first
   if (post.removed && !post.deleted) { // hidden by a moderator: gone for everyone
     for (const element of root.querySelectorAll(`[data-post-id="${post.id}"]`)) element.remove();
     return;
@@ -145,7 +146,10 @@ function applyPost(post) {
 
 function applyThread(data) {
   const supports = root.querySelector("[data-support-count]");
-  if (supports && Number.isInteger(data.support_count)) supports.textContent = String(data.support_count);
+  if (supports && Number.isInteger(data.support_count)) {
+    const form = pluralRules.select(data.support_count) === "one" ? supports.dataset.one : supports.dataset.other;
+    supports.textContent = (form || "{count}").replace("{count}", String(data.support_count));
+  }
   const locked = root.querySelector("[data-thread-locked]");
   if (locked && "locked" in data) locked.hidden = !data.locked;
   const status = root.querySelector("[data-thread-status]");
@@ -173,7 +177,14 @@ function showAnswer(post) {
   const section = root.querySelector("[data-answer-section]");
   const holder = root.querySelector("[data-answer]");
   if (!section || !holder) return;
-  holder.replaceChildren(postElement(post));
+  const element = postElement(post);
+  const previous = holder.querySelector("[data-post-id]");
+  for (const copy of list.querySelectorAll(`[data-post-id="${post.id}"]`)) copy.remove(); // shown once
+  holder.replaceChildren(element);
+  if (previous && previous.dataset.postId !== String(post.id)) { // an earlier answer goes back among the replies
+    previous.classList.remove("forum-post--official");
+    insertInPlace(previous, { id: parseInt(previous.dataset.postId, 10), created_at: previous.dataset.created || previous.querySelector("time")?.dateTime || "" });
+  }
   section.hidden = false;
 }
 

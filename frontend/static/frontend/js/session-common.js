@@ -82,8 +82,15 @@ export function format(template, values) {
 }
 
 // A translated count: data-*-one / data-*-other labels with {count}.
+const pluralRules = new Intl.PluralRules(document.documentElement.lang || "fr");
+
+// French says "0 vote", "1 vote", "2 votes": the language's own rule picks the form.
+export function pluralOne(count) {
+  return pluralRules.select(Number(count)) === "one";
+}
+
 export function plural(one, other, count) {
-  return format(count === 1 ? one : other, { count });
+  return format(pluralOne(count) ? one : other, { count });
 }
 
 const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
