@@ -14,6 +14,7 @@ from hub.models import Commune
 from tests.factories_forums import moderator, phone_only_veteran, staff, veteran
 from tests.test_e2e_publication import sign_in
 from tests.test_pages_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.test_sessions_browser import off_loop
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +38,7 @@ def test_a_reply_appears_live_elsewhere_and_disappears_when_hidden(
         kind="proposal",
     )
     veteran(email="repond@example.bj")
-    moderator(cotonou, email="moderation@example.bj")
+    mod_user = moderator(cotonou, email="moderation@example.bj")
     staff(cotonou, email="maire.live@example.bj")
     url = f"{hub_server.url}/forum/sujets/{thread.pk}/"
     with sync_playwright() as playwright:
@@ -87,6 +88,22 @@ def test_a_reply_appears_live_elsewhere_and_disappears_when_hidden(
         expect(live_post).to_have_count(0, timeout=15_000)
         assert watcher.evaluate("window.__noReload") is True
 
+        # when a later reply comes, then the moderator restores the hidden one
+        later_author = off_loop(veteran)
+        later_text = "Une réponse plus récente"
+        later = off_loop(services.post_create, actor=later_author, thread=thread, body=later_text)
+        expect(watcher.locator(".forum-post", has_text=later_text)).to_be_visible(timeout=15_000)
+        hidden_post = off_loop(Post.objects.get, pk=post_id)
+        assert hidden_post.hidden
+        off_loop(services.content_restore, actor=mod_user, thread=thread, post=hidden_post)
+
+        # then it comes back in its place, before the later reply, not at the end
+        expect(live_post).to_have_count(1, timeout=15_000)
+        order = watcher.evaluate(
+            "() => [...document.querySelectorAll('[data-posts] [data-post-id]')].map(e => e.dataset.postId)"
+        )
+        assert order.index(str(post_id)) < order.index(str(later.pk))
+
         # when someone supports the thread, the visitor's count says it in good French
         writer.locator(".forum-support button[type=submit]").first.click()
         expect(watcher.locator("[data-support-count]")).to_have_text("1 soutien", timeout=15_000)
@@ -105,4 +122,4 @@ def test_a_reply_appears_live_elsewhere_and_disappears_when_hidden(
         expect(watcher.locator("[data-status-reason] span")).to_have_text("Budget déjà engagé")
         assert watcher.evaluate("window.__noReload") is True
         browser.close()
-    assert Post.objects.get(pk=post_id).hidden
+    assert not Post.objects.get(pk=post_id).hidden  # hidden, then restored
