@@ -220,14 +220,17 @@ async def test_a_reader_that_stops_reading_is_dropped_and_resumes_without_loss(
         await fast.pump(total, timeout=60)
         await writes
         assert fast.seqs == list(range(1, total + 1))
-        # and the slow one, when it reads again, finds an in-order prefix and then the 4008 close
+        # and the slow one, when it reads again, finds an in-order prefix and then the close
         got: list[int] = []
         with pytest.raises(ConnectionClosed) as closed:
             while True:
                 frame = json.loads(await asyncio.wait_for(slow.recv(), 20))
                 if frame["type"] == "event":
                     got.append(frame["seq"])
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4008, closed.value
+        # (4008 when it reads again within daphne's closing handshake timeout; after that daphne drops
+        # the TCP connection and the client sees an abnormal closure: it resumes the same way)
+        code = closed.value.rcvd.code if closed.value.rcvd is not None else None
+        assert code in (4008, None), closed.value
         assert got == list(range(1, len(got) + 1)) and len(got) < total, got[-3:]
         # and it resumes from its last seq without loss or duplicate
         resumed = Viewer(session.pk)

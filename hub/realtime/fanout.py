@@ -87,7 +87,10 @@ def publish(group: str, seq: int, text: str) -> None:
 # --- one socket's ordered, bounded output -------------------------------------------------------
 def _daphne_transport(send: Any) -> tuple[Any, Any]:
     """daphne's ``send`` is ``partial(server.handle_reply, protocol)``: its send never waits, so the
-    only buffer is Twisted's transport. Return (server, protocol) to read it, else (None, None)."""
+    only buffer is Twisted's transport. Return (server, protocol) to read it, else (None, None).
+    Channels' session middleware wraps it (``real_send``); it does nothing for ``websocket.send``."""
+    while hasattr(getattr(send, "__self__", None), "real_send"):
+        send = send.__self__.real_send
     if isinstance(send, functools.partial) and send.args:
         server = getattr(send.func, "__self__", None)
         protocol = send.args[0]
@@ -101,7 +104,7 @@ class Outbox:
     send (uvicorn's waits while the socket is paused). ``pending_bytes`` is what the peer has not
     taken yet: our queue plus, under daphne, the transport's buffer."""
 
-    __slots__ = ("closed", "protocol", "queue", "queued_bytes", "send", "server", "task", "wake")
+    __slots__ = ("busy", "closed", "protocol", "queue", "queued_bytes", "send", "server", "task", "wake")
 
     def __init__(self, send: Any) -> None:
         self.send = send
@@ -110,6 +113,7 @@ class Outbox:
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.closed = False
+        self.busy = False  # the writer task is inside an awaited send
         self.server, self.protocol = _daphne_transport(send)
 
     def pending_bytes(self) -> int:
@@ -125,8 +129,10 @@ class Outbox:
     def put(self, message: dict[str, Any], size: int) -> None:
         if self.closed:
             return
-        if not self.queue and self.protocol is not None and (self.task is None or self.task.done()):
-            # daphne: handle_reply never waits; call the protocol now (the server's own checks first).
+        direct = self.protocol is not None and not self.queue and not self.busy
+        if direct and message["type"] == "websocket.send":
+            # daphne: nothing queued or in flight, and its send never waits: hand the frame to the
+            # protocol now, without a task switch (the server's own liveness check first).
             conn = self.server.connections.get(self.protocol)
             if conn is None or conn.get("disconnected"):
                 return
@@ -149,6 +155,7 @@ class Outbox:
             while self.queue:
                 message, size = self.queue.popleft()
                 self.queued_bytes -= size
+                self.busy = True
                 try:
                     await self.send(message)
                 except Exception:  # the socket is gone: drop what is left
@@ -156,6 +163,8 @@ class Outbox:
                     self.queued_bytes = 0
                     self.closed = True
                     return
+                finally:
+                    self.busy = False
             self.wake.clear()
             await self.wake.wait()
 
