@@ -13,6 +13,7 @@ answered with ``ack`` or an error frame carrying the client's ``ref``.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import json
 import logging
@@ -101,6 +102,7 @@ class SessionConsumer(BaseConsumer):
         self.moderating, self.hello_sent = False, False
         self.catching_up, self.pending_upto, self.wants_batch, self.fanout_group = True, 0, False, None
         self.replay_lock = asyncio.Lock()
+        self.fanout_context = contextvars.copy_context()
         self.gap_task: asyncio.Task[None] | None = None
         if fanout.delivery() == "fanout":
             # Every send of this socket (ours and the fan-out's) goes through one ordered, bounded outbox.
@@ -204,7 +206,10 @@ class SessionConsumer(BaseConsumer):
         if self.catching_up:
             return
         self.catching_up = True
-        self.gap_task = asyncio.get_running_loop().create_task(self._catch_up(self.last_sent, self.last_sent))
+        # In the socket's own context: the fan-out's callback may run in another's (a sync caller's).
+        self.gap_task = asyncio.get_running_loop().create_task(
+            self._catch_up(self.last_sent, self.last_sent), context=self.fanout_context.copy()
+        )
 
     def fanout_drop(self, code: int) -> None:
         """Too slow (4008) or the pub/sub was lost (4503): close; the client resumes with last_seq."""

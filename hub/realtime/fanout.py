@@ -29,6 +29,7 @@ socket. This path does the work once per *process* instead:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import re
@@ -79,7 +80,8 @@ def publish(group: str, seq: int, text: str) -> None:
         return
     for fan in list(_fanouts.values()):
         try:
-            fan.loop.call_soon_threadsafe(fan.on_payload, group, payload)
+            # A fresh context: not the publishing thread's (asgiref marks it as inside a sync call).
+            fan.loop.call_soon_threadsafe(fan.on_payload, group, payload, context=contextvars.Context())
         except RuntimeError:  # that loop is closed
             continue
 
