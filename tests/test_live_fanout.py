@@ -26,7 +26,7 @@ from asgiref.sync import sync_to_async
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import HubServer, close_other_connections, free_port, service_env, start_daphne
+from tests.conftest import HubServer, free_port, service_env, start_daphne
 from tests.factories import UserFactory
 from tests.factories_sessions import LiveSessionLiveFactory
 from tests.test_sessions_integration import Viewer, post_chat, start_redis, token_for, write_chat
@@ -49,16 +49,16 @@ def fanout_env(tmp_dir: Any, **extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def fanout_servers(
-    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[HubServer, HubServer]]:
+    # Stopping the processes ends their database sessions. (Not close_other_connections() here: in
+    # the middle of the run it would also end this process's other threads' connections.)
     tmp_dir = tmp_path_factory.mktemp("fanout")
     first = start_daphne(fanout_env(tmp_dir), tmp_dir, "fanout-a")
     second = start_daphne(fanout_env(tmp_dir), tmp_dir, "fanout-b")
     yield first, second
     first.runner.stop()
     second.runner.stop()
-    with django_db_blocker.unblock():
-        close_other_connections()
 
 
 def append_events(session_id: int, count: int, size: int = 40, *, one_transaction: bool = False) -> None:

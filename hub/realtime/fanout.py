@@ -243,9 +243,13 @@ class LocalFanout:
                 self.ready[group] = self.loop.create_future()
                 try:
                     await self._redis_subscribe(group)
-                except BaseException:
+                except BaseException as exc:
                     self.groups.pop(group, None)
                     self.ready.pop(group, None)
+                    redis_failed = type(exc).__module__.startswith("redis")
+                    if (redis_failed or isinstance(exc, OSError)) and self.pubsub is not None:
+                        # Redis is gone: start again with a new pub/sub connection next time.
+                        self._lost(self.pubsub)
                     raise
         ready = self.ready.get(group)
         if ready is not None and not ready.done():
@@ -280,8 +284,10 @@ class LocalFanout:
                 message = await pubsub.get_message(ignore_subscribe_messages=False, timeout=1.0)
                 if message is None:
                     continue
-                kind = message["type"]
-                channel = message["channel"].decode()
+                kind, raw = message.get("type"), message.get("channel")
+                if not isinstance(raw, bytes):
+                    continue  # e.g. a pong
+                channel = raw.decode()
                 if not channel.startswith(self.prefix):
                     continue
                 group = channel[len(self.prefix) :]
@@ -297,10 +303,14 @@ class LocalFanout:
         except asyncio.CancelledError:
             raise
         except Exception:
-            logger.warning("live fan-out lost Redis: closing local session sockets", exc_info=True)
-            self._lost(pubsub)
+            if pubsub is self.pubsub:
+                logger.warning("live fan-out lost Redis: closing local session sockets", exc_info=True)
+                self._lost(pubsub)
 
     def _lost(self, pubsub: Any) -> None:
+        if self.reader is not None and self.reader is not asyncio.current_task():
+            self.reader.cancel()
+        self.reader = None
         groups, self.groups = self.groups, {}
         for ready in self.ready.values():
             if not ready.done():
