@@ -142,15 +142,31 @@ class Outbox:
             return
         self.queue.append((message, size))
         self.queued_bytes += size
+        if self.busy:
+            return  # whoever is sending (the writer, or a direct accept/close) picks it up after
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._run())
         else:
             self.wake.set()
 
     async def __call__(self, message: dict[str, Any]) -> None:
-        """The consumer's ``base_send``: ordered with the fan-out's frames."""
+        """The consumer's ``base_send``: ordered with the fan-out's frames. With nothing queued or in
+        flight, accept and close go to the server now, so that its errors reach the consumer (e.g.
+        daphne refusing close code 1009, which the consumer answers with 4009)."""
         text = message.get("text")
-        self.put(message, len(text) if isinstance(text, str) else 64)
+        if message["type"] == "websocket.send" or self.queue or self.busy or self.closed:
+            self.put(message, len(text) if isinstance(text, str) else 64)
+            return
+        self.busy = True
+        try:
+            await self.send(message)
+        finally:
+            self.busy = False
+            if self.queue:  # frames the fan-out queued meanwhile
+                if self.task is None or self.task.done():
+                    self.task = asyncio.get_running_loop().create_task(self._run())
+                else:
+                    self.wake.set()
 
     async def _run(self) -> None:
         while not self.closed:
