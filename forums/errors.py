@@ -24,6 +24,11 @@ class ThreadLocked(Conflict):
     default_message: Any = _("This discussion is locked: no new replies.")
 
 
+class ThreadClosed(Conflict):
+    code = "thread_closed"
+    default_message: Any = _("This discussion is closed: no new replies or supports.")
+
+
 class UserMuted(PermissionDenied):
     code = "muted"
     default_message: Any = _("You are muted in this commune's forum.")

@@ -51,6 +51,7 @@ from hub.services import accounts, communes
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from notifications import wording as notification_wording
+from sessions_live import selectors as session_selectors
 
 
 def _set_language(response: HttpResponse, language: str) -> HttpResponse:
@@ -70,10 +71,17 @@ def home(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data if form.is_valid() else {"q": "", "department": ""}
     communes_qs = commune_list(user=request.user, q=query["q"], department=query["department"])
     page = Paginator(communes_qs, 80).get_page(request.GET.get("page"))
+    live_now = list(session_selectors.session_list(status="live").order_by("-started_at")[:5])
     return render(
         request,
         "frontend/home.html",
-        {"form": form, "page": page, "departments": department_list(), "query": query},
+        {
+            "form": form,
+            "page": page,
+            "departments": department_list(),
+            "query": query,
+            "live_now": live_now,
+        },
     )
 
 

@@ -24,6 +24,7 @@ from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from hub.errors import DomainError, PermissionDenied
+from hub.limits import ID_MAX
 from hub.models import User
 from hub.permissions import forget_roles
 from hub.realtime import fanout
@@ -307,8 +308,11 @@ class SessionConsumer(BaseConsumer):
 
     async def handle_resume(self, content: dict[str, Any]) -> None:
         last_seq = content.get("last_seq")
-        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
-            raise _missing("last_seq")
+        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or not 0 <= last_seq <= ID_MAX:
+            raise Invalid(
+                _("Some fields are missing or invalid."),
+                fields={"last_seq": [_("The last sequence number you received (0 or more).")]},
+            )
         if self.fanout_group is not None:
             await self._catch_up(last_seq, self.last_sent)
         elif last_seq < self.last_sent:

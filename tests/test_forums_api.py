@@ -438,3 +438,10 @@ def test_signed_in_readers_are_not_served_from_the_cache(thread):
     assert (
         client_for().get("/api/v1/forum/threads/?commune=cotonou").json()["results"][0]["supported"] is False
     )
+
+
+def test_numbers_past_any_database_id_are_400(thread):
+    huge = str(10**23)
+    assert client_for().get("/api/v1/forum/threads/", {"author": huge}).status_code == 400
+    posts = client_for().get(f"/api/v1/forum/threads/{thread.pk}/posts/", {"after_seq": huge})
+    assert posts.status_code == 400

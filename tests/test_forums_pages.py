@@ -106,6 +106,15 @@ def test_staff_answer_and_moderators_hide_from_the_pages(cotonou):
         "rejected",
         "Trop cher",
     )
+    # the official answer is shown once, first; the supports counted in good French
+    page = Client().get(f"/forum/sujets/{thread.pk}/").content.decode()
+    assert page.count(f'id="message-{thread.official_answer_id}"') == 1
+    assert page.index("Réponse officielle") < page.index("Propos abusifs")
+    assert "0 soutien<" in page
+    services.support_set(actor=veteran(), thread=thread, supported=True)
+    assert "1 soutien<" in Client().get(f"/forum/sujets/{thread.pk}/").content.decode()
+    services.support_set(actor=veteran(), thread=thread, supported=True)
+    assert "2 soutiens<" in Client().get(f"/forum/sujets/{thread.pk}/").content.decode()
     mod_user = moderator(cotonou)
     mod = signed_in(mod_user)
     mod.post(f"/forum/sujets/{thread.pk}/moderer/", {"action": "hide", "post": abusive.pk})
@@ -177,3 +186,91 @@ def test_the_author_edits_a_message_from_its_page(cotonou):
     # and nobody else may edit it; an empty text is refused
     assert signed_in(veteran()).get(f"/forum/messages/{post.pk}/modifier/").status_code == 403
     assert client.post(f"/forum/messages/{post.pk}/modifier/", {"body": ""}).status_code == 400
+
+
+def _reply_page(response):
+    """The reply form of a page shown again: its text, its error and the link between them."""
+    html = response.content.decode()
+    start = html.index('<textarea id="id_body"')
+    textarea = html[start : html.index("</textarea>", start)]
+    return html, textarea
+
+
+def test_a_refused_reply_comes_back_with_the_typed_text_and_the_reason_next_to_it(cotonou):
+    from tests.factories import UserFactory
+
+    category = CategoryFactory(commune=cotonou, slug="eau")
+    thread = services.thread_create(
+        actor=veteran(), commune=cotonou, category=category, title="Un titre", body="b", kind="question"
+    )
+    citizen_user = veteran()
+    citizen = signed_in(citizen_user)
+    # when the body is too long: 400, the text is given back, the error is tied to the field
+    long_body = "Trop long " * 2001
+    response = citizen.post(f"/forum/sujets/{thread.pk}/repondre/", {"body": long_body})
+    html, textarea = _reply_page(response)
+    assert response.status_code == 400
+    assert long_body.strip() in textarea and 'aria-describedby="id_body-error"' in textarea
+    assert 'id="id_body-error"' in html
+    # when a new account posts a link: 403, the text stays
+    newcomer = signed_in(UserFactory())
+    link = "Voir https://exemple.bj/carte pour la carte"
+    response = newcomer.post(f"/forum/sujets/{thread.pk}/repondre/", {"body": link})
+    html, textarea = _reply_page(response)
+    assert response.status_code == 403 and link in textarea and 'id="id_body-error"' in html
+    # when the thread is locked: 409, the text stays
+    services.thread_lock_set(actor=moderator(cotonou), thread=thread, locked=True)
+    response = citizen.post(f"/forum/sujets/{thread.pk}/repondre/", {"body": "Mon texte gardé"})
+    html, textarea = _reply_page(response)
+    assert response.status_code == 409 and "Mon texte gardé" in textarea
+    assert "verrouill" in html[html.index('id="id_body-error"') :][:400]
+    services.thread_lock_set(actor=moderator(cotonou), thread=thread, locked=False)
+    # when the citizen is muted: 403, the text stays
+    services.user_mute(actor=moderator(cotonou), commune=cotonou, user=citizen_user, days=1, reason="Calme")
+    response = citizen.post(f"/forum/sujets/{thread.pk}/repondre/", {"body": "Texte muet"})
+    html, textarea = _reply_page(response)
+    assert response.status_code == 403 and "Texte muet" in textarea and 'id="id_body-error"' in html
+    # an out-of-range quote is refused like any bad field, text kept
+    other = signed_in(veteran())
+    response = other.post(
+        f"/forum/sujets/{thread.pk}/repondre/", {"body": "Avec citation", "quote_of": "9" * 30}
+    )
+    html, textarea = _reply_page(response)
+    assert response.status_code == 400 and "Avec citation" in textarea
+    assert Post.objects.filter(thread=thread).count() == 1
+
+
+def test_a_refused_new_thread_keeps_its_text_and_points_to_the_error(cotonou):
+    from tests.factories import UserFactory
+
+    CategoryFactory(commune=cotonou, slug="eau")
+    newcomer = signed_in(UserFactory())
+    body = "Regardez https://exemple.bj/photo du forage"
+    response = newcomer.post(
+        "/communes/cotonou/forum/nouveau/",
+        {"category": "eau", "kind": "question", "title": "Un forage en panne", "body": body},
+    )
+    html = response.content.decode()
+    assert response.status_code == 403 and body in html and not Thread.objects.exists()
+    assert 'aria-describedby="id_body-error"' in html and 'id="id_body-error"' in html
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-5", "abc", "1e9", "٣", ""])
+def test_integer_query_parameters_out_of_range_or_malformed_are_ignored(cotonou, value):
+    CategoryFactory(commune=cotonou, slug="voirie")
+    thread = services.thread_create(
+        actor=veteran(),
+        commune=cotonou,
+        category=Category.objects.get(slug="voirie"),
+        title="Trous partout",
+        body="b",
+        kind="concern",
+    )
+    listing = Client().get("/communes/cotonou/forum/voirie/", {"depuis": value})
+    assert listing.status_code == 200 and "Trous partout" in listing.content.decode()
+    page = signed_in(veteran()).get(f"/forum/sujets/{thread.pk}/", {"citer": value})
+    assert page.status_code == 200
+    flag = signed_in(veteran()).post(
+        f"/forum/sujets/{thread.pk}/signaler/", {"reason": "spam", "post": value}
+    )
+    assert flag.status_code in (302, 404)

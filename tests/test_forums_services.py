@@ -362,3 +362,110 @@ def test_a_moderator_role_is_not_a_staff_answer_role_for_other_roles(cotonou, th
     councillor = staff(cotonou, Role.COUNCILLOR)
     post = services.post_create(actor=councillor, thread=thread, body="Réponse", official=True)
     assert post.is_official
+
+
+# --- Review fixes: closed threads, kept reasons, flags from muted or new accounts, invisible text ---
+
+
+@pytest.mark.parametrize("status", ["closed", "archived"])
+def test_a_closed_or_archived_thread_takes_no_reply_and_no_new_support(thread, cotonou, status):
+    # given a thread the town hall closed (or archived), with one earlier supporter
+    supporter = veteran()
+    services.support_set(actor=supporter, thread=thread, supported=True)
+    services.thread_status_set(actor=staff(cotonou), thread=thread, status=status)
+    # when a citizen replies or supports it
+    with pytest.raises(Conflict) as reply:
+        services.post_create(actor=veteran(), thread=thread, body="Encore une chose")
+    with pytest.raises(Conflict) as support:
+        services.support_set(actor=veteran(), thread=thread, supported=True)
+    # then both are refused with 409 thread_closed, nothing is stored, and a support can still be withdrawn
+    assert (reply.value.code, support.value.code) == ("thread_closed", "thread_closed")
+    assert reply.value.status == 409
+    thread.refresh_from_db()
+    assert (thread.post_count, thread.support_count) == (1, 1)
+    services.support_set(actor=supporter, thread=thread, supported=False)
+    thread.refresh_from_db()
+    assert thread.support_count == 0
+
+
+def test_closing_a_rejected_proposal_keeps_the_stated_reason(cotonou, category):
+    # given a proposal rejected with a reason
+    proposal = services.thread_create(
+        actor=veteran(),
+        commune=cotonou,
+        category=category,
+        title="Une proposition",
+        body="b",
+        kind="proposal",
+    )
+    mayor = staff(cotonou)
+    services.proposal_status_set(
+        actor=mayor, thread=proposal, proposal_status="rejected", reason="Pas de budget"
+    )
+    # when the thread is then closed without a new reason
+    services.thread_status_set(actor=mayor, thread=proposal, status="closed")
+    # then the rejection's reason is still there
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.proposal_status, proposal.status_reason) == (
+        "closed",
+        "rejected",
+        "Pas de budget",
+    )
+
+
+def test_a_muted_user_cannot_flag(thread, cotonou):
+    # given a citizen muted in Cotonou and someone else's reply
+    muted = veteran()
+    services.user_mute(actor=moderator(cotonou), commune=cotonou, user=muted, days=2, reason="Insultes")
+    post = services.post_create(actor=veteran(), thread=thread, body="Réponse")
+    # when the muted citizen flags it, then it is refused with the mute's end, and nothing is stored
+    with pytest.raises(UserMuted) as caught:
+        services.flag_create(actor=muted, thread=thread, reason="spam", post=post)
+    assert caught.value.status == 403 and "until" in caught.value.as_dict()["error"]
+    post.refresh_from_db()
+    assert post.flag_count == 0
+
+
+def test_flags_from_new_accounts_reach_moderators_but_do_not_hide_automatically(thread, settings):
+    # given a threshold of 2 and a reply
+    settings.FORUM_FLAGS_TO_HIDE = 2
+    post = services.post_create(actor=veteran(), thread=thread, body="Réponse gênante pour quelqu'un")
+    # when three brand-new accounts flag it
+    for _index in range(3):
+        services.flag_create(actor=UserFactory(), thread=thread, reason="abusive", post=post)
+    # then the flags are stored (the moderators' queue shows them) but the reply stays visible
+    post.refresh_from_db()
+    assert not post.hidden and post.flag_count == 0
+    assert post.flags.count() == 3
+    # and two flags from established accounts do hide it
+    for _index in range(2):
+        services.flag_create(actor=veteran(), thread=thread, reason="abusive", post=post)
+    post.refresh_from_db()
+    assert post.hidden
+
+
+INVISIBLE_TITLES = ["\u200b\u200b\u200b\u200b\u200b\u200b", "a\u200b\u200b\u200b\u200b", "    \u2060"]
+
+
+@pytest.mark.parametrize("title", INVISIBLE_TITLES)
+def test_titles_and_bodies_of_invisible_characters_are_refused(cotonou, category, title):
+    with pytest.raises(InvalidInput) as caught:
+        services.thread_create(
+            actor=veteran(),
+            commune=cotonou,
+            category=category,
+            title=title,
+            body="Un vrai message",
+            kind="question",
+        )
+    assert "title" in caught.value.as_dict()["error"]["fields"]
+    with pytest.raises(InvalidInput) as caught_body:
+        services.thread_create(
+            actor=veteran(),
+            commune=cotonou,
+            category=category,
+            title="Un titre correct",
+            body="\u200b\u200b",
+            kind="question",
+        )
+    assert "body" in caught_body.value.as_dict()["error"]["fields"]

@@ -177,3 +177,23 @@ def test_changing_the_password_keeps_this_browser_and_signs_out_mobile_tokens(re
     assert user.check_password("Autre-secret-2026")
     assert not ApiToken.objects.filter(user=user).exists()
     assert client.get("/profil/").status_code == 200  # still signed in here
+
+
+def test_home_announces_the_sessions_live_now_and_only_those(reference_data):
+    from sessions_live.models import SessionStatus
+    from tests.factories_sessions import LiveSessionFactory, LiveSessionLiveFactory
+
+    # given one live session and one that is only scheduled
+    live = LiveSessionLiveFactory(title="Reddition de comptes du maire")
+    LiveSessionFactory(title="Conseil ordinaire de décembre", status=SessionStatus.SCHEDULED)
+    # when a visitor opens the home page
+    html = Client().get("/").content.decode()
+    # then the live one is announced with a link to its page, the scheduled one is not
+    assert "En direct" in html
+    assert f'href="/seances/{live.pk}/"' in html and "Reddition de comptes du maire" in html
+    assert "Conseil ordinaire de décembre" not in html
+
+
+def test_home_has_no_live_banner_when_nothing_is_live(reference_data):
+    html = Client().get("/").content.decode()
+    assert 'class="live-now"' not in html

@@ -388,3 +388,38 @@ def test_the_schema_documents_the_sessions_api():
     schema = client_for().get("/api/schema/", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
     assert b"/api/v1/sessions/{session_id}/polls/{poll_id}/vote/" in schema.content
+
+
+# --- Review fixes: tampered cursors and out-of-range numbers -----------------------------------
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "cD0yMDI2", "%%%", "cD0nOyBEUk9QIFRBQkxF"])
+def test_a_tampered_session_list_cursor_is_400(cursor):
+    LiveSessionFactory.create_batch(3)
+    response = client_for().get("/api/v1/sessions/", {"cursor": cursor})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_the_cursors_the_api_hands_out_still_work():
+    LiveSessionFactory.create_batch(3)
+    first = client_for().get("/api/v1/sessions/", {"page_size": 2}).json()
+    second = client_for().get(first["next"])
+    assert second.status_code == 200 and len(second.json()["results"]) == 1
+
+
+def test_out_of_range_numbers_are_400_and_change_nothing():
+    # given an open poll and a citizen
+    poll = PollFactory(status=PollStatus.OPEN)
+    voter = UserFactory()
+    huge = 10**23
+    # when they send numbers past any database id
+    vote_url = url(poll.session, f"polls/{poll.pk}/vote/")
+    vote = client_for(voter).post(vote_url, {"options": [huge]}, format="json")
+    events = client_for().get(url(poll.session, "events/"), {"after": huge})
+    chat = client_for().get(url(poll.session, "chat/"), {"before": huge})
+    # then each is a 400 on the field, and no ballot exists
+    assert [vote.status_code, events.status_code, chat.status_code] == [400, 400, 400]
+    assert "options" in vote.json()["error"]["fields"]
+    poll.refresh_from_db()
+    assert poll.ballot_count == 0

@@ -219,6 +219,9 @@ def test_question_moderation_support_answer_and_poll_are_seen_live_everywhere(
         options = off_loop(lambda: list(poll.options.order_by("position")))
         for page in (asker, pages["supporter"], pages["voter"], anonymous):
             expect(page.locator(f'[data-poll-id="{poll.pk}"]')).to_have_attribute("data-status", "open")
+        # and the console no longer offers to open it, only to close it
+        expect(draft.locator("[data-poll-open]")).to_be_hidden()
+        expect(draft.locator("[data-poll-close]")).to_be_visible()
         for name in ("asker", "supporter", "voter"):
             expect(pages[name].locator(f'[data-poll-id="{poll.pk}"] [data-poll-form]')).to_be_visible()
 
@@ -287,6 +290,10 @@ def test_the_mayor_runs_a_session_from_the_console_and_viewers_follow_live(
         go_live(citizen, url)
         citizen.evaluate("window.__sameDocument = true")
         expect(citizen.locator("[data-chat-form]")).to_be_hidden()
+        # the forms served hidden (no JavaScript, no GET with the text) are shown by the script
+        expect(citizen.locator("[data-question-form]")).to_be_visible()
+        for form in ("data-settings-form", "data-agenda-form", "data-poll-create", "data-commitment-form"):
+            expect(mayor.locator(f"[{form}]")).to_be_visible()
 
         # when the mayor adds agenda items and starts the session
         for title in ("Budget 2027", "Marchés publics"):
@@ -300,6 +307,7 @@ def test_the_mayor_runs_a_session_from_the_console_and_viewers_follow_live(
         expect(citizen.locator("[data-chat-form]")).to_be_visible()
         expect(citizen.locator("[data-status-label]")).to_have_class(re.compile("session-badge--live"))
         expect(mayor.locator('[data-action="end"]')).to_be_visible()
+        expect(mayor.locator('[data-action="start"]')).to_be_hidden()  # not offered on a live session
 
         # when the mayor turns slow mode on from the settings, then the citizen is told, live
         expect(citizen.locator("[data-slow-mode]")).to_be_hidden()

@@ -212,6 +212,32 @@ def test_a_citizen_sees_the_forms_their_votes_and_their_own_pending_question(cot
     assert "Ma question en attente" in page
 
 
+def test_without_javascript_no_session_form_can_be_sent_as_a_get(cotonou):
+    """With JavaScript off a form without method/action would put the typed text in a GET address:
+    every such form of the live page and of the staff console comes hidden (the script shows it)."""
+    session = live_session(cotonou)
+    poll_with_votes(session)
+    pages = [
+        html(signed_in(UserFactory()).get(f"/seances/{session.pk}/")),
+        html(signed_in(member(cotonou, Role.MAYOR)).get(f"/seances/{session.pk}/console/")),
+    ]
+    forms = [tag for page in pages for tag in re.findall(r"<form\b[^>]*>", page)]
+    assert len([tag for tag in forms if "data-needs-js" in tag]) >= 7  # chat, question, poll, 4 console
+    for tag in forms:
+        if 'method="post"' in tag or 'method="get"' in tag:
+            continue
+        assert re.search(r"\shidden[\s>]", tag), tag
+    assert "<noscript>" in pages[0] and "<noscript>" in pages[1]
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-1", "1e400", "abc"])
+def test_integer_query_parameters_never_fail(cotonou, value):
+    session = live_session(cotonou, status="ended")
+    assert Client().get("/seances/", {"page": value}).status_code == 200
+    assert Client().get(f"/seances/{session.pk}/", {"page": value, "ordre": value}).status_code == 200
+    assert Client().get(f"/seances/{99999999999999999999}/").status_code == 404
+
+
 def test_questions_are_sorted_by_support_or_by_time(cotonou):
     session = live_session(cotonou)
     Question.objects.create(
@@ -229,11 +255,16 @@ def test_questions_are_sorted_by_support_or_by_time(cotonou):
 def test_a_scheduled_accountability_session_collects_questions_but_not_chat(cotonou):
     session = live_session(cotonou, status="scheduled", starts_at=timezone.now() + datetime.timedelta(days=1))
     page = html(signed_in(UserFactory()).get(f"/seances/{session.pk}/"))
-    assert re.search(r"<form class=\"question-form\" data-question-form>", page)  # not hidden
-    assert re.search(r"<form class=\"chat-form\" data-chat-form hidden>", page)
+    # the forms need JavaScript: hidden as served, the script shows those the state allows
+    assert re.search(r"<form class=\"question-form\" data-question-form hidden data-needs-js>", page)
+    assert re.search(
+        r"<form class=\"chat-form\" data-chat-form hidden data-needs-js data-initially-hidden>", page
+    )
     ordinary = live_session(cotonou, status="scheduled", kind="ordinary")
     page = html(signed_in(UserFactory()).get(f"/seances/{ordinary.pk}/"))
-    assert re.search(r"<form class=\"question-form\" data-question-form hidden>", page)
+    assert re.search(
+        r"<form class=\"question-form\" data-question-form hidden data-needs-js data-initially-hidden>", page
+    )
 
 
 def test_the_page_speaks_english_when_asked(cotonou):
@@ -345,6 +376,7 @@ def test_the_staff_console_lists_drafts_questions_to_answer_and_commitments(coto
     assert "Engagement existant" in page
     assert 'name="csrfmiddlewaretoken"' in page
     assert "session-console.js" in page
+    assert page.count("Ordre du jour</h2>") == 1  # the agenda panel has one heading
 
 
 def test_the_moderation_console_shows_pending_questions_with_their_author(cotonou):

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from hub.errors import NotAuthenticated, PermissionDenied
+from hub.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from hub.models import AuditLogEntry, OutboxEvent, Role
 from sessions_live.errors import (
     AlreadyVoted,
@@ -264,6 +264,14 @@ def test_flagging_twice_is_one_flag():
     user = UserFactory()
     first = chat.chat_flag(actor=user, message=message, reason="insulte")
     assert chat.chat_flag(actor=user, message=message, reason="encore").pk == first.pk
+
+
+def test_reporting_ones_own_message_is_refused():
+    message = ChatMessageFactory()
+    with pytest.raises(InvalidInput):
+        chat.chat_flag(actor=message.author, message=message, reason="test")
+    assert not message.flags.exists()
+
 
 
 # --- Polls ---------------------------------------------------------------------------------------

@@ -475,3 +475,27 @@ async def test_a_refused_ticket_closes_with_4401_instead_of_opening_a_read_only_
     # then it is told why and closed with 4401, so it can fetch a new ticket
     assert (await retry.receive_json_from())["error"]["code"] == "ticket_used"
     assert (await retry.receive_output(timeout=5))["code"] == 4401
+
+
+async def test_numbers_past_any_database_id_get_a_clear_error_and_the_socket_stays_usable():
+    # given an open poll and a signed-in viewer
+    poll = await sync_to_async(PollFactory)()
+    user = await sync_to_async(UserFactory)()
+    ws, _ = await open_socket(poll.session_id, user)
+    huge = 10**23
+    # when they vote with a 24-digit option id, a 24-digit poll id, and upvote a 24-digit question
+    for ref, frame in enumerate(
+        [
+            {"type": "poll.vote", "poll": poll.pk, "options": [huge]},
+            {"type": "poll.vote", "poll": huge, "options": [1]},
+            {"type": "question.upvote", "question": huge},
+        ]
+    ):
+        await ws.send_json_to({**frame, "ref": ref})
+        error = (await next_of_any(ws, {"ack", "error"}))["error"]
+        # then each is a client error, never a server error
+        assert error["code"] in {"validation_error", "not_found"}, error
+    await ws.send_json_to({"type": "ping", "ref": "still-there"})
+    assert (await next_of(ws, "pong"))["ref"] == "still-there"
+    assert await sync_to_async(PollBallot.objects.count)() == 0
+    await ws.disconnect()

@@ -197,3 +197,19 @@ async def test_unknown_websocket_path_is_closed_with_4404():
     assert connected
     assert (await ws.receive_json_from())["error"]["code"] == "not_found"
     assert (await ws.receive_output())["code"] == 4404
+
+
+async def test_error_frames_speak_french_and_echo_the_ref_even_when_too_large():
+    user = await sync_to_async(UserFactory)()
+    ws, _connected, _ = await connect_with_cookie(user)
+    await ws.receive_json_from()
+    # when a broken frame and an oversized one (with a ref) arrive
+    await ws.send_to(text_data="{broken")
+    broken = await ws.receive_json_from()
+    await ws.send_to(text_data='{"type": "ping", "ref": "big-1", "pad": "' + "x" * 20000 + '"}')
+    too_large = await ws.receive_json_from()
+    # then the messages are in French (the first language) and the oversized frame's ref comes back
+    assert broken["error"]["message"] == "Cette trame n'est pas du JSON valide."
+    assert too_large["error"]["code"] == "frame_too_large" and too_large["ref"] == "big-1"
+    assert "octets" in too_large["error"]["message"]
+    await ws.disconnect()

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from forums.events import post_data
 from forums.models import FlagReason, ProposalStatus, ThreadKind, ThreadStatus
 from forums.services.common import BODY_MAX_CHARS, thread_path
+from hub.api.validation import ID_MAX
 
 SORT_CHOICES = ["recent", "supported", "unanswered"]
 
@@ -155,7 +156,7 @@ class ThreadQueryIn(serializers.Serializer):
     category = serializers.SlugField(required=False, default="")
     kind = serializers.ChoiceField(choices=ThreadKind.choices, required=False, default="")
     status = serializers.ChoiceField(choices=ThreadStatus.choices, required=False, default="")
-    author = serializers.IntegerField(required=False, min_value=1, default=None)
+    author = serializers.IntegerField(max_value=ID_MAX, required=False, min_value=1, default=None)
     q = serializers.CharField(required=False, default="", max_length=100, allow_blank=True)
     sort = serializers.ChoiceField(choices=SORT_CHOICES, required=False, default="recent")
     cursor = serializers.CharField(required=False, max_length=200)
@@ -172,7 +173,7 @@ class ThreadIn(serializers.Serializer):
 
 class PostIn(serializers.Serializer):
     body = serializers.CharField(max_length=BODY_MAX_CHARS)
-    quote_of = serializers.IntegerField(required=False, allow_null=True, default=None)
+    quote_of = serializers.IntegerField(max_value=ID_MAX, required=False, allow_null=True, default=None)
     official = serializers.BooleanField(required=False, default=False)
     images = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=10)
 
@@ -182,7 +183,7 @@ class PostEditIn(serializers.Serializer):
 
 
 class PostQueryIn(serializers.Serializer):
-    after_seq = serializers.IntegerField(required=False, min_value=0, default=None)
+    after_seq = serializers.IntegerField(max_value=ID_MAX, required=False, min_value=0, default=None)
 
 
 class ThreadStatusIn(serializers.Serializer):
@@ -201,20 +202,20 @@ class LockIn(serializers.Serializer):
 
 class FlagIn(serializers.Serializer):
     reason = serializers.ChoiceField(choices=FlagReason.choices)
-    post = serializers.IntegerField(required=False, allow_null=True, default=None)
+    post = serializers.IntegerField(max_value=ID_MAX, required=False, allow_null=True, default=None)
 
 
 class HideIn(serializers.Serializer):
-    post = serializers.IntegerField(required=False, allow_null=True, default=None)
+    post = serializers.IntegerField(max_value=ID_MAX, required=False, allow_null=True, default=None)
     reason = serializers.CharField(max_length=240, required=False, default="", allow_blank=True)
 
 
 class RestoreIn(serializers.Serializer):
-    post = serializers.IntegerField(required=False, allow_null=True, default=None)
+    post = serializers.IntegerField(max_value=ID_MAX, required=False, allow_null=True, default=None)
 
 
 class MuteIn(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1)
+    user = serializers.IntegerField(max_value=ID_MAX, min_value=1)
     days = serializers.IntegerField(min_value=1, max_value=365)
     reason = serializers.CharField(max_length=240)
 

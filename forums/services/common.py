@@ -3,6 +3,7 @@ per-thread event sequence, follower notifications."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -14,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from forums import cache as forum_cache
 from forums import markdown
-from forums.errors import NewAccountLimited, ThreadLocked, UserMuted
+from forums.errors import NewAccountLimited, ThreadClosed, ThreadLocked, UserMuted
 from forums.events import thread_event_on_commit
-from forums.models import Post, Thread, ThreadFollow
+from forums.models import Post, Thread, ThreadFollow, ThreadStatus
 from forums.selectors import active_mute
 from hub.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from hub.models import Commune, User
@@ -64,10 +65,16 @@ def is_new_account(actor: User) -> bool:
     return Post.objects.filter(author=actor, deleted_at__isnull=True)[:posts].count() < posts
 
 
+def visible_length(text: str) -> int:
+    """Characters a reader sees: invisible ones (zero-width spaces, joiners, controls) and spaces do
+    not make a title or a message."""
+    return sum(1 for char in text if unicodedata.category(char) not in {"Cf", "Cc", "Zs", "Zl", "Zp"})
+
+
 def clean_body(actor: User, commune: Commune, body: Any) -> tuple[str, str]:
     """The Markdown source, checked, and its safe HTML."""
     text = (body or "").strip() if isinstance(body, str) else ""
-    if not text:
+    if not visible_length(text):
         raise InvalidInput(fields={"body": [_("Write a message.")]})
     if len(text) > BODY_MAX_CHARS:
         raise InvalidInput(
@@ -86,8 +93,11 @@ def clean_body(actor: User, commune: Commune, body: Any) -> tuple[str, str]:
 
 
 def check_writable(thread: Thread) -> None:
+    """Replies (and new supports) need a thread that is neither locked nor closed or archived."""
     if thread.locked:
         raise ThreadLocked()
+    if thread.status in (ThreadStatus.CLOSED, ThreadStatus.ARCHIVED):
+        raise ThreadClosed()
 
 
 def next_seq(thread_id: int, **changes: Any) -> int:

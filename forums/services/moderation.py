@@ -15,7 +15,16 @@ from forums import events
 from forums.errors import FlagOwnContent
 from forums.models import Flag, FlagReason, Mute, Post, Thread, ThreadStatus
 from forums.permissions import MODERATE
-from forums.services.common import lock_thread, next_seq, require_perm, require_user, send, setting
+from forums.services.common import (
+    check_not_muted,
+    is_new_account,
+    lock_thread,
+    next_seq,
+    require_perm,
+    require_user,
+    send,
+    setting,
+)
 from hub.errors import Conflict, InvalidInput
 from hub.models import Commune, User
 from hub.services.audit import audit_record
@@ -33,7 +42,11 @@ def flag_create(*, actor: Any, thread: Thread, reason: str, post: Post | None = 
     target_author = post.author_id if post is not None else thread.author_id
     if target_author == user.pk:
         raise FlagOwnContent()
+    check_not_muted(user, thread.commune)
     threshold = setting("FORUM_FLAGS_TO_HIDE", 3)
+    # A new account's flag reaches the moderators' queue but does not count towards hiding the
+    # content automatically: otherwise a few throwaway accounts could silence anyone.
+    counts = not is_new_account(user)
     with transaction.atomic():
         locked = lock_thread(thread.pk)
         try:
@@ -41,12 +54,12 @@ def flag_create(*, actor: Any, thread: Thread, reason: str, post: Post | None = 
                 flag = Flag.objects.create(thread=locked, post=post, user=user, reason=reason)
         except IntegrityError as exc:
             raise Conflict(_("You have already flagged this."), code="already_flagged") from exc
-        if post is not None:
+        if counts and post is not None:
             Post.objects.filter(pk=post.pk).update(flag_count=F("flag_count") + 1)
             count = Post.objects.filter(pk=post.pk).values_list("flag_count", flat=True)[0]
             if count >= threshold and not post.hidden:
                 _hide_post(locked, post.pk, _("Hidden automatically after several flags."), None)
-        else:
+        elif counts:
             Thread.objects.filter(pk=locked.pk).update(flag_count=F("flag_count") + 1)
             if locked.flag_count + 1 >= threshold and not locked.hidden:
                 _hide_thread(locked, _("Hidden automatically after several flags."), None)

@@ -27,6 +27,7 @@ from forums.services.attachments import attachments_check, attachments_save
 from forums.services.common import (
     TITLE_MIN_CHARS,
     check_not_muted,
+    check_writable,
     clean_body,
     follow,
     lock_thread,
@@ -34,6 +35,7 @@ from forums.services.common import (
     require_perm,
     require_user,
     send,
+    visible_length,
 )
 from hub.errors import InvalidInput
 from hub.models import Commune
@@ -107,7 +109,7 @@ def thread_create(
     if category.commune_id != commune.pk:
         raise InvalidInput(fields={"category": [_("This category belongs to another commune.")]})
     title = (title or "").strip()
-    if len(title) < TITLE_MIN_CHARS or len(title) > 160:
+    if visible_length(title) < TITLE_MIN_CHARS or len(title) > 160:
         raise InvalidInput(fields={"title": [_("A title has 5 to 160 characters.")]})
     if kind not in ThreadKind.values:
         raise InvalidInput(fields={"kind": [_("Unknown kind.")]})
@@ -167,7 +169,8 @@ def thread_status_set(*, actor: Any, thread: Thread, status: str, reason: str = 
         actor,
         "forums.set_status",
         "forum.thread_status",
-        {"status": status, "status_reason": (reason or "").strip()[:500]},
+        # A proposal's stated reason (a rejection's) stays unless a new reason is given.
+        {"status": status, **({"status_reason": reason.strip()[:500]} if (reason or "").strip() else {})},
         events.THREAD_STATUS,
     )
 
@@ -213,6 +216,7 @@ def support_set(*, actor: Any, thread: Thread, supported: bool) -> Thread:
         if locked.hidden:
             raise InvalidInput(_("This discussion is hidden."), code="thread_hidden")
         if supported:
+            check_writable(locked)
             check_not_muted(user, locked.commune)
             try:
                 with transaction.atomic():

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from forums.models import FlagReason, ProposalStatus, ThreadKind, ThreadStatus
 from forums.services.common import BODY_MAX_CHARS
 
+MAX_ID = 2**31 - 1  # the largest primary key PostgreSQL's integer holds
+
 
 class ThreadForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ThreadKind.choices, initial=ThreadKind.QUESTION)
@@ -24,13 +26,13 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Your reply"), max_length=BODY_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 5})
     )
-    quote_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    quote_of = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     official = forms.BooleanField(label=_("Answer officially for the town hall"), required=False)
 
 
 class FlagForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=FlagReason.choices)
-    post = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    post = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
 
 
 class StatusForm(forms.Form):
@@ -44,7 +46,7 @@ class ProposalStatusForm(forms.Form):
 
 
 class MuteForm(forms.Form):
-    user = forms.IntegerField(widget=forms.HiddenInput)
+    user = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=365, initial=7)
     reason = forms.CharField(label=_("Reason"), max_length=240)
 

@@ -3,6 +3,7 @@ page adds live updates with ``forum.js`` when JavaScript is on."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from forums import selectors, services
-from forums.models import Post, Thread, ThreadKind, ThreadStatus
+from forums.models import Post, ProposalStatus, Thread, ThreadKind, ThreadStatus
 from forums.permissions import MODERATE
 from frontend.forums.forms import (
     EditForm,
@@ -34,6 +35,17 @@ from hub.publications.uploads import limit_upload_size
 from hub.selectors import commune_get
 
 THREADS_PER_PAGE = 25
+MAX_OFFSET = 100_000
+MAX_ID = 2**31 - 1  # the largest primary key PostgreSQL's integer holds
+
+
+def _int_param(request: HttpRequest, name: str, maximum: int = MAX_ID) -> int | None:
+    """A whole number from the query string, or None when absent, not a number or out of 0..maximum."""
+    raw = request.GET.get(name, "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        return None
+    value = int(raw)
+    return value if value <= maximum else None
 
 
 def _commune(request: HttpRequest, slug: str) -> Commune:
@@ -98,10 +110,7 @@ def thread_list(request: HttpRequest, slug: str, category: str) -> HttpResponse:
     threads = selectors.thread_list(
         user=request.user, commune=commune, category=current, kind=kind, status=status, q=q, sort=sort
     )
-    try:
-        offset = max(0, int(request.GET.get("depuis", 0)))
-    except ValueError:
-        offset = 0
+    offset = _int_param(request, "depuis", MAX_OFFSET) or 0
     page = list(threads[offset : offset + THREADS_PER_PAGE + 1])
     context = {
         "commune": commune,
@@ -153,6 +162,7 @@ def _thread_new(request: HttpRequest, commune: Commune) -> HttpResponseBase:
     chosen = request.POST.get("category") or request.GET.get("categorie", "")
     form = ThreadForm(request.POST or None, initial={"kind": request.GET.get("type", ThreadKind.QUESTION)})
     error = ""
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             category = selectors.category_get(commune=commune, slug=chosen)
@@ -167,22 +177,49 @@ def _thread_new(request: HttpRequest, commune: Commune) -> HttpResponseBase:
         except NotFound:
             error = _("Choose a category.")
         except DomainError as exc:
-            error = exc.message
-            for field, msgs in (exc.details.get("fields") or {}).items():
-                if field in form.fields:
-                    form.add_error(field, msgs)
-                else:
-                    error = " ".join([error, *(str(m) for m in msgs)])
+            status = _form_domain_error(form, exc)
+    if form.is_bound and form.errors and status == 200:
+        status = 400
+    if error and status == 200:
+        status = 400
+    _describe_errors(form)
     context = {"commune": commune, "categories": categories, "chosen": chosen, "form": form, "error": error}
-    return render(
-        request, "frontend/forums/thread_new.html", context, status=400 if error or form.errors else 200
-    )
+    return render(request, "frontend/forums/thread_new.html", context, status=status)
+
+
+def _form_domain_error(form: Any, exc: DomainError, field: str = "body") -> int:
+    """Put a service's refusal next to its field (the text field when it names none): the page is
+    shown again with what was typed. Returns the HTTP status to answer with."""
+    fields = exc.details.get("fields") or {}
+    if not fields:
+        form.add_error(field, str(exc.message))
+    for name, msgs in fields.items():
+        msgs = msgs if isinstance(msgs, list) else [msgs]
+        form.add_error(name if name in form.fields else field, [str(m) for m in msgs])
+    return exc.status
+
+
+def _describe_errors(form: Any) -> None:
+    """Each field in error points to its message (aria-describedby) and says it is invalid."""
+    if not form.is_bound:
+        return
+    for name in form.errors:
+        if name in form.fields:
+            attrs = form.fields[name].widget.attrs
+            attrs["aria-describedby"] = f"{form[name].auto_id}-error"
+            attrs["aria-invalid"] = "true"
 
 
 @require_GET
 @handles_domain_errors
 def thread_page(request: HttpRequest, pk: int) -> HttpResponse:
     thread = selectors.access_thread(request.user, pk)
+    return _thread_render(request, thread)
+
+
+def _thread_render(
+    request: HttpRequest, thread: Thread, reply_form: ReplyForm | None = None, status: int = 200
+) -> HttpResponse:
     posts = list(selectors.post_list(user=request.user, thread=thread))
     answer = next(
         (p for p in posts if p.is_official and not p.is_removed and p.pk == thread.official_answer_id), None
@@ -194,19 +231,22 @@ def thread_page(request: HttpRequest, pk: int) -> HttpResponse:
         "thread": thread,
         "opening": next((p for p in posts if p.is_opening), None),
         "answer": answer,
-        "posts": [p for p in posts if not p.is_opening],
+        # the official answer is shown once, first, in its own section
+        "posts": [p for p in posts if not p.is_opening and p is not answer],
         "viewer": selectors.thread_viewer_state(user, thread),
-        "reply_form": ReplyForm(),
+        "reply_form": reply_form or ReplyForm(initial={"quote_of": _int_param(request, "citer")}),
         "flag_form": FlagForm(),
         "status_form": StatusForm(initial={"status": thread.status}),
         "proposal_form": ProposalStatusForm(initial={"proposal_status": thread.proposal_status}),
+        "status_labels": json.dumps({str(v): str(label) for v, label in ThreadStatus.choices}),
+        "proposal_labels": json.dumps({str(v): str(label) for v, label in ProposalStatus.choices}),
         "can_answer": user.is_authenticated and user.has_perm("forums.answer_officially", commune),
         "is_moderator": selectors.is_moderator(user, commune),
         "mute": selectors.active_mute(commune_id=commune.pk, user_id=user.pk)
         if user.is_authenticated
         else None,
     }
-    return render(request, "frontend/forums/thread.html", context)
+    return render(request, "frontend/forums/thread.html", context, status=status)
 
 
 def _post_action(view: Any) -> Any:
@@ -244,21 +284,45 @@ def _post_of(thread: Thread, raw: Any) -> Post | None:
     if raw in (None, ""):
         return None
     try:
-        return Post.objects.select_related("author").get(pk=int(raw), thread=thread)
-    except (ValueError, Post.DoesNotExist):
+        pk = int(raw)
+        if not 0 < pk <= MAX_ID:
+            raise ValueError(raw)
+        return Post.objects.select_related("author").get(pk=pk, thread=thread)
+    except (ValueError, TypeError, Post.DoesNotExist):
         raise NotFound() from None
 
 
-@_post_action
-def reply(request: HttpRequest, thread: Thread) -> str:
+@csrf_exempt
+@require_POST
+@handles_domain_errors
+def reply(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A reply; when it is refused the page comes back with the typed text and the reason next to it."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied()
+    too_large = _upload_guard(request)
+    if too_large:  # the body is not read at all: nothing typed can be given back
+        messages.error(request, too_large)
+        return redirect(_thread_url(pk, "#reply"))
+    return _reply(request, pk)
+
+
+@csrf_protect
+def _reply(request: HttpRequest, pk: int) -> HttpResponseBase:
+    thread = selectors.access_thread(request.user, pk)
     form = ReplyForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Write a message (at most 20,000 characters)."))
-        return _thread_url(thread.pk, "#reply")
-    post = services.post_create(
-        actor=request.user, thread=thread, images=request.FILES.getlist("images"), **form.cleaned_data
-    )
-    return _thread_url(thread.pk, f"#message-{post.pk}")
+    status = 400
+    if form.is_valid():
+        try:
+            post = services.post_create(
+                actor=request.user, thread=thread, images=request.FILES.getlist("images"), **form.cleaned_data
+            )
+            return redirect(_thread_url(thread.pk, f"#message-{post.pk}"))
+        except NotFound:
+            raise
+        except DomainError as exc:
+            status = _form_domain_error(form, exc)
+    _describe_errors(form)
+    return _thread_render(request, thread, reply_form=form, status=status)
 
 
 @_post_action

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import DataError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -37,6 +38,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, SuspiciousOperation):  # too many fields, bad host...: the client's fault
         message = _("The request is malformed.")
         return Response({"error": {"code": "bad_request", "message": message}}, status=400)
+    if isinstance(exc, (OverflowError, DataError)):
+        # A value the database cannot hold (a number past bigint, a string past a column): the
+        # client's input, refused; the request's transaction was rolled back, nothing was saved.
+        logger.warning("input out of the database's range: %s", exc)
+        message = _("A value is out of the accepted range.")
+        return Response({"error": {"code": "out_of_range", "message": message}}, status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)

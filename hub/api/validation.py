@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.limits import ID_MAX
+
+__all__ = ["ID_MAX", "validated"]
+
 
 def validated(serializer_class: type, data: Any) -> dict[str, Any]:
     """The validated data of ``serializer_class(data=data)``; a DRF ``ValidationError`` otherwise,

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DataError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -61,6 +62,14 @@ def clean_ref(content: Any) -> str | int | None:
     if isinstance(ref, int) and not isinstance(ref, bool) and abs(ref) < 2**53:
         return ref
     return None
+
+
+def clean_ref_of_text(text: str) -> str | int | None:
+    """The ``ref`` of a frame too large to parse whole: only looked for if the JSON still parses."""
+    try:
+        return clean_ref(json.loads(text))
+    except ValueError:
+        return None
 
 
 class BaseConsumer(AsyncJsonWebsocketConsumer):
@@ -117,7 +126,7 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             if self.close_frame_bytes is not None and len(bytes_data or b"") > self.close_frame_bytes:
                 await self.close_too_big()
                 return
-            await self.send_json(error_frame("invalid_frame", "Frames must be JSON text."))
+            await self.send_json(error_frame("invalid_frame", _("Frames must be JSON text.")))
             return
         size = len(text_data.encode())
         if self.close_frame_bytes is not None and size > self.close_frame_bytes:
@@ -125,25 +134,31 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             return
         if size > MAX_FRAME_BYTES:
             await self.send_json(
-                error_frame("frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
+                error_frame(
+                    "frame_too_large",
+                    _("Frames are limited to %(max)s bytes.") % {"max": MAX_FRAME_BYTES},
+                    clean_ref_of_text(text_data),
+                )
             )
             return
         try:
             content = json.loads(text_data)
         except ValueError:
-            await self.send_json(error_frame("invalid_json", "This frame is not valid JSON."))
+            await self.send_json(error_frame("invalid_json", _("This frame is not valid JSON.")))
             return
         await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.send_json(
-                error_frame("invalid_frame", "A frame is a JSON object with a string 'type'.")
+                error_frame("invalid_frame", _("A frame is a JSON object with a string 'type'."))
             )
             return
         action, ref = content["type"], clean_ref(content)
         if action not in self.actions:
-            await self.send_json(error_frame("unknown_type", f"Unknown frame type: {action[:40]}", ref))
+            await self.send_json(error_frame(
+                    "unknown_type", _("Unknown frame type: %(type)s") % {"type": action[:40]}, ref
+                ))
             return
         handler: Handler = getattr(self, "handle_" + action.replace(".", "_"))
         try:
@@ -153,9 +168,13 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             if ref is not None:
                 frame["ref"] = ref
             await self.send_json(frame)
+        except (OverflowError, DataError):
+            # Out of the database's range (a 30-digit id): the client's input; nothing was saved.
+            await self.send_json(error_frame("out_of_range", _("A value is out of the accepted range."), ref))
         except Exception:
             logger.exception("websocket handler %s failed", action)
-            await self.send_json(error_frame("server_error", "Something went wrong; nothing was saved.", ref))
+            message = _("Something went wrong; nothing was saved.")
+            await self.send_json(error_frame("server_error", message, ref))
 
     async def handle_ping(self, content: dict[str, Any]) -> None:
         await self.send_json({"type": "pong", "ref": clean_ref(content)})

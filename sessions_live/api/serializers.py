@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from hub.api.validation import ID_MAX
 from sessions_live.models import (
     MAX_CHAT_CHARS,
     MAX_IDEMPOTENCY_KEY,
@@ -30,7 +31,9 @@ class SessionSettingsIn(serializers.Serializer):
     recording_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
     slow_mode_seconds = serializers.IntegerField(min_value=0, max_value=3600, required=False)
     questions_premoderated = serializers.BooleanField(required=False)
-    documents = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=50)
+    documents = serializers.ListField(
+        child=serializers.IntegerField(max_value=ID_MAX), required=False, max_length=50
+    )
 
 
 class SessionIn(SessionSettingsIn):
@@ -48,16 +51,18 @@ class AgendaItemIn(serializers.Serializer):
 
 
 class AgendaCurrentIn(serializers.Serializer):
-    item = serializers.IntegerField(allow_null=True)
+    item = serializers.IntegerField(max_value=ID_MAX, allow_null=True)
 
 
 class EventQueryIn(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, required=False, default=0)
+    after = serializers.IntegerField(max_value=ID_MAX, min_value=0, required=False, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=500, required=False, default=500)
 
 
 class ChatQueryIn(serializers.Serializer):
-    before = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    before = serializers.IntegerField(
+        max_value=ID_MAX, min_value=1, required=False, allow_null=True, default=None
+    )
 
 
 class ChatIn(serializers.Serializer):
@@ -76,7 +81,9 @@ class PollIn(serializers.Serializer):
 
 
 class VoteIn(serializers.Serializer):
-    options = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=20)
+    options = serializers.ListField(
+        child=serializers.IntegerField(max_value=ID_MAX), min_length=1, max_length=20
+    )
     idempotency_key = serializers.CharField(max_length=MAX_IDEMPOTENCY_KEY, required=False, default="")
 
 
@@ -103,7 +110,7 @@ class CommitmentIn(serializers.Serializer):
     text = serializers.CharField(max_length=1000)
     due_on = serializers.DateField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=CommitmentStatus.choices, required=False)
-    question = serializers.IntegerField(required=False, allow_null=True)
+    question = serializers.IntegerField(max_value=ID_MAX, required=False, allow_null=True)
 
 
 class CommitmentPatchIn(serializers.Serializer):
@@ -113,7 +120,7 @@ class CommitmentPatchIn(serializers.Serializer):
 
 
 class SanctionIn(serializers.Serializer):
-    user = serializers.IntegerField()
+    user = serializers.IntegerField(max_value=ID_MAX)
     kind = serializers.ChoiceField(choices=SanctionKind.choices)
     minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False, allow_null=True)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

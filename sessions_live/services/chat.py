@@ -27,6 +27,7 @@ from sessions_live.permissions import can_moderate, chat_open
 from sessions_live.serializers import chat_message_data
 from sessions_live.services.common import (
     idempotency_clean,
+    invalid,
     require_moderator,
     require_not_sanctioned,
     require_user,
@@ -167,6 +168,8 @@ def chat_flag(*, actor: Any, message: ChatMessage, reason: Any = "") -> ChatFlag
     user = require_user(actor)
     if message.removed_at is not None:
         raise Conflict(_("This message has already been removed."))
+    if message.author_id == user.pk:
+        raise invalid("message", _("You cannot report your own message."))
     clean = text_clean(reason, field="reason", max_length=200, required=False)
     try:
         with transaction.atomic():

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.errors import NotFound
+from hub.limits import is_id
 from hub.models import User
 from hub.services.audit import audit_record
 from sessions_live import events
@@ -123,7 +124,7 @@ def _option_ids_clean(poll: Poll, option_ids: Any) -> set[int]:
     if (
         not isinstance(option_ids, list)
         or not option_ids
-        or not all(isinstance(i, int) and not isinstance(i, bool) for i in option_ids)
+        or not all(is_id(i) for i in option_ids)
     ):
         raise invalid("options", _("Give the ids of the chosen options."))
     chosen = set(option_ids)
@@ -195,7 +196,7 @@ def poll_get(session_id: int, poll_id: Any) -> Poll:
         Poll.objects.select_related("session", "session__commune")
         .filter(pk=poll_id, session_id=session_id)
         .first()
-        if isinstance(poll_id, int)
+        if is_id(poll_id)
         else None
     )
     if poll is None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.errors import NotFound
+from hub.limits import is_id
 from hub.services.audit import audit_record
 from sessions_live import events
 from sessions_live.errors import AlreadyVoted, NotVoted, SessionNotLive, WrongStatus
@@ -42,7 +43,7 @@ def question_get(session_id: int, question_id: Any) -> Question:
         Question.objects.select_related("author", "session", "session__commune")
         .filter(pk=question_id, session_id=session_id)
         .first()
-        if isinstance(question_id, int) and not isinstance(question_id, bool)
+        if is_id(question_id)
         else None
     )
     if question is None:

@@ -17,86 +17,151 @@ function say(text, offline) {
   state.dataset.state = offline ? "offline" : "online";
 }
 
+const template = root && root.querySelector("template[data-post-template]");
+const viewerId = root ? root.dataset.userId || "" : "";
+const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+  day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
+});
+
+const pluralRules = new Intl.PluralRules(document.documentElement.lang || undefined);
+
+function labels(name) {
+  try { return JSON.parse(root.dataset[name] || "{}"); } catch { return {}; }
+}
+const statusLabels = root ? labels("statusLabels") : {};
+const proposalLabels = root ? labels("proposalLabels") : {};
+
+function formatDate(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "" : dateFormat.format(date).replace(",", "");
+}
+
+// A post built from the page's <template>: the server rendered it once with this viewer's rights
+// (quote, edit/delete of their own posts, flag of others', hide for moderators, CSRF tokens).
 function postElement(post) {
-  const article = document.createElement("article");
-  article.className = "forum-post forum-new" + (post.is_official ? " forum-post--official" : "");
-  article.id = `message-${post.id}`;
-  article.dataset.postId = String(post.id);
-  const head = document.createElement("header");
-  head.className = "forum-post-head";
-  const author = document.createElement("strong");
+  const article = template.content.firstElementChild.cloneNode(true);
+  const slot = (name) => article.querySelector(`[data-slot="${name}"]`);
+  const id = String(post.id);
+  if (post.is_official) article.classList.add("forum-post--official");
+  article.id = `message-${id}`;
+  article.dataset.postId = id;
+  article.dataset.seq = String(post.seq || "");
+  article.dataset.created = post.created_at;
+  const author = slot("author");
+  author.id = `message-${id}-author`;
   author.textContent = post.author.display_name;
-  head.append(author);
-  if (post.is_official) {
-    const badge = document.createElement("span");
-    badge.className = "badge";
-    badge.textContent = root.dataset.labelOfficial;
-    head.append(" ", badge);
-  }
-  const time = document.createElement("time");
+  article.setAttribute("aria-labelledby", author.id);
+  slot("official").hidden = !post.is_official;
+  const time = slot("time");
   time.dateTime = post.created_at;
-  time.textContent = new Date(post.created_at).toLocaleString();
-  head.append(" ", time);
-  if (post.edited_at && !post.removed) {
-    const edited = document.createElement("span");
-    edited.className = "meta";
-    edited.textContent = root.dataset.labelEdited;
-    head.append(" ", edited);
-  }
-  article.append(head);
+  time.textContent = formatDate(post.created_at);
+  slot("edited").hidden = !(post.edited_at && !post.removed);
+  const actions = slot("actions");
   if (post.removed) {
-    const removed = document.createElement("p");
-    removed.className = "forum-removed";
-    removed.textContent = root.dataset.labelRemoved;
-    article.append(removed);
+    slot("removed").hidden = false;
+    slot("quote").remove();
+    slot("body").remove();
+    slot("photos").remove();
+    if (actions) actions.remove();
+    return article;
+  }
+  slot("removed").remove();
+  const quote = slot("quote");
+  if (post.quote_of) {
+    const link = quote.querySelector("a");
+    link.href = `#message-${post.quote_of.id}`;
+    link.textContent = `${root.dataset.labelQuote} ${post.quote_of.author}`;
+    quote.hidden = false;
   } else {
-    if (post.quote_of) {
-      const quote = document.createElement("p");
-      quote.className = "forum-quote";
+    quote.remove();
+  }
+  slot("body").innerHTML = post.body_html; // rendered and sanitised by the server (allow-list)
+  const photos = slot("photos");
+  if (post.attachments && post.attachments.length) {
+    for (const photo of post.attachments) {
       const link = document.createElement("a");
-      link.href = `#message-${post.quote_of.id}`;
-      link.textContent = `${root.dataset.labelQuote} ${post.quote_of.author}`;
-      quote.append(link);
-      article.append(quote);
+      link.href = photo.url;
+      const image = document.createElement("img");
+      image.src = photo.url;
+      image.alt = root.dataset.labelPhoto;
+      image.loading = "lazy";
+      if (photo.width) { image.width = photo.width; image.height = photo.height; }
+      link.append(image);
+      photos.append(link);
     }
-    const body = document.createElement("div");
-    body.className = "forum-body";
-    body.innerHTML = post.body_html; // rendered and sanitised by the server (allow-list)
-    article.append(body);
-    if (post.attachments && post.attachments.length) {
-      const photos = document.createElement("div");
-      photos.className = "forum-photos";
-      for (const photo of post.attachments) {
-        const image = document.createElement("img");
-        image.src = photo.url;
-        image.alt = root.dataset.labelPhoto;
-        image.loading = "lazy";
-        if (photo.width) { image.width = photo.width; image.height = photo.height; }
-        photos.append(image);
-      }
-      article.append(photos);
+    photos.hidden = false;
+  } else {
+    photos.remove();
+  }
+  if (actions) {
+    const own = viewerId !== "" && String(post.author.id) === viewerId;
+    const quoteLink = slot("quote-link");
+    if (quoteLink) {
+      quoteLink.href = `?citer=${id}#reply`;
+      quoteLink.dataset.quote = id;
+      quoteLink.dataset.quoteAuthor = post.author.display_name;
     }
+    const edit = slot("edit");
+    if (own) edit.href = `/forum/messages/${id}/modifier/`;
+    else edit.remove();
+    if (!own || post.is_opening) slot("delete").remove();
+    const flag = slot("flag");
+    if (own) flag.remove();
+    else {
+      slot("flag-label").htmlFor = `flag-${id}`;
+      slot("flag-select").id = `flag-${id}`;
+    }
+    for (const field of article.querySelectorAll('[data-slot="post-id"]')) field.value = id;
+    const hide = article.querySelector("[data-hide-post]");
+    if (hide) hide.dataset.hidePost = id;
   }
   return article;
 }
 
+// Where a post goes: before the first post of the list created after it (then by id).
+function insertInPlace(element, post) {
+  const created = new Date(post.created_at).getTime();
+  for (const other of list.querySelectorAll(":scope > [data-post-id]")) {
+    const otherCreated = new Date(other.dataset.created || other.querySelector("time")?.dateTime || "").getTime();
+    const otherId = parseInt(other.dataset.postId, 10);
+    if (otherCreated > created || (otherCreated === created && otherId > post.id)) {
+      list.insertBefore(element, other);
+      return;
+    }
+  }
+  list.append(element);
+}
+
 function applyPost(post) {
-  const existing = root.querySelector(`[data-post-id="${post.id}"]`);
+  const existing = root.querySelector(`[data-post-id="${post.id}"]`); // the answer section comes first
   if (post.removed && !post.deleted) { // hidden by a moderator: gone for everyone
-    if (existing) existing.remove();
+    for (const element of root.querySelectorAll(`[data-post-id="${post.id}"]`)) element.remove();
     return;
   }
   if (post.is_opening && !existing) return;
   const element = postElement(post);
   if (existing) existing.replaceWith(element);
-  else list.append(element);
+  else insertInPlace(element, post);
 }
 
 function applyThread(data) {
   const supports = root.querySelector("[data-support-count]");
-  if (supports && Number.isInteger(data.support_count)) supports.textContent = String(data.support_count);
+  if (supports && Number.isInteger(data.support_count)) {
+    const form = pluralRules.select(data.support_count) === "one" ? supports.dataset.one : supports.dataset.other;
+    supports.textContent = (form || "{count}").replace("{count}", String(data.support_count));
+  }
   const locked = root.querySelector("[data-thread-locked]");
   if (locked && "locked" in data) locked.hidden = !data.locked;
+  const status = root.querySelector("[data-thread-status]");
+  if (status && data.status) status.textContent = statusLabels[data.status] || data.status;
+  const proposal = root.querySelector("[data-proposal-status]");
+  if (proposal && data.proposal_status) proposal.textContent = proposalLabels[data.proposal_status] || data.proposal_status;
+  const reason = root.querySelector("[data-status-reason]");
+  if (reason && "status_reason" in data) {
+    const text = reason.querySelector("span");
+    if (text) text.textContent = data.status_reason || "";
+    reason.hidden = !data.status_reason;
+  }
 }
 
 async function refreshThread() {
@@ -112,7 +177,14 @@ function showAnswer(post) {
   const section = root.querySelector("[data-answer-section]");
   const holder = root.querySelector("[data-answer]");
   if (!section || !holder) return;
-  holder.replaceChildren(postElement(post));
+  const element = postElement(post);
+  const previous = holder.querySelector("[data-post-id]");
+  for (const copy of list.querySelectorAll(`[data-post-id="${post.id}"]`)) copy.remove(); // shown once
+  holder.replaceChildren(element);
+  if (previous && previous.dataset.postId !== String(post.id)) { // an earlier answer goes back among the replies
+    previous.classList.remove("forum-post--official");
+    insertInPlace(previous, { id: parseInt(previous.dataset.postId, 10), created_at: previous.dataset.created || previous.querySelector("time")?.dateTime || "" });
+  }
   section.hidden = false;
 }
 
@@ -171,6 +243,7 @@ function handle(frame) {
       applyPost(data);
       break;
     case "thread.answered":
+      applyThread(data);
       refreshThread().catch(() => {});
       break;
     case "thread.status":
@@ -216,7 +289,7 @@ function setupQuotes() {
   });
 }
 
-if (root && list && "WebSocket" in window) {
+if (root && list && template && "WebSocket" in window) {
   setupQuotes();
   connect();
 }

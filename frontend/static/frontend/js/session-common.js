@@ -82,8 +82,15 @@ export function format(template, values) {
 }
 
 // A translated count: data-*-one / data-*-other labels with {count}.
+const pluralRules = new Intl.PluralRules(document.documentElement.lang || "fr");
+
+// French says "0 vote", "1 vote", "2 votes": the language's own rule picks the form.
+export function pluralOne(count) {
+  return pluralRules.select(Number(count)) === "one";
+}
+
 export function plural(one, other, count) {
-  return format(count === 1 ? one : other, { count });
+  return format(pluralOne(count) ? one : other, { count });
 }
 
 const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
@@ -111,12 +118,24 @@ export function setText(node, name, text) {
   return target;
 }
 
+// The forms that only work with JavaScript come hidden from the server (without it, submitting one
+// would send its text in a GET address): show them, except those the page's state hides for now.
+export function revealScriptForms() {
+  document.querySelectorAll("form[data-needs-js]").forEach((form) => {
+    form.hidden = "initiallyHidden" in form.dataset;
+    form.removeAttribute("data-needs-js");
+  });
+}
+
 export function errorText(error) {
   if (!error) return labels.networkError || "";
   let message = error.message || labels.networkError || "";
   if (error.fields && typeof error.fields === "object") {
     // validation_error: say what is wrong with each field, not only that something is.
-    const details = Object.values(error.fields).flat().filter((text) => typeof text === "string");
+    // A field's text that only repeats the message (or another field's) is said once.
+    const seen = new Set([message.trim()]);
+    const details = Object.values(error.fields).flat()
+      .filter((text) => typeof text === "string" && !seen.has(text.trim()) && seen.add(text.trim()));
     if (details.length) message = `${message} ${details.join(" ")}`;
   }
   const retry = Number(error.retry_after);
@@ -130,7 +149,8 @@ export function connectionStatus(state) {
   const line = document.querySelector("[data-connection]");
   if (!line) return;
   window.clearTimeout(line.fade);
-  line.dataset.state = state;
+  // Trying again after a loss is still "lost" for the reader (and for tests waiting on it).
+  line.dataset.state = state === "connecting" && line.dataset.everOpen ? "lost" : state;
   const text = {
     lost: labels.connectionLost,
     connecting: line.dataset.everOpen ? labels.connectionLost : "",

@@ -3,7 +3,7 @@
 // session's websocket, like for every viewer, so two staff members see each other's work.
 
 import {
-  announce, api, clone, connectionStatus, errorText, initialSeq, labels, part, root, setText, setViewerCount,
+  revealScriptForms, announce, api, clone, connectionStatus, errorText, initialSeq, labels, part, root, setText, setViewerCount,
   socketPath,
 } from "./session-common.js";
 import {
@@ -288,6 +288,7 @@ function applyEvent(frame) {
 
 function start() {
   if (!root) return;
+  revealScriptForms();
   setupSession();
   setupAgenda();
   setupPolls();

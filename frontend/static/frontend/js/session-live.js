@@ -3,7 +3,7 @@
 // only); this module keeps it current over the session's websocket and sends the citizen's actions.
 
 import {
-  announce, api, apiAll, connectionStatus, errorText, format, initialSeq, labels, root, setViewerCount, socketPath,
+  revealScriptForms, announce, api, apiAll, connectionStatus, errorText, format, initialSeq, labels, root, setViewerCount, socketPath,
   timeOf,
 } from "./session-common.js";
 import {
@@ -423,6 +423,7 @@ function wirePoll(node) {
 
 function start() {
   if (!root) return;
+  revealScriptForms();
   setupStream();
   setupChat();
   setupFlags();

@@ -3,7 +3,7 @@
 // socket; after every reconnect the queue is reloaded from REST (those frames are not replayed).
 
 import {
-  announce, api, clone, connectionStatus, errorText, format, initialSeq, labels, part, root, setText, setViewerCount,
+  pluralOne, announce, api, clone, connectionStatus, errorText, format, initialSeq, labels, part, root, setText, setViewerCount,
   socketPath, timeOf,
 } from "./session-common.js";
 import { chatMessage, chatRemove, questionRemove, questionUpsert, sessionStatus } from "./session-render.js";
@@ -130,7 +130,8 @@ async function sanction(button, kind) {
   const result = await act(button, () => api(`${base}moderation/sanctions/`, { method: "POST", body }));
   if (!result) return;
   sanctionUpsert(result.sanction || result);
-  announce(status, format(kind === "ban" ? root.dataset.banDone : root.dataset.muteDone, { name: user.name, minutes }), false);
+  const muteDone = pluralOne(minutes) ? root.dataset.muteDoneOne || root.dataset.muteDone : root.dataset.muteDone;
+  announce(status, format(kind === "ban" ? root.dataset.banDone : muteDone, { name: user.name, minutes }), false);
 }
 
 function setupActions() {

@@ -96,9 +96,16 @@ export class SessionSocket {
     this.timer = window.setTimeout(() => this.connect(), delay);
   }
 
-  // For tests and for pages going away: drop the socket as if the network failed.
+  // Drop the socket as if the network failed, and reconnect (after a reset; also used by tests).
+  // Without waiting for the close handshake, which never ends when the network is gone.
   drop() {
-    if (this.socket) this.socket.close();
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = null;
+    socket.close();
+    this.lost = true;
+    this.state("lost");
+    this.scheduleReconnect();
   }
 
   receive(raw) {
