@@ -405,6 +405,14 @@ class LoadProcess:
     def on_text(self, sock: Sock, text: str) -> None:
         now = time.time_ns()
         frame = json.loads(text)
+        if frame.get("type") == "batch":  # LIVE_DELIVERY=fanout with ?batch=1: one tick's frames
+            self.frames["batch"] += 1
+            for inner in frame.get("frames") or []:
+                self.on_frame(sock, inner, now)
+            return
+        self.on_frame(sock, frame, now)
+
+    def on_frame(self, sock: Sock, frame: dict[str, Any], now: int) -> None:
         kind = frame.get("type")
         self.frames[kind] += 1
         if kind == "event":

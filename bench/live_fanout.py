@@ -136,7 +136,7 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
         servers = common.start_servers(procs, options.server, options.servers, env)
         time.sleep(1.0)
         rss_before = sum(common.tree_rss_kib(pid) for pid, _port in servers)
-        urls = [f"ws://127.0.0.1:{port}/ws/sessions/{session_id}/" for _pid, port in servers]
+        urls = [f"ws://127.0.0.1:{port}/ws/sessions/{session_id}/?batch=1" for _pid, port in servers]
         connect_cpu_before = sum(common.tree_cpu_seconds(pid) for pid, _port in servers)
         shares = common.split_evenly(options.viewers, options.procs)
         workers, first = [], 0

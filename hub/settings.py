@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -283,6 +284,13 @@ FORUM_NEW_ACCOUNT_DAYS = int(os.environ.get("FORUM_NEW_ACCOUNT_DAYS", "3"))  # n
 FORUM_NEW_ACCOUNT_POSTS = int(os.environ.get("FORUM_NEW_ACCOUNT_POSTS", "3"))  # ... or this many posts
 SESSIONS_CHAT_RATE_LIMIT = int(os.environ.get("SESSIONS_CHAT_RATE_LIMIT", "5"))  # messages per window
 SESSIONS_CHAT_RATE_WINDOW = int(os.environ.get("SESSIONS_CHAT_RATE_WINDOW", "10"))  # seconds
+# Delivery of session events (docs/performance-live.md): "stock" = channel-layer group_send per
+# viewer; "fanout" = one Redis pub/sub subscription per process, frames encoded once (hub.realtime.fanout).
+LIVE_DELIVERY = os.environ.get("LIVE_DELIVERY", "stock")
+if LIVE_DELIVERY not in ("stock", "fanout"):
+    raise ImproperlyConfigured("LIVE_DELIVERY must be 'stock' or 'fanout'")
+LIVE_COALESCE_TICK = float(os.environ.get("LIVE_COALESCE_TICK", "0.02"))  # seconds
+LIVE_SEND_BUFFER_BYTES = int(os.environ.get("LIVE_SEND_BUFFER_BYTES", str(256 * 1024)))
 # Outbox events not finished after this many seconds are re-driven by Celery beat.
 OUTBOX_REDRIVE_AFTER = int(os.environ.get("OUTBOX_REDRIVE_AFTER", "120"))
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))

@@ -12,6 +12,10 @@ answered with ``ack`` or an error frame carrying the client's ``ref``.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
+import json
 import logging
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
@@ -23,6 +27,7 @@ from hub.errors import DomainError, PermissionDenied
 from hub.limits import ID_MAX
 from hub.models import User
 from hub.permissions import forget_roles
+from hub.realtime import fanout
 from hub.realtime.consumers import (
     CLOSE_NOT_FOUND,
     CLOSE_UNAUTHENTICATED,
@@ -45,6 +50,12 @@ logger = logging.getLogger(__name__)
 MAX_CLOSE_BYTES = 64 * 1024
 MAX_MISSING = 5000
 REPLAY_PAGE = 500
+
+
+@functools.lru_cache(maxsize=256)
+def _presence_text(count: int) -> str:
+    """Encoded once per count, not per socket."""
+    return json.dumps({"type": "presence", "viewer_count": count})
 
 
 def _missing(field: str) -> Invalid:
@@ -71,6 +82,12 @@ class SessionConsumer(BaseConsumer):
     actor: User | None
     moderating: bool
     hello_sent: bool
+    # LIVE_DELIVERY=fanout (hub.realtime.fanout): this socket is a local subscriber of its session.
+    catching_up: bool
+    pending_upto: int
+    wants_batch: bool
+    outbox: fanout.Outbox
+    fanout_group: str | None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -79,10 +96,19 @@ class SessionConsumer(BaseConsumer):
             # Also when the consumer died (e.g. Redis went away): it must leave the viewer count.
             if getattr(self, "session_id", None) is not None:
                 await tracker().remove(self.session_id, self)  # type: ignore[arg-type]
+            await self._fanout_leave()
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.session_id, self.last_sent, self.actor = None, 0, None
         self.moderating, self.hello_sent = False, False
+        self.catching_up, self.pending_upto, self.wants_batch, self.fanout_group = True, 0, False, None
+        self.replay_lock = asyncio.Lock()
+        self.fanout_context = contextvars.copy_context()
+        self.gap_task: asyncio.Task[None] | None = None
+        if fanout.delivery() == "fanout":
+            # Every send of this socket (ours and the fan-out's) goes through one ordered, bounded outbox.
+            self.outbox = fanout.Outbox(self.base_send)  # type: ignore[has-type]
+            self.base_send = self.outbox
         await super().websocket_connect(message)
 
     # --- connecting -------------------------------------------------------------------------------
@@ -101,7 +127,12 @@ class SessionConsumer(BaseConsumer):
             return
         self.session_id = session_id
         # Subscribe before reading anything, so no event slips between snapshot and live.
-        await self.join(session_group(session_id))
+        if fanout.delivery() == "fanout":
+            self.wants_batch = self._query("batch") == "1"
+            self.fanout_group = session_group(session_id)
+            await fanout.fanout().subscribe(self.fanout_group, self)
+        else:
+            await self.join(session_group(session_id))
         if self.is_authenticated:
             # user.<id>: a password change signs every socket out; sessions.user.<id>: sanctions.
             await self.join(user_group(self.user.pk))
@@ -115,12 +146,18 @@ class SessionConsumer(BaseConsumer):
         await self.send_json({"type": "hello", "data": hello})
         self.hello_sent = True
         client_seq = self._query_last_seq()
-        if client_seq is not None and client_seq < self.last_sent:
+        if self.fanout_group is not None:
+            after = client_seq if client_seq is not None and client_seq < self.last_sent else self.last_sent
+            await self._catch_up(after, self.last_sent)
+        elif client_seq is not None and client_seq < self.last_sent:
             await self._replay(client_seq, self.last_sent)
 
-    def _query_last_seq(self) -> int | None:
+    def _query(self, name: str) -> str:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
-        raw = (query.get("last_seq") or [""])[0]
+        return (query.get(name) or [""])[0]
+
+    def _query_last_seq(self) -> int | None:
+        raw = self._query("last_seq")
         return int(raw) if raw.isdigit() else None
 
     def _hello(self, viewer_count: int) -> dict[str, Any]:
@@ -137,7 +174,54 @@ class SessionConsumer(BaseConsumer):
     async def disconnect(self, code: int) -> None:
         if self.session_id is not None:
             await tracker().remove(self.session_id, self)
+        await self._fanout_leave()
         await super().disconnect(code)
+
+    # --- the fan-out path (LIVE_DELIVERY=fanout) ----------------------------------------------
+    async def _fanout_leave(self) -> None:
+        group, self.fanout_group = getattr(self, "fanout_group", None), None
+        if group is not None:
+            await fanout.fanout().unsubscribe(group, self)
+        if getattr(self, "gap_task", None) is not None and not self.gap_task.done():  # type: ignore[union-attr]
+            self.gap_task.cancel()  # type: ignore[union-attr]
+
+    async def _catch_up(self, after: int, upto: int) -> None:
+        """Replay (after, upto] from the log, then whatever the fan-out saw meanwhile; while this
+        runs the fan-out only records how far it got (``pending_upto``), so order holds."""
+        async with self.replay_lock:
+            self.catching_up = True
+            try:
+                if after < upto:
+                    await self._replay(after, upto)
+                while self.pending_upto > self.last_sent:
+                    before = self.last_sent
+                    await self._replay(self.last_sent, self.pending_upto)
+                    if self.last_sent == before:
+                        break
+            finally:
+                self.catching_up = self.fanout_group is None
+
+    def fanout_gap(self, upto: int) -> None:
+        """The fan-out saw a seq beyond ``last_sent + 1``: fill the gap from the log, off its loop."""
+        self.pending_upto = max(self.pending_upto, upto)
+        if self.catching_up:
+            return
+        self.catching_up = True
+        # In the socket's own context: the fan-out's callback may run in another's (a sync caller's).
+        self.gap_task = asyncio.get_running_loop().create_task(
+            self._catch_up(self.last_sent, self.last_sent), context=self.fanout_context.copy()
+        )
+
+    def fanout_drop(self, code: int) -> None:
+        """Too slow (4008) or the pub/sub was lost (4503): close; the client resumes with last_seq."""
+        self.catching_up = True
+        self.pending_upto = 0
+        group, self.fanout_group = self.fanout_group, None
+        if group is not None:
+            subscribers = fanout.fanout().groups.get(group)
+            if subscribers is not None:
+                subscribers.discard(self)
+        asyncio.get_running_loop().create_task(self.outbox.abort(code))
 
     # --- sending events in order --------------------------------------------------------------
     def _events_between(self, after: int, upto: int) -> list[dict[str, Any]]:
@@ -203,7 +287,7 @@ class SessionConsumer(BaseConsumer):
     # --- presence -----------------------------------------------------------------------------
     async def presence_send(self, count: int) -> None:
         if self.hello_sent:
-            await self.send_json({"type": "presence", "viewer_count": count})
+            await self.send(text_data=_presence_text(count))
 
     async def presence_lost(self) -> None:
         await self.close(code=CLOSE_SERVICE_RESTART)
@@ -229,7 +313,9 @@ class SessionConsumer(BaseConsumer):
                 _("Some fields are missing or invalid."),
                 fields={"last_seq": [_("The last sequence number you received (0 or more).")]},
             )
-        if last_seq < self.last_sent:
+        if self.fanout_group is not None:
+            await self._catch_up(last_seq, self.last_sent)
+        elif last_seq < self.last_sent:
             await self._replay(last_seq, self.last_sent)
         await self.ack(content, {"last_seq": self.last_sent})
 

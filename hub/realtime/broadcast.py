@@ -7,6 +7,7 @@ per-process Redis pub/sub fan-out) without touching the features.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from hub.realtime import fanout
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,13 @@ def check_group_name(group: str) -> str:
 
 def broadcast_now(group: str, event: dict[str, Any]) -> None:
     """Send immediately. Only for code already outside any transaction (use the on-commit form)."""
+    frame = event.get("frame")
+    if event.get("type") == "live.event" and fanout.uses_fanout(group) and isinstance(frame, dict):
+        try:  # LIVE_DELIVERY=fanout: encoded once, one PUBLISH for every process (hub.realtime.fanout)
+            fanout.publish(check_group_name(group), int(frame["seq"]), json.dumps(frame))
+        except Exception:
+            logger.exception("fan-out broadcast to %s failed", group)
+        return
     layer = get_channel_layer()
     if layer is None:
         return

@@ -49,7 +49,8 @@ export class SessionSocket {
 
   url() {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const query = this.lastSeq === null ? "" : `?last_seq=${this.lastSeq}`;
+    // batch=1: the server may send several events of one short tick as one {"type": "batch"} frame.
+    const query = this.lastSeq === null ? "?batch=1" : `?batch=1&last_seq=${this.lastSeq}`;
     return `${scheme}://${window.location.host}${this.path}${query}`;
   }
 
@@ -114,8 +115,15 @@ export class SessionSocket {
     } catch {
       return;
     }
+    this.handle(frame);
+  }
+
+  handle(frame) {
     if (!frame || typeof frame.type !== "string") return;
     switch (frame.type) {
+      case "batch":
+        if (Array.isArray(frame.frames)) frame.frames.forEach((inner) => this.handle(inner));
+        break;
       case "hello":
         this.hello(frame);
         break;

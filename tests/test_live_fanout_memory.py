@@ -1,0 +1,86 @@
+"""The fan-out path (``LIVE_DELIVERY=fanout``) without Redis: the in-process bus of one server
+process, through the real ASGI router (WebsocketCommunicator). With Redis and real daphne
+processes: ``tests/test_live_fanout.py``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from sessions_live.services import chat
+from tests.factories import UserFactory
+from tests.factories_sessions import LiveSessionLiveFactory
+from tests.test_live_fanout import append_events, append_silently
+from tests.test_sessions_websocket import events_of, open_socket, quiet
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def in_process_fanout(settings):
+    settings.LIVE_DELIVERY = "fanout"
+    settings.REDIS_URL = ""
+    settings.SESSIONS_CHAT_RATE_LIMIT = 100_000
+
+
+async def batch_seqs(ws, last: int) -> tuple[list[int], int]:
+    seqs: list[int] = []
+    messages = 0
+    while not seqs or seqs[-1] < last:
+        frame = json.loads(await ws.receive_from(timeout=5))
+        messages += 1
+        frames = frame["frames"] if frame["type"] == "batch" else [frame]
+        seqs += [inner["seq"] for inner in frames if inner["type"] == "event"]
+    return seqs, messages
+
+
+async def test_events_reach_every_local_socket_once_in_order(in_process_fanout):
+    # given two viewers of one session in this process
+    session = await sync_to_async(LiveSessionLiveFactory)()
+    first, _ = await open_socket(session.pk)
+    second, _ = await open_socket(session.pk)
+    user = await sync_to_async(UserFactory)()
+    # when three messages are written through the service
+    for text in ("un", "deux", "trois"):
+        await sync_to_async(chat.chat_send)(actor=user, session=session, text=text)
+    # then both get seq 1, 2, 3 once each
+    for ws in (first, second):
+        assert [frame["seq"] for frame in await events_of(ws, 3)] == [1, 2, 3]
+        assert await quiet(ws)
+        await ws.disconnect()
+
+
+async def test_a_burst_becomes_fewer_messages_for_a_batch_client(in_process_fanout):
+    # given a client that accepts batches
+    session = await sync_to_async(LiveSessionLiveFactory)()
+    ws, _ = await open_socket(session.pk, query="?batch=1")
+    # when 50 events commit together
+    await sync_to_async(append_events)(session.pk, 50, one_transaction=True)
+    # then all 50 seqs arrive once, in order, in fewer websocket messages
+    seqs, messages = await batch_seqs(ws, 50)
+    assert seqs == list(range(1, 51))
+    assert messages < 50
+    assert await quiet(ws)
+    await ws.disconnect()
+
+
+async def test_resume_and_gap_fill_on_the_fanout_path(in_process_fanout):
+    # given a viewer that reconnects with last_seq=1 after two events
+    session = await sync_to_async(LiveSessionLiveFactory)()
+    await sync_to_async(append_events)(session.pk, 2)
+    ws, hello = await open_socket(session.pk, query="?last_seq=1")
+    assert hello["data"]["last_seq"] == 2
+    # then it gets 2 from the log
+    assert [frame["seq"] for frame in await events_of(ws, 1)] == [2]
+    # when seq 3 is in the log without a broadcast and seq 4 is broadcast
+    await sync_to_async(append_silently)(session.pk)
+    await sync_to_async(append_events)(session.pk, 1)
+    # then it gets 3 (from the log) and 4, once each
+    assert [frame["seq"] for frame in await events_of(ws, 2)] == [3, 4]
+    # and a resume from 2 sends 3 and 4 again, then the ack
+    await ws.send_json_to({"type": "resume", "last_seq": 2, "ref": "r"})
+    assert [frame["seq"] for frame in await events_of(ws, 2)] == [3, 4]
+    assert await quiet(ws)
+    await ws.disconnect()
