@@ -7,8 +7,8 @@ import {
   socketPath,
 } from "./session-common.js";
 import {
-  agendaCurrent, agendaItem, pollResults, pollStatus, pollTally, pollUpsert, questionSort, questionUpsert,
-  sessionStatus,
+  agendaCurrent, agendaItem, pollId, pollResults, pollStatus, pollTally, pollUpsert, questionRemove, questionSort,
+  questionUpsert, sessionStatus,
 } from "./session-render.js";
 import { SessionSocket } from "./session-socket.js";
 
@@ -255,12 +255,12 @@ function applyEvent(frame) {
       pollUpsert(pollList, data.poll, { canVote: false });
       break;
     case "poll.tally": {
-      const node = pollList && pollList.querySelector(`[data-poll-id="${data.poll && data.poll.id ? data.poll.id : data.poll}"]`);
+      const node = pollList && pollList.querySelector(`[data-poll-id="${pollId(data.poll)}"]`);
       if (node) pollTally(node, data.counts, data.total);
       break;
     }
     case "poll.closed": {
-      const id = data.poll && typeof data.poll === "object" ? data.poll.id : data.poll;
+      const id = pollId(data.poll);
       const node = pollList && pollList.querySelector(`[data-poll-id="${id}"]`);
       if (node) {
         pollStatus(node, "closed", false);
@@ -272,11 +272,9 @@ function applyEvent(frame) {
     case "question.updated":
       upsertQuestion(data.question);
       break;
-    case "question.removed": {
-      const node = questionList && questionList.querySelector(`[data-question-id="${data.id}"]`);
-      if (node) node.remove();
+    case "question.removed":
+      questionRemove(questionList, data.id);
       break;
-    }
     case "commitment.created":
     case "commitment.updated":
       commitmentUpsert(data.commitment);

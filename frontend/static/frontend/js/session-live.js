@@ -7,8 +7,8 @@ import {
   timeOf,
 } from "./session-common.js";
 import {
-  agendaCurrent, agendaItem, chatMessage, chatRemove, count, pollMine, pollResults, pollStatus, pollTally, pollUpsert,
-  questionRemove, questionSort, questionUpsert, sessionStatus,
+  agendaCurrent, agendaItem, chatMessage, chatRemove, count, pollId, pollMine, pollResults, pollStatus, pollTally,
+  pollUpsert, questionRemove, questionSort, questionUpsert, sessionStatus,
 } from "./session-render.js";
 import { newKey, SessionSocket } from "./session-socket.js";
 
@@ -197,10 +197,6 @@ function sessionUpdated(fields) {
   }
   const audio = stream && stream.querySelector("audio");
   if (audio && typeof fields.audio_url === "string" && fields.audio_url) audio.src = fields.audio_url;
-}
-
-function pollId(poll) {
-  return poll && typeof poll === "object" ? poll.id : poll;
 }
 
 function upsertQuestion(question, mine) {

@@ -101,6 +101,11 @@ export function questionUpsert(list, question, { mine } = {}) {
   return node;
 }
 
+// Events name a poll by id, or carry the whole poll.
+export function pollId(poll) {
+  return poll && typeof poll === "object" ? poll.id : poll;
+}
+
 export function questionRemove(list, id) {
   const node = list && list.querySelector(`[data-question-id="${id}"]`);
   if (node) node.remove();
