@@ -36,7 +36,7 @@ from hub.realtime.consumers import (
     error_frame,
 )
 from hub.realtime.events import user_group
-from sessions_live import selectors
+from sessions_live import selectors, votebatch
 from sessions_live.errors import Invalid, SessionNotFound
 from sessions_live.events import moderation_group, session_group, session_user_group
 from sessions_live.models import SessionEvent
@@ -339,20 +339,19 @@ class SessionConsumer(BaseConsumer):
     async def handle_chat_send(self, content: dict[str, Any]) -> None:
         await self.ack(content, await database_sync_to_async(self._chat_send)(content))
 
-    def _poll_vote(self, content: dict[str, Any]) -> dict[str, Any]:
+    async def handle_poll_vote(self, content: dict[str, Any]) -> None:
+        # Group commit (sessions_live.votebatch): applied with this process's other votes of the moment.
         for field in ("poll", "options"):
             if field not in content:
                 raise _missing(field)
-        poll = polls.poll_get(self.session_id, content["poll"])  # type: ignore[arg-type]
-        return polls.poll_vote(
+        assert self.session_id is not None
+        vote = polls.VoteIn(
             actor=self.actor,
-            poll=poll,
+            poll_id=content["poll"],
             option_ids=content["options"],
             idempotency_key=content.get("idempotency_key", ""),
         )
-
-    async def handle_poll_vote(self, content: dict[str, Any]) -> None:
-        await self.ack(content, await database_sync_to_async(self._poll_vote)(content))
+        await self.ack(content, await votebatch.vote_submit(session_id=self.session_id, vote=vote))
 
     def _question_ask(self, content: dict[str, Any]) -> dict[str, Any]:
         if "text" not in content:

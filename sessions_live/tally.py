@@ -1,9 +1,12 @@
 """Coalesced live tallies: at most one ``poll.tally`` per poll every ``TALLY_INTERVAL`` seconds,
 however many votes arrive and on however many server processes.
 
-After a vote commits, ``tally_schedule`` tries ``cache.add`` on the poll's "flush pending" key
+After votes commit, ``tally_claim`` tries ``cache.add`` on the poll's "flush pending" key
 (Redis when several processes run). Only the process that wins schedules a flush
-``TALLY_INTERVAL`` seconds later, in a timer thread. The flush *first* deletes the key, *then*
+``TALLY_INTERVAL`` seconds later: on its event loop (``tally_flush_later``, the websocket vote
+batches of ``sessions_live.votebatch``: one cheap task, the flush in a worker thread whose
+broadcast runs on that same loop), or in a timer thread (``tally_schedule``: REST, the
+demo, any synchronous caller). The flush *first* deletes the key, *then*
 reads the counts under the session's row lock: a vote that committed before the delete is in the
 counts read after it; a vote that commits after the delete finds no key and schedules the next
 flush. So the tally after the last vote is always sent, unless the flushing process dies in those
@@ -13,10 +16,12 @@ carries the exact results).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from typing import Any
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, connection
@@ -49,24 +54,40 @@ def tally_flush(poll_id: int) -> SessionEvent | None:
     return events.event_append(poll["session_id"], events.POLL_TALLY, lambda: tally_data(poll_id))
 
 
-def _flush_in_thread(poll_id: int) -> None:
+def _flush_logged(poll_id: int) -> None:
     try:
-        close_old_connections()
         tally_flush(poll_id)
     except Exception:
         logger.exception("tally flush of poll %s failed", poll_id)
+
+
+def _flush_in_thread(poll_id: int) -> None:
+    try:
+        close_old_connections()
+        _flush_logged(poll_id)
     finally:
         connection.close()
 
 
-def tally_schedule(poll_id: int, session_id: int) -> None:
-    """Called after a vote commits: make sure a tally including it goes out soon."""
+def tally_claim(poll_id: int) -> bool:
+    """After votes commit: True when the caller must flush this poll's tally in ``TALLY_INTERVAL``
+    (no flush is pending in any process), False when a pending flush will include these votes."""
     try:
-        first = cache.add(_pending_key(poll_id), 1, PENDING_TTL)
+        return bool(cache.add(_pending_key(poll_id), 1, PENDING_TTL))
     except Exception:  # no cache: send at once rather than never
         logger.exception("tally pending flag unavailable for poll %s", poll_id)
-        first = True
-    if first:
+        return True
+
+
+def tally_schedule(poll_id: int, session_id: int) -> None:
+    """Called after a vote commits: make sure a tally including it goes out soon (timer thread)."""
+    if tally_claim(poll_id):
         timer = threading.Timer(TALLY_INTERVAL, _flush_in_thread, args=(poll_id,))
         timer.daemon = True
         timer.start()
+
+
+async def tally_flush_later(poll_id: int) -> None:
+    """The event-loop form of the timer, for a caller that won ``tally_claim``."""
+    await asyncio.sleep(TALLY_INTERVAL)
+    await database_sync_to_async(_flush_logged)(poll_id)

@@ -9,31 +9,51 @@ Live tallies are coalesced (``sessions_live.tally``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import transaction
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub.errors import NotFound
+from hub.errors import DomainError, NotFound
 from hub.limits import is_id
-from hub.models import User
 from hub.services.audit import audit_record
 from sessions_live import events
-from sessions_live.errors import AlreadyVoted, InvalidOption, PollClosed, SessionNotLive, WrongStatus
-from sessions_live.models import Poll, PollBallot, PollOption, PollStatus, PollVote, SessionStatus
+from sessions_live.errors import (
+    AlreadyVoted,
+    Banned,
+    InvalidOption,
+    PollClosed,
+    SessionNotLive,
+    WrongStatus,
+)
+from sessions_live.models import (
+    Poll,
+    PollBallot,
+    PollOption,
+    PollStatus,
+    PollVote,
+    SanctionKind,
+    SessionSanction,
+    SessionStatus,
+)
 from sessions_live.serializers import poll_data
 from sessions_live.services.common import (
     idempotency_clean,
     invalid,
     require_manager,
-    require_not_sanctioned,
     require_user,
     text_clean,
 )
 from sessions_live.tally import tally_schedule
+
+logger = logging.getLogger(__name__)
 
 MAX_OPTIONS = 20
 
@@ -120,26 +140,232 @@ def poll_close(*, actor: Any, poll: Poll) -> Poll:
     return Poll.objects.prefetch_related("options").get(pk=poll.pk)
 
 
-def _option_ids_clean(poll: Poll, option_ids: Any) -> set[int]:
-    if (
-        not isinstance(option_ids, list)
-        or not option_ids
-        or not all(is_id(i) for i in option_ids)
-    ):
+def _option_ids_shape(multiple: bool, option_ids: Any) -> set[int]:
+    """The chosen ids, checked without the database (``_votes_apply`` checks they are the poll's)."""
+    if not isinstance(option_ids, list) or not option_ids or not all(is_id(i) for i in option_ids):
         raise invalid("options", _("Give the ids of the chosen options."))
     chosen = set(option_ids)
     if len(chosen) != len(option_ids):
         raise invalid("options", _("Each choice once."))
-    if not poll.multiple and len(chosen) != 1:
+    if not multiple and len(chosen) != 1:
         raise invalid("options", _("This poll takes one choice."))
-    valid = set(PollOption.objects.filter(poll=poll, pk__in=chosen).values_list("pk", flat=True))
-    if valid != chosen:
-        raise InvalidOption()
     return chosen
 
 
-def _ack(poll: Poll, option_ids: set[int] | list[int]) -> dict[str, Any]:
-    return {"poll": poll.pk, "options": sorted(option_ids)}
+def _ack(poll_id: int, option_ids: set[int] | list[int]) -> dict[str, Any]:
+    return {"poll": poll_id, "options": sorted(option_ids)}
+
+
+@dataclass(frozen=True)
+class VoteIn:
+    """One vote as the client sent it (nothing checked yet)."""
+
+    actor: Any
+    poll_id: Any
+    option_ids: Any
+    idempotency_key: Any = ""
+
+
+# An ack (``{"poll", "options"}``) or the error of that one vote.
+VoteResult = dict[str, Any] | Exception
+TallyHook = Callable[[int, int], None]
+
+
+@dataclass
+class _Ballot:
+    """One voter's ballot on one poll while a batch is applied: as stored, then as it will be."""
+
+    pk: int | None
+    key: str
+    stored: frozenset[int]
+    options: set[int] = field(default_factory=set)
+    key_changed: bool = False
+
+
+def _banned_user_ids(user_ids: set[int], session_id: int, commune_id: int) -> set[int]:
+    """Users with an active ban in this session (``common.active_sanctions``, for many users)."""
+    if not user_ids:
+        return set()
+    return set(
+        SessionSanction.objects.filter(
+            user_id__in=user_ids, commune_id=commune_id, kind=SanctionKind.BAN, lifted_at__isnull=True
+        )
+        .filter(Q(session_id=session_id) | Q(session__isnull=True))
+        .filter(Q(until__isnull=True) | Q(until__gt=timezone.now()))
+        .values_list("user_id", flat=True)
+    )
+
+
+def _votes_apply(
+    session_id: int, votes: Sequence[VoteIn], on_tally: TallyHook, known: Poll | None = None
+) -> list[VoteResult]:
+    """Apply votes of one session in order, in ONE transaction; one result per vote.
+
+    The rules are those of ``poll_vote``, checked in the same order for each vote, against the
+    state left by the votes before it (a later vote of the same user in the batch sees the
+    earlier one). The writes are a handful of bulk statements whatever the number of votes.
+    """
+    results: list[VoteResult | None] = [None] * len(votes)
+    # 1. Checks that need no lock: the polls, their options, the input's shape, the bans.
+    poll_ids = {v.poll_id for v in votes if is_id(v.poll_id)}
+    if known is not None:
+        polls = {known.pk: (known.multiple, known.session.commune_id)}
+    else:
+        polls = {
+            row[0]: (row[1], row[2])
+            for row in Poll.objects.filter(pk__in=poll_ids, session_id=session_id).values_list(
+                "pk", "multiple", "session__commune_id"
+            )
+        }
+    options_of: dict[int, set[int]] = defaultdict(set)
+    for poll_id, option_id in PollOption.objects.filter(poll_id__in=polls).values_list("poll_id", "pk"):
+        options_of[poll_id].add(option_id)
+    chosen: list[set[int]] = [set()] * len(votes)
+    keys: list[str] = [""] * len(votes)
+    first_errors: list[Exception | None] = [None] * len(votes)
+    option_errors: list[Exception | None] = [None] * len(votes)
+    for index, vote in enumerate(votes):
+        if not is_id(vote.poll_id) or vote.poll_id not in polls:
+            results[index] = NotFound(_("This poll does not exist."))
+            continue
+        try:
+            require_user(vote.actor)
+            keys[index] = idempotency_clean(vote.idempotency_key)
+        except DomainError as exc:
+            first_errors[index] = exc
+            continue
+        try:
+            chosen[index] = _option_ids_shape(polls[vote.poll_id][0], vote.option_ids)
+            if not chosen[index] <= options_of[vote.poll_id]:
+                raise InvalidOption()
+        except DomainError as exc:
+            option_errors[index] = exc
+    live = [i for i in range(len(votes)) if results[i] is None and first_errors[i] is None]
+    user_ids = {votes[i].actor.pk for i in live}
+    commune_id = next(iter(polls.values()))[1] if polls else 0
+    banned = _banned_user_ids(user_ids, session_id, commune_id)
+    with transaction.atomic():
+        # 2. The polls' row locks (in id order): orders the batch against other votes and the close.
+        locked = sorted({votes[i].poll_id for i in live})
+        status = dict(
+            Poll.objects.select_for_update().filter(pk__in=locked).order_by("pk").values_list("pk", "status")
+        )
+        # 3. The voters' ballots and votes, stable while we hold the locks (only lock holders write them).
+        ballots: dict[tuple[int, int], _Ballot] = {}
+        for pk, poll_id, user_id, key in PollBallot.objects.filter(
+            poll_id__in=locked, user_id__in=user_ids
+        ).values_list("pk", "poll_id", "user_id", "idempotency_key"):
+            ballots[(poll_id, user_id)] = _Ballot(pk=pk, key=key, stored=frozenset())
+        stored: dict[tuple[int, int], set[int]] = defaultdict(set)
+        vote_pks: dict[tuple[int, int, int], int] = {}
+        for pk, poll_id, user_id, option_id in PollVote.objects.filter(
+            poll_id__in=locked, user_id__in=user_ids
+        ).values_list("pk", "poll_id", "user_id", "option_id"):
+            stored[(poll_id, user_id)].add(option_id)
+            vote_pks[(poll_id, user_id, option_id)] = pk
+        for pair, found in ballots.items():
+            found.stored = frozenset(stored[pair])
+            found.options = set(stored[pair])
+        # 4. The rules, vote by vote, in order.
+        for index in range(len(votes)):
+            if results[index] is not None:
+                continue
+            if first_errors[index] is not None:
+                results[index] = first_errors[index]
+                continue
+            vote, key, pair = votes[index], keys[index], (votes[index].poll_id, votes[index].actor.pk)
+            ballot = ballots.get(pair)
+            if key and ballot is not None and ballot.key == key:
+                results[index] = _ack(pair[0], ballot.options)  # the same vote sent again
+            elif pair[1] in banned:
+                results[index] = Banned()
+            elif option_errors[index] is not None:
+                results[index] = option_errors[index]
+            elif status.get(pair[0]) != PollStatus.OPEN:
+                results[index] = PollClosed()
+            elif ballot is None:
+                ballots[pair] = _Ballot(pk=None, key=key, stored=frozenset(), options=set(chosen[index]))
+                results[index] = _ack(pair[0], chosen[index])
+            elif ballot.options == chosen[index]:
+                results[index] = AlreadyVoted(_("You have already voted for this."))
+            else:
+                ballot.options, ballot.key, ballot.key_changed = set(chosen[index]), key, True
+                results[index] = _ack(pair[0], chosen[index])
+        # 5. The writes: what changed between the stored ballots and the final ones.
+        _ballots_write(ballots, vote_pks)
+        for poll_id in {pair[0] for pair, b in ballots.items() if b.pk is None or b.options != b.stored}:
+            transaction.on_commit(functools.partial(on_tally, poll_id, session_id))
+    return [r for r in results if r is not None]
+
+
+def _ballots_write(
+    ballots: dict[tuple[int, int], _Ballot], vote_pks: dict[tuple[int, int, int], int]
+) -> None:
+    now = timezone.now()
+    new_ballots: list[PollBallot] = []
+    changed_ballots: list[PollBallot] = []
+    removed: list[int] = []
+    added: list[PollVote] = []
+    option_delta: Counter[int] = Counter()
+    ballot_delta: Counter[int] = Counter()
+    for (poll_id, user_id), ballot in ballots.items():
+        if ballot.pk is None:
+            new_ballots.append(PollBallot(poll_id=poll_id, user_id=user_id, idempotency_key=ballot.key))
+            ballot_delta[poll_id] += 1
+        elif ballot.key_changed:
+            changed_ballots.append(PollBallot(pk=ballot.pk, idempotency_key=ballot.key, updated_at=now))
+        for option_id in ballot.stored - ballot.options:
+            removed.append(vote_pks[(poll_id, user_id, option_id)])
+            option_delta[option_id] -= 1
+        for option_id in ballot.options - ballot.stored:
+            added.append(PollVote(poll_id=poll_id, user_id=user_id, option_id=option_id))
+            option_delta[option_id] += 1
+    if new_ballots:
+        # No ON CONFLICT: a ballot written behind the lock's back fails the batch (then retried vote by vote).
+        PollBallot.objects.bulk_create(new_ballots)
+    if changed_ballots:
+        PollBallot.objects.bulk_update(changed_ballots, ["idempotency_key", "updated_at"])
+    if removed:
+        PollVote.objects.filter(pk__in=removed).delete()
+    if added:
+        PollVote.objects.bulk_create(added)
+    _counts_add(PollOption, "vote_count", option_delta)
+    _counts_add(Poll, "ballot_count", ballot_delta)
+
+
+def _counts_add(model: Any, field_name: str, delta: Counter[int]) -> None:
+    """``field += delta[pk]`` for every row, in one UPDATE."""
+    delta = Counter({pk: n for pk, n in delta.items() if n})
+    if not delta:
+        return
+    by_pk = Case(*(When(pk=pk, then=Value(n)) for pk, n in delta.items()), output_field=IntegerField())
+    model.objects.filter(pk__in=delta).update(**{field_name: F(field_name) + by_pk})
+
+
+def poll_votes(
+    *, session_id: int, votes: Sequence[VoteIn], on_tally: TallyHook = tally_schedule
+) -> list[VoteResult]:
+    """Group commit: many votes of one session in one transaction, one result per vote (an ack or
+    that vote's error; the other votes are unaffected). Acks hold once this returns (committed).
+
+    If the batch fails as a whole (a constraint, a lost connection), nothing of it was written and
+    each vote is applied again on its own, in order, so a batch failure never loses a vote.
+    """
+    if not votes:
+        return []
+    try:
+        return _votes_apply(session_id, votes, on_tally)
+    except Exception:
+        if len(votes) == 1:
+            raise
+        logger.warning("vote batch of %d failed: applying its votes one by one", len(votes), exc_info=True)
+    results: list[VoteResult] = []
+    for vote in votes:
+        try:
+            results.extend(_votes_apply(session_id, [vote], on_tally))
+        except Exception as exc:
+            results.append(exc)
+    return results
 
 
 def poll_vote(*, actor: Any, poll: Poll, option_ids: Any, idempotency_key: Any = "") -> dict[str, Any]:
@@ -148,47 +374,11 @@ def poll_vote(*, actor: Any, poll: Poll, option_ids: Any, idempotency_key: Any =
     The same vote sent again without its idempotency key is ``already_voted``; with the same key
     it is answered as the first time. Options of another poll are ``invalid_option``.
     """
-    user: User = require_user(actor)
-    key = idempotency_clean(idempotency_key)
-    if key:
-        ballot = PollBallot.objects.filter(poll=poll, user=user, idempotency_key=key).first()
-        if ballot is not None:
-            return _ack(
-                poll, list(PollVote.objects.filter(poll=poll, user=user).values_list("option_id", flat=True))
-            )
-    require_not_sanctioned(user, poll.session, mute_applies=False)
-    chosen = _option_ids_clean(poll, option_ids)
-    with transaction.atomic():
-        # The poll's row lock, taken only while it is open: orders votes against the close.
-        if not Poll.objects.filter(pk=poll.pk, status=PollStatus.OPEN).update(ballot_count=F("ballot_count")):
-            raise PollClosed()
-        try:
-            with transaction.atomic():
-                PollBallot.objects.create(poll=poll, user=user, idempotency_key=key)
-            created = True
-        except IntegrityError:
-            created = False
-        if created:
-            PollVote.objects.bulk_create([PollVote(poll=poll, user=user, option_id=pk) for pk in chosen])
-            PollOption.objects.filter(pk__in=chosen).update(vote_count=F("vote_count") + 1)
-            Poll.objects.filter(pk=poll.pk).update(ballot_count=F("ballot_count") + 1)
-        else:
-            ballot = PollBallot.objects.select_for_update().get(poll=poll, user=user)
-            before = set(PollVote.objects.filter(poll=poll, user=user).values_list("option_id", flat=True))
-            if before == chosen:
-                if key and ballot.idempotency_key == key:
-                    return _ack(poll, chosen)
-                raise AlreadyVoted(_("You have already voted for this."))
-            removed, added = before - chosen, chosen - before
-            PollVote.objects.filter(poll=poll, user=user, option_id__in=removed).delete()
-            PollVote.objects.bulk_create([PollVote(poll=poll, user=user, option_id=pk) for pk in added])
-            PollOption.objects.filter(pk__in=removed).update(vote_count=F("vote_count") - 1)
-            PollOption.objects.filter(pk__in=added).update(vote_count=F("vote_count") + 1)
-            ballot.idempotency_key = key
-            ballot.save(update_fields=["idempotency_key", "updated_at"])
-        session_id = poll.session_id
-        transaction.on_commit(lambda: tally_schedule(poll.pk, session_id))
-    return _ack(poll, chosen)
+    vote = VoteIn(actor=actor, poll_id=poll.pk, option_ids=option_ids, idempotency_key=idempotency_key)
+    (result,) = _votes_apply(poll.session_id, [vote], tally_schedule, known=poll)
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def poll_get(session_id: int, poll_id: Any) -> Poll:

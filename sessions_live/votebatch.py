@@ -1,0 +1,124 @@
+"""Group commit of websocket votes: one transaction for every vote a server process received in
+the last few milliseconds, instead of one per vote.
+
+``vote_submit`` queues a vote on its event loop's ``VoteBatcher`` and waits for its result. The
+batcher starts a batch after ``BATCH_WAIT`` seconds (or at once with ``BATCH_MAX`` votes) and keeps
+one batch in flight: votes that arrive meanwhile form the next batch, so batches grow with the
+load and the database sees one transaction per batch (``polls.poll_votes``: the rules of
+``poll_vote`` for each vote, in order, then a handful of bulk statements). Each waiting vote is
+answered after the commit: its ack, or its own error (the other votes of the batch are
+unaffected). A batch that fails as a whole is applied again vote by vote by ``poll_votes``.
+
+Tallies: after a batch commits, the poll's coalescing flag (``tally.tally_claim``) is tried once
+per poll, and a won flag schedules the flush on this event loop (``tally.tally_flush_later``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections import defaultdict
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from sessions_live import tally
+from sessions_live.services import polls
+
+BATCH_WAIT: float = getattr(settings, "SESSIONS_VOTE_BATCH_WAIT", 0.003)
+BATCH_MAX: int = getattr(settings, "SESSIONS_VOTE_BATCH_MAX", 500)
+
+_Item = tuple[int, polls.VoteIn, "asyncio.Future[dict[str, Any]]"]
+
+
+class VoteBatcher:
+    """The vote queue of one event loop (one server process)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pending: list[_Item] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self.flushing = False
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def submit(self, session_id: int, vote: polls.VoteIn) -> dict[str, Any]:
+        future: asyncio.Future[dict[str, Any]] = self.loop.create_future()
+        self.pending.append((session_id, vote, future))
+        if not self.flushing:
+            if len(self.pending) >= BATCH_MAX:
+                self._start()
+            elif self.timer is None:
+                self.timer = self.loop.call_later(BATCH_WAIT, self._start)
+        # A socket that goes away cancels only its wait: its vote is applied (or not) with the batch.
+        return await future
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = self.loop.create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _start(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.flushing or not self.pending:
+            return
+        batch, self.pending = self.pending[:BATCH_MAX], self.pending[BATCH_MAX:]
+        self.flushing = True
+        self._spawn(self._flush(batch))
+
+    async def _flush(self, batch: list[_Item]) -> None:
+        try:
+            try:
+                results = await database_sync_to_async(self._apply)(batch)
+            except Exception as exc:  # poll_votes answers per vote; this is a bug or a lost thread
+                results = [exc] * len(batch)
+            for (_session, _vote, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+        finally:
+            self.flushing = False
+            if self.pending:
+                # These votes already waited for a whole batch: no extra wait.
+                self._start()
+
+    def _apply(self, batch: list[_Item]) -> list[polls.VoteResult]:
+        """In a worker thread: one ``poll_votes`` per session in the batch (one, in practice)."""
+        by_session: dict[int, list[int]] = defaultdict(list)
+        for index, (session_id, _vote, _future) in enumerate(batch):
+            by_session[session_id].append(index)
+        results: list[polls.VoteResult | None] = [None] * len(batch)
+        for session_id, indexes in by_session.items():
+            answers = polls.poll_votes(
+                session_id=session_id, votes=[batch[i][1] for i in indexes], on_tally=self._tally_claim
+            )
+            for index, answer in zip(indexes, answers, strict=True):
+                results[index] = answer
+        return [r if r is not None else RuntimeError("vote not answered") for r in results]
+
+    def _tally_claim(self, poll_id: int, session_id: int) -> None:
+        """After the batch commits (worker thread): flush the tally on the loop if we won the flag."""
+        if tally.tally_claim(poll_id):
+            self.loop.call_soon_threadsafe(self._spawn, tally.tally_flush_later(poll_id))
+
+
+_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VoteBatcher] = weakref.WeakKeyDictionary()
+
+
+def batcher() -> VoteBatcher:
+    loop = asyncio.get_running_loop()
+    found = _batchers.get(loop)
+    if found is None:
+        found = _batchers[loop] = VoteBatcher(loop)
+    return found
+
+
+async def vote_submit(*, session_id: int, vote: polls.VoteIn) -> dict[str, Any]:
+    """Apply ``vote`` with the other votes of this process's next batch; its ack once committed,
+    or raises its error (``DomainError``)."""
+    return await batcher().submit(session_id, vote)
