@@ -246,6 +246,13 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         machine_before = common.machine_cpu()
         self_before = common.tree_cpu_seconds(os.getpid())
         t0 = time.time() + 0.5
+        if options.py_spy:  # sample one server process over the voting window
+            procs.start(
+                [options.py_spy, "record", "-p", str(servers[0][0]), "-d", str(int(options.duration) + 1),
+                 "-r", "50", "--format", "raw",
+                 "-o", str(common.OUT / f"profile-votes-{options.server}.txt")],
+                env, common.OUT / "py-spy.log",
+            )  # fmt: skip
         for worker in workers:
             worker.send({"cmd": "vote", "t0": t0})
         voted = [w.expect("voted", options.duration + 600) for w in workers]
@@ -468,6 +475,7 @@ def main() -> None:
         metavar="NAME=VALUE",
         help="extra environment of the servers",
     )
+    parser.add_argument("--py-spy", help="path of a py-spy binary: profile server 0 during the voting window")
     parser.add_argument("--json")
     options = parser.parse_args()
     common.sigterm_as_interrupt()

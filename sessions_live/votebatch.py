@@ -16,6 +16,7 @@ per poll, and a won flag schedules the flush on this event loop (``tally.tally_f
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import weakref
 from collections import defaultdict
 from typing import Any
@@ -54,7 +55,8 @@ class VoteBatcher:
         return await future
 
     def _spawn(self, coroutine: Any) -> None:
-        task = self.loop.create_task(coroutine)
+        # A context of its own: not the context of whichever socket or worker thread started it.
+        task = self.loop.create_task(coroutine, context=contextvars.Context())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
