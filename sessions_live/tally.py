@@ -3,9 +3,9 @@ however many votes arrive and on however many server processes.
 
 After votes commit, ``tally_claim`` tries ``cache.add`` on the poll's "flush pending" key
 (Redis when several processes run). Only the process that wins schedules a flush
-``TALLY_INTERVAL`` seconds later: on its event loop (``tally_flush_later``, the websocket vote
-batches of ``sessions_live.votebatch``: one cheap task, the flush in a worker thread whose
-broadcast runs on that same loop), or in a timer thread (``tally_schedule``: REST, the
+``TALLY_INTERVAL`` seconds later: on its event loop (the vote batches of ``sessions_live.votebatch``:
+one cheap task, then ``tally_flush_logged`` in the batcher's thread, whose broadcast runs on
+that same loop), or in a timer thread (``tally_schedule``: REST, the
 demo, any synchronous caller). The flush *first* deletes the key, *then*
 reads the counts under the session's row lock: a vote that committed before the delete is in the
 counts read after it; a vote that commits after the delete finds no key and schedules the next
@@ -16,12 +16,10 @@ carries the exact results).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, connection
@@ -54,7 +52,7 @@ def tally_flush(poll_id: int) -> SessionEvent | None:
     return events.event_append(poll["session_id"], events.POLL_TALLY, lambda: tally_data(poll_id))
 
 
-def _flush_logged(poll_id: int) -> None:
+def tally_flush_logged(poll_id: int) -> None:
     try:
         tally_flush(poll_id)
     except Exception:
@@ -64,7 +62,7 @@ def _flush_logged(poll_id: int) -> None:
 def _flush_in_thread(poll_id: int) -> None:
     try:
         close_old_connections()
-        _flush_logged(poll_id)
+        tally_flush_logged(poll_id)
     finally:
         connection.close()
 
@@ -85,9 +83,3 @@ def tally_schedule(poll_id: int, session_id: int) -> None:
         timer = threading.Timer(TALLY_INTERVAL, _flush_in_thread, args=(poll_id,))
         timer.daemon = True
         timer.start()
-
-
-async def tally_flush_later(poll_id: int) -> None:
-    """The event-loop form of the timer, for a caller that won ``tally_claim``."""
-    await asyncio.sleep(TALLY_INTERVAL)
-    await database_sync_to_async(_flush_logged)(poll_id)

@@ -10,17 +10,21 @@ answered after the commit: its ack, or its own error (the other votes of the bat
 unaffected). A batch that fails as a whole is applied again vote by vote by ``poll_votes``.
 
 Tallies: after a batch commits, the poll's coalescing flag (``tally.tally_claim``) is tried once
-per poll, and a won flag schedules the flush on this event loop (``tally.tally_flush_later``).
+per poll, and a won flag schedules the flush on this event loop: a task that sleeps
+``TALLY_INTERVAL`` then runs ``tally.tally_flush_logged`` in the batcher's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import weakref
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from asgiref.sync import SyncToAsync
 from channels.db import database_sync_to_async
 from django.conf import settings
 
@@ -42,6 +46,9 @@ class VoteBatcher:
         self.timer: asyncio.TimerHandle | None = None
         self.flushing = False
         self.tasks: set[asyncio.Task[None]] = set()
+        # Its own thread: batches never queue behind the consumers' other database calls, and a
+        # REST request waiting for its vote can never hold the thread the batch needs.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="votebatch")
 
     async def submit(self, session_id: int, vote: polls.VoteIn) -> dict[str, Any]:
         future: asyncio.Future[dict[str, Any]] = self.loop.create_future()
@@ -53,6 +60,9 @@ class VoteBatcher:
                 self.timer = self.loop.call_later(BATCH_WAIT, self._start)
         # A socket that goes away cancels only its wait: its vote is applied (or not) with the batch.
         return await future
+
+    def in_thread(self, function: Any) -> Any:
+        return database_sync_to_async(function, thread_sensitive=False, executor=self.executor)
 
     def _spawn(self, coroutine: Any) -> None:
         # A context of its own: not the context of whichever socket or worker thread started it.
@@ -73,7 +83,7 @@ class VoteBatcher:
     async def _flush(self, batch: list[_Item]) -> None:
         try:
             try:
-                results = await database_sync_to_async(self._apply)(batch)
+                results = await self.in_thread(self._apply)(batch)
             except Exception as exc:  # poll_votes answers per vote; this is a bug or a lost thread
                 results = [exc] * len(batch)
             for (_session, _vote, future), result in zip(batch, results, strict=True):
@@ -106,7 +116,11 @@ class VoteBatcher:
     def _tally_claim(self, poll_id: int, session_id: int) -> None:
         """After the batch commits (worker thread): flush the tally on the loop if we won the flag."""
         if tally.tally_claim(poll_id):
-            self.loop.call_soon_threadsafe(self._spawn, tally.tally_flush_later(poll_id))
+            self.loop.call_soon_threadsafe(self._spawn, self._tally_later(poll_id))
+
+    async def _tally_later(self, poll_id: int) -> None:
+        await asyncio.sleep(tally.TALLY_INTERVAL)
+        await self.in_thread(tally.tally_flush_logged)(poll_id)
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VoteBatcher] = weakref.WeakKeyDictionary()
@@ -118,6 +132,27 @@ def batcher() -> VoteBatcher:
     if found is None:
         found = _batchers[loop] = VoteBatcher(loop)
     return found
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The ASGI server's event loop when called from one of its worker threads (asgiref sets it)."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop if loop.is_running() else None
+
+
+def vote_from_thread(*, session_id: int, vote: polls.VoteIn) -> dict[str, Any]:
+    """For synchronous callers (a REST request): under an ASGI server the vote joins the batches of
+    the server's event loop, so a REST vote holds no database connection while it waits for the
+    others; elsewhere (WSGI, a shell) it is applied at once, as a batch of one."""
+    loop = _server_loop()
+    if loop is not None:
+        return asyncio.run_coroutine_threadsafe(vote_submit(session_id=session_id, vote=vote), loop).result()
+    (result,) = polls.poll_votes(session_id=session_id, votes=[vote])
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 async def vote_submit(*, session_id: int, vote: polls.VoteIn) -> dict[str, Any]:

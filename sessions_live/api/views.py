@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from hub.api.validation import validated
 from hub.selectors import access_commune_for, signed_in
-from sessions_live import selectors
+from sessions_live import selectors, votebatch
 from sessions_live import serializers as out
 from sessions_live.api import serializers as s
 from sessions_live.api.pagination import SessionCursorPagination
@@ -216,13 +216,9 @@ class PollVoteView(APIView):
         """Vote, or change one's vote while the poll is open (one ballot per user)."""
         poll = polls.poll_get(session_id, poll_id)
         data = validated(s.VoteIn, request.data)
-        result = polls.poll_vote(
-            actor=signed_in(request.user),
-            poll=poll,
-            option_ids=data["options"],
-            idempotency_key=data["idempotency_key"],
-        )
-        return Response(result)
+        vote = polls.VoteIn(signed_in(request.user), poll.pk, data["options"], data["idempotency_key"])
+        # Group commit with the websocket votes of this server process (sessions_live.votebatch).
+        return Response(votebatch.vote_from_thread(session_id=poll.session_id, vote=vote))
 
 
 # --- Questions -------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Poll writes: create (draft), open, close, vote.
 
-One vote per user is a database fact (``PollBallot`` unique on poll and user). A vote takes the
-poll's row lock through ``UPDATE ... WHERE status = 'open'``, so votes and the close are ordered:
-no vote lands after the close has archived the results. Counts move with ``F()`` updates, never a
+One vote per user is a database fact (``PollBallot`` unique on poll and user). Votes are applied
+in batches (``poll_votes``; ``poll_vote`` is a batch of one): one transaction locks the voters'
+ballots, writes the changes in bulk, then takes the poll's row lock through ``UPDATE ... WHERE
+status = 'open'`` right before the counters and the commit. So votes and the close are ordered: no
+vote lands after the close has archived the results. Counts move by deltas (``F()``), never a
 recount per vote; the close recounts once from the stored votes and archives the results.
 Live tallies are coalesced (``sessions_live.tally``).
 """
@@ -16,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -196,27 +198,46 @@ def _banned_user_ids(user_ids: set[int], session_id: int, commune_id: int) -> se
     )
 
 
-def _votes_apply(
-    session_id: int, votes: Sequence[VoteIn], on_tally: TallyHook, known: Poll | None = None
-) -> list[VoteResult]:
+class _ClosedMeanwhile(Exception):
+    """A poll of the batch was closed between the batch's first read and its poll lock."""
+
+
+def _votes_apply(session_id: int, votes: Sequence[VoteIn], on_tally: TallyHook) -> list[VoteResult]:
     """Apply votes of one session in order, in ONE transaction; one result per vote.
 
     The rules are those of ``poll_vote``, checked in the same order for each vote, against the
     state left by the votes before it (a later vote of the same user in the batch sees the
     earlier one). The writes are a handful of bulk statements whatever the number of votes.
     """
+    for attempt in range(3):
+        try:
+            return _votes_apply_once(session_id, votes, on_tally)
+        except _ClosedMeanwhile:
+            pass  # read again: the poll is closed now
+        except (IntegrityError, OperationalError) as exc:
+            # A ballot of one of our voters was created by another transaction after our read (the
+            # unique constraint waited for it to commit), or two transactions deadlocked: read again.
+            if attempt == 2 or not _retryable(exc):
+                raise
+    return _votes_apply_once(session_id, votes, on_tally)
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.__cause__, "sqlstate", None) in {"40P01", "40001"}  # deadlock, serialization
+
+
+def _votes_apply_once(session_id: int, votes: Sequence[VoteIn], on_tally: TallyHook) -> list[VoteResult]:
     results: list[VoteResult | None] = [None] * len(votes)
     # 1. Checks that need no lock: the polls, their options, the input's shape, the bans.
     poll_ids = {v.poll_id for v in votes if is_id(v.poll_id)}
-    if known is not None:
-        polls = {known.pk: (known.multiple, known.session.commune_id)}
-    else:
-        polls = {
-            row[0]: (row[1], row[2])
-            for row in Poll.objects.filter(pk__in=poll_ids, session_id=session_id).values_list(
-                "pk", "multiple", "session__commune_id"
-            )
-        }
+    polls = {
+        pk: (multiple, commune_id, status)
+        for pk, multiple, commune_id, status in Poll.objects.filter(
+            pk__in=poll_ids, session_id=session_id
+        ).values_list("pk", "multiple", "session__commune_id", "status")
+    }
     options_of: dict[int, set[int]] = defaultdict(set)
     for poll_id, option_id in PollOption.objects.filter(poll_id__in=polls).values_list("poll_id", "pk"):
         options_of[poll_id].add(option_id)
@@ -242,31 +263,31 @@ def _votes_apply(
             option_errors[index] = exc
     live = [i for i in range(len(votes)) if results[i] is None and first_errors[i] is None]
     user_ids = {votes[i].actor.pk for i in live}
+    poll_ids_live = sorted({votes[i].poll_id for i in live})
     commune_id = next(iter(polls.values()))[1] if polls else 0
     banned = _banned_user_ids(user_ids, session_id, commune_id)
     with transaction.atomic():
-        # 2. The polls' row locks (in id order): orders the batch against other votes and the close.
-        locked = sorted({votes[i].poll_id for i in live})
-        status = dict(
-            Poll.objects.select_for_update().filter(pk__in=locked).order_by("pk").values_list("pk", "status")
-        )
-        # 3. The voters' ballots and votes, stable while we hold the locks (only lock holders write them).
+        # 2. The voters' ballots, row-locked (in id order) so that another batch or a REST vote of
+        # the same user waits for us; a ballot created meanwhile fails our insert (then: vote by vote).
         ballots: dict[tuple[int, int], _Ballot] = {}
-        for pk, poll_id, user_id, key in PollBallot.objects.filter(
-            poll_id__in=locked, user_id__in=user_ids
-        ).values_list("pk", "poll_id", "user_id", "idempotency_key"):
+        for pk, poll_id, user_id, key in (
+            PollBallot.objects.select_for_update()
+            .filter(poll_id__in=poll_ids_live, user_id__in=user_ids)
+            .order_by("pk")
+            .values_list("pk", "poll_id", "user_id", "idempotency_key")
+        ):
             ballots[(poll_id, user_id)] = _Ballot(pk=pk, key=key, stored=frozenset())
         stored: dict[tuple[int, int], set[int]] = defaultdict(set)
         vote_pks: dict[tuple[int, int, int], int] = {}
         for pk, poll_id, user_id, option_id in PollVote.objects.filter(
-            poll_id__in=locked, user_id__in=user_ids
+            poll_id__in=poll_ids_live, user_id__in=user_ids
         ).values_list("pk", "poll_id", "user_id", "option_id"):
             stored[(poll_id, user_id)].add(option_id)
             vote_pks[(poll_id, user_id, option_id)] = pk
         for pair, found in ballots.items():
             found.stored = frozenset(stored[pair])
             found.options = set(stored[pair])
-        # 4. The rules, vote by vote, in order.
+        # 3. The rules, vote by vote, in order.
         for index in range(len(votes)):
             if results[index] is not None:
                 continue
@@ -281,7 +302,7 @@ def _votes_apply(
                 results[index] = Banned()
             elif option_errors[index] is not None:
                 results[index] = option_errors[index]
-            elif status.get(pair[0]) != PollStatus.OPEN:
+            elif polls[pair[0]][2] != PollStatus.OPEN:
                 results[index] = PollClosed()
             elif ballot is None:
                 ballots[pair] = _Ballot(pk=None, key=key, stored=frozenset(), options=set(chosen[index]))
@@ -291,16 +312,17 @@ def _votes_apply(
             else:
                 ballot.options, ballot.key, ballot.key_changed = set(chosen[index]), key, True
                 results[index] = _ack(pair[0], chosen[index])
-        # 5. The writes: what changed between the stored ballots and the final ones.
-        _ballots_write(ballots, vote_pks)
-        for poll_id in {pair[0] for pair, b in ballots.items() if b.pk is None or b.options != b.stored}:
+        # 4. The writes, then the polls' row locks, then the counters.
+        written = _ballots_write(ballots, vote_pks)
+        for poll_id in sorted(written):
             transaction.on_commit(functools.partial(on_tally, poll_id, session_id))
     return [r for r in results if r is not None]
 
 
 def _ballots_write(
     ballots: dict[tuple[int, int], _Ballot], vote_pks: dict[tuple[int, int, int], int]
-) -> None:
+) -> set[int]:
+    """Write what changed between the stored ballots and the final ones; the polls written to."""
     now = timezone.now()
     new_ballots: list[PollBallot] = []
     changed_ballots: list[PollBallot] = []
@@ -308,7 +330,8 @@ def _ballots_write(
     added: list[PollVote] = []
     option_delta: Counter[int] = Counter()
     ballot_delta: Counter[int] = Counter()
-    for (poll_id, user_id), ballot in ballots.items():
+    written: set[int] = set()
+    for (poll_id, user_id), ballot in sorted(ballots.items()):
         if ballot.pk is None:
             new_ballots.append(PollBallot(poll_id=poll_id, user_id=user_id, idempotency_key=ballot.key))
             ballot_delta[poll_id] += 1
@@ -320,8 +343,12 @@ def _ballots_write(
         for option_id in ballot.options - ballot.stored:
             added.append(PollVote(poll_id=poll_id, user_id=user_id, option_id=option_id))
             option_delta[option_id] += 1
+        if ballot.pk is None or ballot.key_changed:
+            written.add(poll_id)
+    if not written:
+        return written
     if new_ballots:
-        # No ON CONFLICT: a ballot written behind the lock's back fails the batch (then retried vote by vote).
+        # No ON CONFLICT: a ballot written behind our back fails the batch (then applied vote by vote).
         PollBallot.objects.bulk_create(new_ballots)
     if changed_ballots:
         PollBallot.objects.bulk_update(changed_ballots, ["idempotency_key", "updated_at"])
@@ -329,8 +356,18 @@ def _ballots_write(
         PollVote.objects.filter(pk__in=removed).delete()
     if added:
         PollVote.objects.bulk_create(added)
+    # The polls' row locks, taken only while they are open, right before the counters and the
+    # commit: they order the batch against the close (which takes them first, then recounts), so
+    # no vote lands after the close, and they are held for two statements only.
+    by_poll = Case(
+        *(When(pk=pk, then=Value(ballot_delta[pk])) for pk in written), output_field=IntegerField()
+    )
+    if Poll.objects.filter(pk__in=written, status=PollStatus.OPEN).update(
+        ballot_count=F("ballot_count") + by_poll
+    ) != len(written):
+        raise _ClosedMeanwhile()
     _counts_add(PollOption, "vote_count", option_delta)
-    _counts_add(Poll, "ballot_count", ballot_delta)
+    return written
 
 
 def _counts_add(model: Any, field_name: str, delta: Counter[int]) -> None:
@@ -375,7 +412,7 @@ def poll_vote(*, actor: Any, poll: Poll, option_ids: Any, idempotency_key: Any =
     it is answered as the first time. Options of another poll are ``invalid_option``.
     """
     vote = VoteIn(actor=actor, poll_id=poll.pk, option_ids=option_ids, idempotency_key=idempotency_key)
-    (result,) = _votes_apply(poll.session_id, [vote], tally_schedule, known=poll)
+    (result,) = _votes_apply(poll.session_id, [vote], tally_schedule)
     if isinstance(result, Exception):
         raise result
     return result
