@@ -27,6 +27,7 @@ from typing import Any
 from asgiref.sync import SyncToAsync
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import connection
 
 from sessions_live import tally
 from sessions_live.services import polls
@@ -49,6 +50,10 @@ class VoteBatcher:
         # Its own thread: batches never queue behind the consumers' other database calls, and a
         # REST request waiting for its vote can never hold the thread the batch needs.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="votebatch")
+        self.context = contextvars.Context()
+        # Polls whose tally flush this process has scheduled and not started: their next batches
+        # need not ask Redis (the flush reads the counts after they committed).
+        self.tally_pending: set[int] = set()
 
     async def submit(self, session_id: int, vote: polls.VoteIn) -> dict[str, Any]:
         future: asyncio.Future[dict[str, Any]] = self.loop.create_future()
@@ -65,8 +70,9 @@ class VoteBatcher:
         return database_sync_to_async(function, thread_sensitive=False, executor=self.executor)
 
     def _spawn(self, coroutine: Any) -> None:
-        # A context of its own: not the context of whichever socket or worker thread started it.
-        task = self.loop.create_task(coroutine, context=contextvars.Context())
+        # The batcher's own context, not that of whichever socket or thread started the task: what
+        # its thread sets up (Django's cache client and its Redis connection) is kept between tasks.
+        task = self.loop.create_task(coroutine, context=self.context)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -114,13 +120,21 @@ class VoteBatcher:
         return [r if r is not None else RuntimeError("vote not answered") for r in results]
 
     def _tally_claim(self, poll_id: int, session_id: int) -> None:
-        """After the batch commits (worker thread): flush the tally on the loop if we won the flag."""
+        """After the batch commits (in the batcher's thread, which also runs the flushes, so
+        ``tally_pending`` changes only there): make sure a flush including the batch is scheduled."""
+        if poll_id in self.tally_pending:
+            return
         if tally.tally_claim(poll_id):
+            self.tally_pending.add(poll_id)
             self.loop.call_soon_threadsafe(self._spawn, self._tally_later(poll_id))
 
     async def _tally_later(self, poll_id: int) -> None:
         await asyncio.sleep(tally.TALLY_INTERVAL)
-        await self.in_thread(tally.tally_flush_logged)(poll_id)
+        await self.in_thread(self._tally_flush)(poll_id)
+
+    def _tally_flush(self, poll_id: int) -> None:
+        self.tally_pending.discard(poll_id)  # before the flush deletes the flag and reads the counts
+        tally.tally_flush_logged(poll_id)
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, VoteBatcher] = weakref.WeakKeyDictionary()
@@ -145,9 +159,12 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
 def vote_from_thread(*, session_id: int, vote: polls.VoteIn) -> dict[str, Any]:
     """For synchronous callers (a REST request): under an ASGI server the vote joins the batches of
     the server's event loop, so a REST vote holds no database connection while it waits for the
-    others; elsewhere (WSGI, a shell) it is applied at once, as a batch of one."""
+    others; elsewhere (WSGI, a shell, inside a transaction) it is applied at once, as a batch of one."""
     loop = _server_loop()
-    if loop is not None:
+    if loop is not None and not connection.in_atomic_block:
+        # Give the request's database connection back (to the pool) while waiting: the batch needs
+        # one, and requests waiting for their votes must not hold them all.
+        connection.close()
         return asyncio.run_coroutine_threadsafe(vote_submit(session_id=session_id, vote=vote), loop).result()
     (result,) = polls.poll_votes(session_id=session_id, votes=[vote])
     if isinstance(result, Exception):
