@@ -24,10 +24,9 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import SyncToAsync
-from channels.db import database_sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
-from django.db import connection
+from django.db import close_old_connections, connection
 
 from sessions_live import tally
 from sessions_live.services import polls
@@ -67,7 +66,16 @@ class VoteBatcher:
         return await future
 
     def in_thread(self, function: Any) -> Any:
-        return database_sync_to_async(function, thread_sensitive=False, executor=self.executor)
+        def run(*args: Any) -> Any:
+            # Here, in the task's context: Django's connections live in it (channels'
+            # database_sync_to_async closes those of the thread's own context, not these).
+            close_old_connections()
+            try:
+                return function(*args)
+            finally:
+                close_old_connections()
+
+        return sync_to_async(run, thread_sensitive=False, executor=self.executor)
 
     def _spawn(self, coroutine: Any) -> None:
         # The batcher's own context, not that of whichever socket or thread started the task: what

@@ -458,3 +458,4 @@ async def test_a_close_during_a_burst_lets_no_vote_land_after_it():
     assert voted == set(acked)
     for ws in sockets:
         await ws.disconnect()
+    await sync_to_async(connection.close)()

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -325,7 +325,7 @@ def _ballots_write(
     """Write what changed between the stored ballots and the final ones; the polls written to."""
     now = timezone.now()
     new_ballots: list[PollBallot] = []
-    changed_ballots: list[PollBallot] = []
+    changed_ballots: list[tuple[int, str]] = []
     removed: list[int] = []
     added: list[PollVote] = []
     option_delta: Counter[int] = Counter()
@@ -336,7 +336,7 @@ def _ballots_write(
             new_ballots.append(PollBallot(poll_id=poll_id, user_id=user_id, idempotency_key=ballot.key))
             ballot_delta[poll_id] += 1
         elif ballot.key_changed:
-            changed_ballots.append(PollBallot(pk=ballot.pk, idempotency_key=ballot.key, updated_at=now))
+            changed_ballots.append((ballot.pk, ballot.key))
         for option_id in ballot.stored - ballot.options:
             removed.append(vote_pks[(poll_id, user_id, option_id)])
             option_delta[option_id] -= 1
@@ -351,7 +351,7 @@ def _ballots_write(
         # No ON CONFLICT: a ballot written behind our back fails the batch (then applied vote by vote).
         PollBallot.objects.bulk_create(new_ballots)
     if changed_ballots:
-        PollBallot.objects.bulk_update(changed_ballots, ["idempotency_key", "updated_at"])
+        _ballot_keys_update(changed_ballots, now)
     if removed:
         PollVote.objects.filter(pk__in=removed).delete()
     if added:
@@ -368,6 +368,18 @@ def _ballots_write(
         raise _ClosedMeanwhile()
     _counts_add(PollOption, "vote_count", option_delta)
     return written
+
+
+def _ballot_keys_update(keys: list[tuple[int, str]], now: Any) -> None:
+    """Each ballot's new idempotency key, in one UPDATE (``bulk_update`` builds a CASE whose cost
+    grows much faster than the number of rows: it was most of a batch's CPU)."""
+    table = connection.ops.quote_name(PollBallot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS b SET idempotency_key = d.key, updated_at = %s "  # noqa: S608 (our table)
+            "FROM unnest(%s::bigint[], %s::text[]) AS d(id, key) WHERE b.id = d.id",
+            [now, [pk for pk, _key in keys], [key for _pk, key in keys]],
+        )
 
 
 def _counts_add(model: Any, field_name: str, delta: Counter[int]) -> None:
