@@ -444,18 +444,17 @@ async def test_a_close_during_a_burst_lets_no_vote_land_after_it():
     assert {a["error"]["code"] for a in answers if a["type"] == "error"} <= {"poll_closed"}
     assert [a["error"]["code"] for a in late] == ["poll_closed"] * 3
     acked = {voters[n].pk: a["data"]["options"] for n, a in enumerate(answers) if a["type"] == "ack"}
-    archived = await sync_to_async(lambda: Poll.objects.get(pk=poll.pk))()
+    archived = await in_own_thread(lambda: Poll.objects.get(pk=poll.pk))()
     assert archived.status == PollStatus.CLOSED
     expected = dict.fromkeys(option_ids, 0)
     for options in acked.values():
         expected[options[0]] += 1
     assert archived.results["total"] == len(acked)
     assert archived.results["counts"] == {str(k): v for k, v in expected.items()}
-    assert await sync_to_async(recount)(poll) == {"counts": expected, "total": len(acked)}
-    voted = await sync_to_async(
+    assert await in_own_thread(recount)(poll) == {"counts": expected, "total": len(acked)}
+    voted = await in_own_thread(
         lambda: set(PollBallot.objects.filter(poll=poll).values_list("user_id", flat=True))
     )()
     assert voted == set(acked)
     for ws in sockets:
         await ws.disconnect()
-    await sync_to_async(connection.close)()
