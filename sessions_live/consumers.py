@@ -53,9 +53,10 @@ REPLAY_PAGE = 500
 
 
 @functools.lru_cache(maxsize=256)
-def _presence_text(count: int) -> str:
-    """Encoded once per count, not per socket."""
-    return json.dumps({"type": "presence", "viewer_count": count})
+def _presence_frame(count: int) -> tuple[str, bytes]:
+    """Encoded once per count, not per socket (the text, and the websocket frame for the fan-out)."""
+    text = json.dumps({"type": "presence", "viewer_count": count})
+    return text, fanout.encode_frame(text)
 
 
 def _missing(field: str) -> Invalid:
@@ -286,8 +287,13 @@ class SessionConsumer(BaseConsumer):
 
     # --- presence -----------------------------------------------------------------------------
     async def presence_send(self, count: int) -> None:
-        if self.hello_sent:
-            await self.send(text_data=_presence_text(count))
+        if not self.hello_sent:
+            return
+        text, frame = _presence_frame(count)
+        if self.fanout_group is not None:
+            self.outbox.write_frame(frame, text)
+        else:
+            await self.send(text_data=text)
 
     async def presence_lost(self) -> None:
         await self.close(code=CLOSE_SERVICE_RESTART)

@@ -179,18 +179,28 @@ class HubServer:
         return self.url.replace("http://", "ws://", 1)
 
 
-def start_daphne(env: dict[str, str], log_dir: Path, name: str = "daphne") -> HubServer:
+SERVER_COMMANDS = {
+    "daphne": ["-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", "hub.asgi:application"],
+    # As in compose.yaml and docs/deploy.md: the sans-I/O websocket implementation.
+    "uvicorn": [
+        "-m", "uvicorn", "hub.asgi:application", "--host", "127.0.0.1", "--port", "{port}",
+        "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log",
+    ],
+}  # fmt: skip
+
+
+def start_daphne(
+    env: dict[str, str], log_dir: Path, name: str = "daphne", server: str = "daphne"
+) -> HubServer:
+    """A real ASGI server process (daphne, or uvicorn with ``server="uvicorn"``) on a free port."""
     port = free_port()
-    runner = start_process(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
-        env,
-        log_dir / f"{name}-{port}.log",
-    )
+    args = [arg.replace("{port}", str(port)) for arg in SERVER_COMMANDS[server]]
+    runner = start_process([sys.executable, *args], env, log_dir / f"{name}-{port}.log")
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if runner.process.poll() is not None:
-            raise RuntimeError(f"daphne exited early:\n{runner.log()}")
+            raise RuntimeError(f"{server} exited early:\n{runner.log()}")
         try:
             urllib.request.urlopen(f"{url}/healthz", timeout=15)  # noqa: S310 - our own local server
             break
@@ -200,7 +210,7 @@ def start_daphne(env: dict[str, str], log_dir: Path, name: str = "daphne") -> Hu
             time.sleep(0.2)
     else:
         runner.stop()
-        raise RuntimeError(f"daphne did not start:\n{runner.log()}")
+        raise RuntimeError(f"{server} did not start:\n{runner.log()}")
     return HubServer(url=url, port=port, runner=runner, mail_dir=Path(env["EMAIL_FILE_PATH"]))
 
 

@@ -38,12 +38,14 @@ from collections import deque
 from typing import Any, Protocol
 
 from django.conf import settings
+from websockets.protocol import State as _WsState
 
 logger = logging.getLogger(__name__)
 
 # Autobahn (daphne) only sends 1000 or 3000-4999 from an application.
 CLOSE_TOO_SLOW = 4008
 CLOSE_SERVICE_RESTART = 4503
+_WS_OPEN = _WsState.OPEN
 FANOUT_GROUP = re.compile(r"^session\.\d+$")
 
 
@@ -87,26 +89,81 @@ def publish(group: str, seq: int, text: str) -> None:
 
 
 # --- one socket's ordered, bounded output -------------------------------------------------------
-def _daphne_transport(send: Any) -> tuple[Any, Any]:
-    """daphne's ``send`` is ``partial(server.handle_reply, protocol)``: its send never waits, so the
-    only buffer is Twisted's transport. Return (server, protocol) to read it, else (None, None).
-    Channels' session middleware wraps it (``real_send``); it does nothing for ``websocket.send``."""
+def encode_frame(text: str) -> bytes:
+    """One unmasked, unfragmented, uncompressed websocket text frame (RFC 6455 §5.2), built once and
+    written as is to every socket. Uncompressed is allowed even where permessage-deflate was
+    negotiated (RFC 7692 §6: RSV1 clear); autobahn's ``PreparedMessage(doNotCompress=True)`` does
+    the same."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        head = bytes((0x81, size))
+    elif size < 65536:
+        head = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        head = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return head + payload
+
+
+def _unwrap(send: Any) -> Any:
+    # Channels' session middleware wraps ``send`` (``real_send``); it does nothing for websocket.send.
     while hasattr(getattr(send, "__self__", None), "real_send"):
         send = send.__self__.real_send
+    return send
+
+
+def _daphne_transport(send: Any) -> tuple[Any, Any]:
+    """daphne's ``send`` is ``partial(server.handle_reply, protocol)``: its send never waits, so the
+    only buffer is Twisted's transport. Return (server, protocol) to read it, else (None, None)."""
+    send = _unwrap(send)
     if isinstance(send, functools.partial) and send.args:
         server = getattr(send.func, "__self__", None)
         protocol = send.args[0]
-        if server is not None and hasattr(server, "connections") and hasattr(protocol, "transport"):
+        if (
+            server is not None
+            and hasattr(server, "connections")
+            and hasattr(protocol, "transport")
+            and hasattr(protocol, "send_queue")
+            and hasattr(protocol, "STATE_OPEN")
+        ):
             return server, protocol
     return None, None
+
+
+def _uvicorn_protocol(send: Any) -> Any:
+    """uvicorn's ``send`` is the bound ``send`` of its sans-I/O websocket protocol (``--ws
+    websockets-sansio``), which holds the asyncio transport. Other servers: None."""
+    owner = getattr(_unwrap(send), "__self__", None)
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    except ImportError:  # pragma: no cover - uvicorn is a dependency
+        return None
+    return owner if isinstance(owner, WebSocketsSansIOProtocol) else None
 
 
 class Outbox:
     """Every message of one socket goes through here, in order; one writer task awaits the server's
     send (uvicorn's waits while the socket is paused). ``pending_bytes`` is what the peer has not
-    taken yet: our queue plus, under daphne, the transport's buffer."""
+    taken yet: our queue plus the transport's buffer.
 
-    __slots__ = ("busy", "closed", "protocol", "queue", "queued_bytes", "send", "server", "task", "wake")
+    Under daphne and uvicorn (sans-I/O) the fan-out's frames take a shorter way when nothing of
+    this socket is queued or being sent: ``write_frame`` writes the frame's bytes, encoded once for
+    every socket, straight to the server's transport, after the server's own checks that the
+    socket is open. No task switch, no per-socket framing. Anything else (hello, acks, replays,
+    close) and any socket that is not writable right now goes through the ordered queue."""
+
+    __slots__ = (
+        "busy",
+        "closed",
+        "protocol",
+        "queue",
+        "queued_bytes",
+        "send",
+        "server",
+        "task",
+        "uvicorn",
+        "wake",
+    )
 
     def __init__(self, send: Any) -> None:
         self.send = send
@@ -117,6 +174,7 @@ class Outbox:
         self.closed = False
         self.busy = False  # the writer task is inside an awaited send
         self.server, self.protocol = _daphne_transport(send)
+        self.uvicorn = _uvicorn_protocol(send) if self.protocol is None else None
 
     def pending_bytes(self) -> int:
         pending = self.queued_bytes
@@ -126,7 +184,41 @@ class Outbox:
             if transport is not None:
                 buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
                 pending += buffered + getattr(transport, "_tempDataLen", 0)
+        elif self.uvicorn is not None:
+            transport = self.uvicorn.transport
+            if transport is not None and not transport.is_closing():
+                pending += transport.get_write_buffer_size()
         return pending
+
+    def write_frame(self, frame: bytes, text: str) -> None:
+        """A fan-out frame: ``frame`` is ``encode_frame(text)``, shared by every socket."""
+        if self.closed:
+            return
+        if not self.queue and not self.busy:
+            protocol = self.protocol
+            if protocol is not None:  # daphne (autobahn)
+                conn = self.server.connections.get(protocol)
+                if conn is None or conn.get("disconnected"):
+                    return
+                if protocol.state == protocol.STATE_OPEN and not protocol.send_queue:
+                    protocol.transport.write(frame)
+                    return
+            else:
+                ws = self.uvicorn
+                if ws is not None:
+                    if ws.disconnected:
+                        return
+                    if (
+                        ws.handshake_complete
+                        and not ws.close_sent
+                        and ws.initial_response is None
+                        and ws.writable.is_set()
+                        and ws.conn.state is _WS_OPEN
+                        and not ws.transport.is_closing()
+                    ):
+                        ws.transport.write(frame)
+                        return
+        self.put({"type": "websocket.send", "text": text}, len(text))
 
     def put(self, message: dict[str, Any], size: int) -> None:
         if self.closed:
@@ -377,10 +469,10 @@ class LocalFanout:
         first, last = frames[0][0], frames[-1][0]
         contiguous = last - first + 1 == len(frames)
         texts = [text for _seq, text in frames]
-        size = sum(len(text) for text in texts)
         self.stats["frames"] += len(frames)
-        batch = {"type": "websocket.send", "text": texts[0] if len(texts) == 1 else _batch(texts)}
-        singles = [{"type": "websocket.send", "text": text} for text in texts]
+        batch_text = texts[0] if len(texts) == 1 else _batch(texts)
+        batch_frame = encode_frame(batch_text)
+        singles = [(encode_frame(text), text) for text in texts]
         limit = self.limit
         for subscriber in list(subscribers):
             sent = subscriber.last_sent
@@ -401,17 +493,18 @@ class LocalFanout:
                 continue
             if sent == first - 1:
                 if subscriber.wants_batch:
-                    outbox.put(batch, size)
+                    outbox.write_frame(batch_frame, batch_text)
                 else:
-                    for message in singles:
-                        outbox.put(message, len(message["text"]))
+                    for frame, text in singles:
+                        outbox.write_frame(frame, text)
             else:  # it already has the head of this tick (replayed): send the rest
                 rest = [text for seq, text in frames if seq > sent]
                 if subscriber.wants_batch:
-                    outbox.put({"type": "websocket.send", "text": _batch(rest)}, size)
+                    rest_text = _batch(rest)
+                    outbox.write_frame(encode_frame(rest_text), rest_text)
                 else:
                     for text in rest:
-                        outbox.put({"type": "websocket.send", "text": text}, len(text))
+                        outbox.write_frame(encode_frame(text), text)
             subscriber.last_sent = last
             self.stats["messages"] += 1
 
