@@ -17,10 +17,13 @@ import contextvars
 import functools
 import json
 import logging
+import time
+from collections import OrderedDict
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hub.errors import DomainError, PermissionDenied
@@ -31,6 +34,7 @@ from hub.realtime import fanout
 from hub.realtime.consumers import (
     CLOSE_NOT_FOUND,
     CLOSE_UNAUTHENTICATED,
+    REFUSAL_MESSAGES,
     BaseConsumer,
     clean_ref,
     error_frame,
@@ -39,7 +43,7 @@ from hub.realtime.events import user_group
 from sessions_live import selectors
 from sessions_live.errors import Invalid, SessionNotFound
 from sessions_live.events import moderation_group, session_group, session_user_group
-from sessions_live.models import SessionEvent
+from sessions_live.models import LiveSession, SessionEvent
 from sessions_live.permissions import can_moderate
 from sessions_live.presence import CLOSE_SERVICE_RESTART, tracker
 from sessions_live.serializers import SessionDetailOut, chat_message_data, question_data
@@ -57,6 +61,45 @@ def _presence_frame(count: int) -> tuple[str, bytes]:
     """Encoded once per count, not per socket (the text, and the websocket frame for the fan-out)."""
     text = json.dumps({"type": "presence", "viewer_count": count})
     return text, fanout.encode_frame(text)
+
+
+# --- cheap connects (a connect storm is thousands of these within a minute) ---------------------
+KNOWN_SESSION_SECONDS = 10.0
+_known_sessions: dict[int, float] = {}
+SNAPSHOTS_KEPT = 32
+_snapshots: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+
+
+async def _session_check(session_id: int) -> None:
+    """Raise SessionNotFound unless the session exists; a yes is remembered for a few seconds per
+    process, so a storm of connects costs one query here, not one thread hop per socket."""
+    now = time.monotonic()
+    seen = _known_sessions.get(session_id)
+    if seen is not None and now - seen < KNOWN_SESSION_SECONDS:
+        return
+    await database_sync_to_async(selectors.session_get)(session_id)
+    if len(_known_sessions) > 1000:
+        _known_sessions.clear()
+    _known_sessions[session_id] = now
+
+
+def _anonymous_snapshot(session_id: int) -> tuple[dict[str, Any], int]:
+    """The session as an anonymous viewer sees it, and the ``seq`` it is at. The serialized
+    snapshot is shared while the session's ``last_seq`` (every public change appends an event)
+    and ``updated_at`` (every save) stay the same: then a connect reads one small row."""
+    language = translation.get_language()
+    row = LiveSession.objects.filter(pk=session_id).values_list("last_seq", "updated_at").first()
+    if row is None:
+        raise SessionNotFound()
+    found = _snapshots.get((session_id, *row, language))
+    if found is not None:
+        return found, row[0]
+    session = selectors.session_get(session_id, detail=True)
+    data = dict(SessionDetailOut(session, context={"user": None, "viewer_count": 0}).data)
+    _snapshots[(session_id, session.last_seq, session.updated_at, language)] = data
+    while len(_snapshots) > SNAPSHOTS_KEPT:
+        _snapshots.popitem(last=False)
+    return data, session.last_seq
 
 
 def _missing(field: str) -> Invalid:
@@ -116,7 +159,7 @@ class SessionConsumer(BaseConsumer):
     async def connect(self) -> None:
         try:
             session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
-            await database_sync_to_async(selectors.session_get)(session_id)
+            await _session_check(session_id)
         except (SessionNotFound, ValueError, KeyError):
             await self.refuse(CLOSE_NOT_FOUND, "not_found")
             return
@@ -142,7 +185,12 @@ class SessionConsumer(BaseConsumer):
             self.actor = await database_sync_to_async(User.objects.get)(pk=self.user.pk)
         await self.accept()
         count = await tracker().add(session_id, self)
-        hello = await database_sync_to_async(self._hello)(count)
+        try:
+            hello = await database_sync_to_async(self._hello)(count)
+        except SessionNotFound:  # deleted since _session_check's answer was cached
+            await self.send_json(error_frame("not_found", _(REFUSAL_MESSAGES["not_found"])))
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
         self.last_sent = hello["last_seq"]
         await self.send_json({"type": "hello", "data": hello})
         self.hello_sent = True
@@ -162,9 +210,14 @@ class SessionConsumer(BaseConsumer):
         return int(raw) if raw.isdigit() else None
 
     def _hello(self, viewer_count: int) -> dict[str, Any]:
+        if self.actor is None:  # most viewers: one small query when the snapshot is cached
+            data, last_seq = _anonymous_snapshot(self.session_id)  # type: ignore[arg-type]
+            data = {**data, "viewer_count": viewer_count}
+            return {"session": data, "last_seq": last_seq, "viewer_count": viewer_count, "me": data["me"]}
         session = selectors.session_get(self.session_id, detail=True)
-        data = dict(SessionDetailOut(session, context={"user": self.actor}).data)
-        data["viewer_count"] = viewer_count
+        data = dict(
+            SessionDetailOut(session, context={"user": self.actor, "viewer_count": viewer_count}).data
+        )
         return {
             "session": data,
             "last_seq": session.last_seq,
