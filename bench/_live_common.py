@@ -627,7 +627,9 @@ class RawSocket(asyncio.Protocol):
             if not self.close_sent:
                 self.close_sent = True
                 self.transport.write(ws_client_frame(8, payload[:2]))
-            self.transport.close()  # the server closed first: it keeps the TIME_WAIT, we may close now
+            # RFC 6455 7.1.1: the server closes the TCP connection first (its side keeps the
+            # TIME_WAIT, not our ephemeral port); abort if it has not within 2 s.
+            asyncio.get_running_loop().call_later(2, self.abort)
             self.closed = True
         # 10 (pong) and reserved opcodes: ignored
 
@@ -644,7 +646,7 @@ class RawSocket(asyncio.Protocol):
 
     def abort(self) -> None:
         self.closed = True
-        if self.transport is not None:
+        if self.transport is not None and not self.lost.done():
             self.transport.abort()
 
     # --- the aiohttp-like surface the load process uses ---------------------------------------
