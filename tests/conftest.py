@@ -179,23 +179,15 @@ class HubServer:
         return self.url.replace("http://", "ws://", 1)
 
 
-SERVER_COMMANDS = {
-    "daphne": ["-m", "daphne", "-b", "127.0.0.1", "-p", "{port}", "hub.asgi:application"],
-    # As in compose.yaml and docs/deploy.md: the sans-I/O websocket implementation.
-    "uvicorn": [
-        "-m", "uvicorn", "hub.asgi:application", "--host", "127.0.0.1", "--port", "{port}",
-        "--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log",
-    ],
-}  # fmt: skip
-
-
 def start_daphne(
     env: dict[str, str], log_dir: Path, name: str = "daphne", server: str = "daphne"
 ) -> HubServer:
     """A real ASGI server process (daphne, or uvicorn with ``server="uvicorn"``) on a free port."""
+    from hub.management.commands.serve import web_command
+
     port = free_port()
-    args = [arg.replace("{port}", str(port)) for arg in SERVER_COMMANDS[server]]
-    runner = start_process([sys.executable, *args], env, log_dir / f"{name}-{port}.log")
+    # The production command line (manage.py serve, compose.yaml), one process.
+    runner = start_process(web_command(server, "127.0.0.1", port), env, log_dir / f"{name}-{port}.log")
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
