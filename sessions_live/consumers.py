@@ -278,26 +278,38 @@ class SessionConsumer(BaseConsumer):
         asyncio.get_running_loop().create_task(self.outbox.abort(code))
 
     # --- sending events in order --------------------------------------------------------------
-    def _events_between(self, after: int, upto: int) -> list[dict[str, Any]]:
+    def _events_between(self, after: int, upto: int) -> list[tuple[int, str]]:
         rows = SessionEvent.objects.filter(session_id=self.session_id, seq__gt=after, seq__lte=upto).order_by(
             "seq"
         )
-        return [row.frame() for row in rows[:REPLAY_PAGE]]
+        return [(row.seq, json.dumps(row.frame())) for row in rows[:REPLAY_PAGE]]
 
     async def _replay(self, after: int, upto: int) -> None:
-        """Send the log's events in (after, upto], or ``reset`` when too many are missing."""
+        """Send the log's events in (after, upto], or ``reset`` when too many are missing. On the
+        fan-out path recent frames come from the process's memory when it holds all of them."""
         if upto - after > MAX_MISSING:
             await self.send_json({"type": "reset", "last_seq": upto})
             self.last_sent = max(self.last_sent, upto)
             return
         cursor = after
+        group = self.fanout_group
         while cursor < upto:
-            frames = await database_sync_to_async(self._events_between)(cursor, upto)
-            if not frames:
-                break
-            for frame in frames:
-                await self.send_json(frame)
-            cursor = frames[-1]["seq"]
+            kept = fanout.fanout().between(group, cursor, min(upto, cursor + REPLAY_PAGE)) if group else None
+            if kept is not None:
+                frames = list(zip(range(cursor + 1, cursor + 1 + len(kept)), kept, strict=True))
+            else:
+                frames = await database_sync_to_async(self._events_between)(cursor, upto)
+                if not frames:
+                    break
+                if group is not None:
+                    fanout.fanout().remember(group, frames)
+            texts = [text for _seq, text in frames]
+            if self.wants_batch and len(texts) > 1:
+                await self.send(text_data=fanout.batch_text(texts))
+            else:
+                for text in texts:
+                    await self.send(text_data=text)
+            cursor = frames[-1][0]
         self.last_sent = max(self.last_sent, cursor)
 
     async def live_event(self, event: dict[str, Any]) -> None:

@@ -309,7 +309,7 @@ class Subscriber(Protocol):
     def fanout_drop(self, code: int) -> None: ...
 
 
-def _batch(texts: list[str]) -> str:
+def batch_text(texts: list[str]) -> str:
     return '{"type":"batch","frames":[' + ",".join(texts) + "]}"
 
 
@@ -328,6 +328,10 @@ class LocalFanout:
         self.reader: asyncio.Task[None] | None = None
         self.prefix = f"{settings.KEY_PREFIX}:fan:"
         self.stats = {"frames": 0, "messages": 0, "dropped": 0, "gaps": 0}
+        # The last frames of each group with local sockets, by seq: resumes (a reconnect storm
+        # after a restart is thousands of them, all a few seconds behind) read them from here.
+        self.recent: dict[str, dict[int, str]] = {}
+        self.recent_kept: int = getattr(settings, "LIVE_RECENT_FRAMES", 2000)
         if settings.REDIS_URL:
             import redis.asyncio
             from redis.backoff import NoBackoff
@@ -372,6 +376,7 @@ class LocalFanout:
         if not subscribers and not (group in self.ready and not self.ready[group].done()):
             del self.groups[group]
             self.ready.pop(group, None)
+            self.recent.pop(group, None)
             if self.pubsub is not None:
                 try:
                     await self.pubsub.unsubscribe(channel_name(group))
@@ -426,6 +431,7 @@ class LocalFanout:
                 ready.exception()  # retrieved: no "never retrieved" warning
         self.ready = {}
         self.pending = {}
+        self.recent = {}
         if self.pubsub is pubsub:
             self.pubsub = None
         self.loop.create_task(self._close_quietly(pubsub))
@@ -459,6 +465,28 @@ class LocalFanout:
         else:
             self.loop.call_soon(self._flush, group)
 
+    def remember(self, group: str, frames: list[tuple[int, str]]) -> None:
+        """Keep these (seq, encoded frame) for resumes; only for groups with local sockets."""
+        if group not in self.groups or not frames:
+            return
+        kept = self.recent.setdefault(group, {})
+        for seq, text in frames:
+            kept[seq] = text
+        if len(kept) > self.recent_kept * 1.25:  # trim in steps, not per frame
+            floor = sorted(kept)[-self.recent_kept]
+            for seq in [seq for seq in kept if seq < floor]:
+                del kept[seq]
+
+    def between(self, group: str, after: int, upto: int) -> list[str] | None:
+        """The encoded frames (after, upto] if every one of them is kept here, else None."""
+        kept = self.recent.get(group)
+        if not kept or upto <= after:
+            return None
+        try:
+            return [kept[seq] for seq in range(after + 1, upto + 1)]
+        except KeyError:
+            return None
+
     def _flush(self, group: str) -> None:
         frames = self.pending.pop(group, None)
         subscribers = self.groups.get(group)
@@ -470,8 +498,9 @@ class LocalFanout:
         contiguous = last - first + 1 == len(frames)
         texts = [text for _seq, text in frames]
         self.stats["frames"] += len(frames)
-        batch_text = texts[0] if len(texts) == 1 else _batch(texts)
-        batch_frame = encode_frame(batch_text)
+        self.remember(group, frames)
+        tick_text = texts[0] if len(texts) == 1 else batch_text(texts)
+        batch_frame = encode_frame(tick_text)
         singles = [(encode_frame(text), text) for text in texts]
         limit = self.limit
         for subscriber in list(subscribers):
@@ -493,14 +522,14 @@ class LocalFanout:
                 continue
             if sent == first - 1:
                 if subscriber.wants_batch:
-                    outbox.write_frame(batch_frame, batch_text)
+                    outbox.write_frame(batch_frame, tick_text)
                 else:
                     for frame, text in singles:
                         outbox.write_frame(frame, text)
             else:  # it already has the head of this tick (replayed): send the rest
                 rest = [text for seq, text in frames if seq > sent]
                 if subscriber.wants_batch:
-                    rest_text = _batch(rest)
+                    rest_text = batch_text(rest)
                     outbox.write_frame(encode_frame(rest_text), rest_text)
                 else:
                     for text in rest:
