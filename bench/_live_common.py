@@ -69,6 +69,9 @@ def bench_environ(delivery: str) -> dict[str, str]:
         THROTTLE_USER="1000000/min",
         LIVE_DELIVERY=delivery,
     )
+    # As in production (compose.yaml): a connection pool per server process. --server-env
+    # DB_POOL_MAX_SIZE=0 measures one connection per database hop instead.
+    os.environ.setdefault("DB_POOL_MAX_SIZE", "8")
     return dict(os.environ)
 
 
@@ -248,11 +251,10 @@ def server_command(kind: str, port: int) -> list[str]:
             "--websocket_timeout", "-1", "--websocket-max-message-size", "65536", "hub.asgi:application",
         ]  # fmt: skip
     if kind == "uvicorn":
-        return [
-            sys.executable, "-m", "uvicorn", "hub.asgi:application", "--host", "127.0.0.1",
-            "--port", str(port), "--ws", "websockets-sansio", "--backlog", "4096", "--no-access-log",
-            "--log-level", "warning", "--ws-max-size", "65536",
-        ]  # fmt: skip
+        # The production command line (manage.py serve, compose.yaml), quieter.
+        from hub.management.commands.serve import web_command
+
+        return [*web_command("uvicorn", "127.0.0.1", port), "--no-access-log", "--log-level", "warning"]
     raise ValueError(kind)
 
 
