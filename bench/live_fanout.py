@@ -6,7 +6,8 @@
    a fresh live session.
 2. Starts ``--servers`` K server processes (``--server daphne|uvicorn``) on spare ports, with
    ``LIVE_DELIVERY=<path>`` in their environment (the delivery-path switch of issue 6).
-3. Starts ``--procs`` P load processes (``bench/_live_common.py worker``, aiohttp + uvloop); they
+3. Starts ``--procs`` P load processes (``bench/_live_common.py worker``, uvloop, ``--client raw``:
+   a minimal websocket client that reads bench events without json.loads, or ``aiohttp``); they
    open ``--viewers`` N anonymous viewers to ``/ws/sessions/<id>/`` with an allowed ``Origin``,
    spread round-robin over the servers (as a proxy would), at ``--connect-rate`` per second in
    total. Connect time = until the ``hello`` frame.
@@ -20,6 +21,12 @@
    window), server RSS per 1,000 connections, Redis CPU, the machine's CPU use and the load
    processes' CPU: **the load processes share the machine's 2 cores with the servers, PostgreSQL
    and Redis**.
+
+With ``--storm`` (connect storm), ``--storm-at`` s into publishing every server is stopped
+(SIGTERM or SIGKILL) and started again on the same port while publishing goes on; every viewer
+reconnects with the session page's backoff and ``?batch=1&last_seq=<its last seq>``. The report
+adds reconnect attempts and errors by kind, viewers never back, times from the restart to ``hello``
+and to the end of the replay, and the accounting above across the restart.
 
 ``--path all`` runs ``stock`` then ``fanout`` with the same N and prints them side by side. If no
 server code reads ``LIVE_DELIVERY`` both runs take the same path; the script says so.
@@ -66,8 +73,11 @@ def create_session() -> int:
     return int(session.pk)
 
 
-def publish(session_id: int, rate: float, duration: float, payload: int) -> dict[str, Any]:
-    """Append ``rate × duration`` chat.message events on a fixed schedule; time each append."""
+def publish(
+    session_id: int, rate: float, duration: float, payload: int, log: list[tuple[float, int]] | None = None
+) -> dict[str, Any]:
+    """Append ``rate × duration`` chat.message events on a fixed schedule; time each append
+    (``log`` collects (time.time(), seq) of each, for the storm)."""
     from sessions_live.events import CHAT_MESSAGE, event_append
 
     count = max(1, round(rate * duration))
@@ -95,6 +105,8 @@ def publish(session_id: int, rate: float, duration: float, payload: int) -> dict
         event = event_append(session_id, CHAT_MESSAGE, data)
         took.append((time.perf_counter() - before) * 1000)
         seqs.append(event.seq)
+        if log is not None:
+            log.append((time.time(), event.seq))
     elapsed = last_start - started
     took.sort()
     return {
@@ -130,6 +142,8 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
         "rate": options.rate,
         "duration": options.duration,
         "session": session_id,
+        "client": options.client,
+        "storm": options.storm,
         "load_before": os.getloadavg(),
     }
     with common.Processes() as procs:
@@ -147,6 +161,11 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
                 "origin": f"http://127.0.0.1:{servers[0][1]}",
                 "connect_rate": options.connect_rate / options.procs,
                 "max_pending": options.max_pending,
+                "client": options.client,
+                "reconnect": options.storm,
+                "storm_timeout": options.storm_timeout,
+                "storm_max_pending": options.storm_max_pending,
+                "seed": index,
                 "out": str(common.OUT / f"fanout-worker-{index}.json"),
             }
             workers.append(common.Worker(procs, env, index, config))
@@ -175,15 +194,22 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
                  "-o", str(common.OUT / f"profile-{options.path}-{options.server}.txt")],
                 env, common.OUT / "py-spy.log",
             )  # fmt: skip
-        published = publish(session_id, options.rate, options.duration, options.payload)
+        storm: dict[str, Any] = {}
+        if options.storm:
+            published, servers, cpu_before = run_storm(options, env, procs, servers, session_id, cpu_before)
+            storm = published.pop("storm")
+        else:
+            published = publish(session_id, options.rate, options.duration, options.payload)
         publish_end = time.perf_counter()
         expected = published["events"] * connected
         received = 0
-        while time.perf_counter() - publish_end < options.drain:
+        drain = options.drain if not options.storm else max(options.drain, storm["until"] - time.time())
+        while time.perf_counter() - publish_end < drain:
             for worker in workers:
                 worker.send({"cmd": "status"})
-            received = sum(w.expect("status", 60)["bench_frames"] for w in workers)
-            if received >= expected:
+            statuses = [w.expect("status", 60) for w in workers]
+            received = sum(status["bench_frames"] for status in statuses)
+            if received >= expected and not sum(status.get("down", 0) for status in statuses):
                 break
             time.sleep(0.5)
         window = time.perf_counter() - window_start
@@ -243,7 +269,133 @@ def run_one(options: argparse.Namespace) -> dict[str, Any]:
         load_cpu_seconds=sum(p["cpu_seconds"] for p in parts),
         load_cpu_us_per_frame=(sum(p["cpu_seconds"] for p in parts) / delivered * 1e6) if delivered else None,
     )
+    if options.storm:
+        result["storm"] = storm_summary(storm, parts, connected)
     return result
+
+
+def run_storm(
+    options: argparse.Namespace,
+    env: dict[str, str],
+    procs: common.Processes,
+    servers: list[tuple[int, int]],
+    session_id: int,
+    cpu_before: float,
+) -> tuple[dict[str, Any], list[tuple[int, int]], float]:
+    """Publish as usual, and ``--storm-at`` s into it restart every server on its port.
+
+    Returns (the publish result with a "storm" dict of timestamps, the new [(pid, port)], the server
+    CPU baseline to use for the window: the CPU the old servers used until they were stopped is
+    added to it, the new servers count from 0, their start-up included)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    log: list[tuple[float, int]] = []
+    holder: dict[str, Any] = {}
+
+    def publisher() -> None:
+        try:
+            holder["result"] = publish(session_id, options.rate, options.duration, options.payload, log)
+        except BaseException as exc:  # reported by the main thread
+            holder["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=publisher, daemon=True)
+    started = time.time()
+    thread.start()
+    time.sleep(max(0.0, started + options.storm_at - time.time()))
+    by_pid = {proc.pid: proc for proc in procs.procs}
+    old_cpu = sum(common.tree_cpu_seconds(pid) for pid, _port in servers)
+    t0 = time.time()
+    with ThreadPoolExecutor(len(servers)) as pool:
+        stop_seconds = list(
+            pool.map(
+                lambda pid: common.stop_server(by_pid[pid], options.storm_signal), [p for p, _ in servers]
+            )
+        )
+    t_down = time.time()
+    if options.storm_down > 0:
+        time.sleep(options.storm_down)
+    t_start = time.time()
+    new = [
+        (common.start_server(procs, options.server, port, env, f"{index}-restarted"), port)
+        for index, (_pid, port) in enumerate(servers)
+    ]
+    ready_at = common.wait_listening(new, options.server)  # port -> when it accepted connections again
+    t_ready = max(ready_at.values())
+    startup_cpu = sum(common.tree_cpu_seconds(proc.pid) for proc, _port in new)
+    thread.join()
+    if "error" in holder:
+        raise holder["error"]
+    published = holder["result"]
+    during = [seq for at, seq in log if t0 <= at < t_ready]
+    published["storm"] = {
+        "signal": options.storm_signal,
+        "t0": t0,
+        "t_down": t_down,
+        "t_start": t_start,
+        "t_ready": t_ready,
+        "ready_at": ready_at,
+        "until": t0 + options.storm_window,
+        "stop_seconds": stop_seconds,
+        "startup_cpu_seconds": startup_cpu,
+        "events_during_outage": len(during),
+    }
+    return published, [(proc.pid, port) for proc, port in new], cpu_before - old_cpu
+
+
+def storm_summary(storm: dict[str, Any], parts: list[dict[str, Any]], connected: int) -> dict[str, Any]:
+    """Reconnect attempts, errors by kind, reconnect times from the restart, viewers never back."""
+    t0, t_ready = storm["t0"], storm["t_ready"]
+    attempts = [a for p in parts for a in p["storm_attempts"]]
+    sockets = [s for p in parts for s in p["storm_sockets"]]
+    errors: dict[str, int] = {}
+    errors_while_down: dict[str, int] = {}
+    # An attempt counts "after ready" when it started once its own server accepted connections again.
+    ready_at = {int(port): at for port, at in storm["ready_at"].items()}
+    after_ready = [a for a in attempts if a[0] >= ready_at.get(a[3], t_ready)]
+    for began, _ended, kind, port, _index in attempts:
+        if kind:
+            target = errors if began >= ready_at.get(port, t_ready) else errors_while_down
+            target[kind] = target.get(kind, 0) + 1
+    back = sorted(s[1] - t0 for s in sockets if s[1])
+    caught = sorted(s[2] - t0 for s in sockets if s[2])
+    failed = sum(errors.values()) + sum(errors_while_down.values())
+    handshakes = sorted(a[1] - a[0] for a in attempts if not a[2])  # connect → hello, successful ones
+    per_viewer: dict[int, int] = {}
+    for attempt in attempts:
+        per_viewer[attempt[4]] = per_viewer.get(attempt[4], 0) + 1
+    return {
+        **{k: v for k, v in storm.items() if k not in ("until", "ready_at")},
+        "outage_seconds": t_ready - t0,
+        "viewers_connected_before": connected,
+        "viewers_lost": len(sockets),
+        "viewers_back": len(back),
+        "viewers_never_back": len(sockets) - len(back),
+        "viewers_back_within_60s": sum(1 for v in back if v <= 60),
+        "attempts": len(attempts),
+        "attempts_failed": failed,
+        "error_ratio": failed / len(attempts) if attempts else float("nan"),
+        "attempts_after_ready": len(after_ready),
+        "attempts_failed_after_ready": sum(errors.values()),
+        "error_ratio_after_ready": sum(errors.values()) / len(after_ready) if after_ready else float("nan"),
+        "errors_after_ready": errors,
+        "errors_while_down": errors_while_down,
+        "reconnect_s_p50": common.pct(back, 50),
+        "reconnect_s_p99": common.pct(back, 99),
+        "reconnect_s_max": back[-1] if back else None,
+        "reconnect_from_ready_s_p50": common.pct(back, 50) - (t_ready - t0) if back else None,
+        "attempts_per_viewer_max": max(per_viewer.values(), default=0),
+        "handshake_s_p50": common.pct(handshakes, 50),
+        "handshake_s_p99": common.pct(handshakes, 99),
+        "handshake_s_max": handshakes[-1] if handshakes else None,
+        "caught_up_s_p50": common.pct(caught, 50),
+        "caught_up_s_p99": common.pct(caught, 99),
+        "caught_up_s_max": caught[-1] if caught else None,
+    }
 
 
 ROWS: list[tuple[str, str, int]] = [
@@ -314,7 +466,59 @@ def report(results: list[dict[str, Any]]) -> str:
     rows = [["measure", *(f"path={r['path']}" for r in results)]]
     rows += [[label, *(cell(r, key, digits) for r in results)] for label, key, digits in ROWS]
     lines.append(common.table(rows))
+    storms = [r for r in results if r.get("storm")]
+    if storms:
+        lines.append("")
+        lines.append(
+            "Connect storm: every server restarted on its port while events flowed; viewers came back "
+            "with ?batch=1&last_seq=<their last seq> and the page's backoff (the table above covers the "
+            "whole run: its latencies include the frames replayed after the outage)"
+        )
+        rows = [["storm", *(f"path={r['path']}" for r in storms)]]
+        rows += [[label, *(storm_cell(r, key) for r in storms)] for label, key in STORM_ROWS]
+        lines.append(common.table(rows))
     return "\n".join(lines)
+
+
+STORM_ROWS: list[tuple[str, str]] = [
+    ("restart: signal / stop (s) / down until ready (s)", "restart"),
+    ("events published during the outage", "events_during_outage"),
+    ("viewers lost / back / never back", "viewers"),
+    ("viewers back within 60 s of the restart", "viewers_back_within_60s"),
+    ("reconnect attempts / failed (ratio) / most by one viewer", "attempts"),
+    ("  after the servers were ready: attempts / failed (ratio)", "after_ready"),
+    ("  errors after ready, by kind", "errors_after_ready"),
+    ("  errors while the servers were down, by kind", "errors_while_down"),
+    ("reconnected (hello) from the restart p50 / p99 / max (s)", "reconnect"),
+    ("caught up (replay done) from the restart p50 / p99 / max (s)", "caught_up"),
+    ("successful attempt, connect → hello p50 / p99 / max (s)", "handshake"),
+    ("new servers' start-up CPU (s)", "startup_cpu_seconds"),
+]
+
+
+def storm_cell(result: dict[str, Any], key: str) -> str:
+    storm = result["storm"]
+    if key == "restart":
+        stop = max(storm["stop_seconds"])
+        return f"{storm['signal']} / {stop:.1f} / {storm['outage_seconds']:.1f}"
+    if key == "viewers":
+        return f"{storm['viewers_lost']:,} / {storm['viewers_back']:,} / {storm['viewers_never_back']:,}"
+    if key == "attempts":
+        return (
+            f"{storm['attempts']:,} / {storm['attempts_failed']:,} ({storm['error_ratio'] * 100:.2f} %) "
+            f"/ {storm['attempts_per_viewer_max']}"
+        )
+    if key == "after_ready":
+        return (
+            f"{storm['attempts_after_ready']:,} / {storm['attempts_failed_after_ready']:,} "
+            f"({storm['error_ratio_after_ready'] * 100:.2f} %)"
+        )
+    if key in ("errors_after_ready", "errors_while_down"):
+        return ", ".join(f"{k}: {v}" for k, v in sorted(storm[key].items())) or "0"
+    if key in ("reconnect", "caught_up", "handshake"):
+        digits = 2 if key == "handshake" else 1
+        return " / ".join(common.fmt(storm[f"{key}_s_{q}"], digits) for q in ("p50", "p99", "max"))
+    return common.fmt(storm[key], 1 if isinstance(storm[key], float) else 0)
 
 
 def main() -> None:
@@ -341,8 +545,33 @@ def main() -> None:
     parser.add_argument(
         "--py-spy", help="path of a py-spy binary: profile server 0 during the publish window"
     )
+    parser.add_argument(
+        "--client",
+        choices=["raw", "aiohttp"],
+        default="raw",
+        help="load-process websocket client: raw (asyncio.Protocol, cheap per frame) or aiohttp",
+    )
+    storm = parser.add_argument_group("connect storm (raw client only)")
+    storm.add_argument(
+        "--storm", action="store_true", help="restart every server during publishing; viewers reconnect"
+    )
+    storm.add_argument("--storm-at", type=float, default=5.0, help="seconds into publishing")
+    storm.add_argument("--storm-signal", choices=["term", "kill"], default="term")
+    storm.add_argument("--storm-down", type=float, default=0.0, help="extra seconds the servers stay down")
+    storm.add_argument(
+        "--storm-window", type=float, default=90.0, help="seconds from the restart to wait for everyone"
+    )
+    storm.add_argument("--storm-timeout", type=float, default=30.0, help="seconds an attempt waits for hello")
+    storm.add_argument(
+        "--storm-max-pending",
+        type=int,
+        default=0,
+        help="reconnect handshakes in flight per load process (0: no limit, like browsers)",
+    )
     parser.add_argument("--json", help="write the results to this file")
     options = parser.parse_args()
+    if options.storm and options.client != "raw":
+        parser.error("--storm needs --client raw")
     common.sigterm_as_interrupt()
     if options.path == "all":
         results = []

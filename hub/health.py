@@ -33,7 +33,10 @@ LAYER_TIMEOUT = 3.0
 
 async def _layer_round_trip() -> None:
     layer = get_channel_layer()
-    channel = await layer.new_channel("healthz.")
+    # The default prefix: channels_redis reads this process's channels ("specific.<client>!…") with
+    # one shared receive loop; a channel of another prefix waits for that loop's lock, which an open
+    # websocket holds, so the check timed out whenever a socket was open.
+    channel = await layer.new_channel()
     token = uuid.uuid4().hex
     # Bounded: after a Redis restart the layer's pooled connections can hang instead of failing,
     # and a health check that never answers is worse than one that says "error".

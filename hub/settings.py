@@ -284,9 +284,10 @@ FORUM_NEW_ACCOUNT_DAYS = int(os.environ.get("FORUM_NEW_ACCOUNT_DAYS", "3"))  # n
 FORUM_NEW_ACCOUNT_POSTS = int(os.environ.get("FORUM_NEW_ACCOUNT_POSTS", "3"))  # ... or this many posts
 SESSIONS_CHAT_RATE_LIMIT = int(os.environ.get("SESSIONS_CHAT_RATE_LIMIT", "5"))  # messages per window
 SESSIONS_CHAT_RATE_WINDOW = int(os.environ.get("SESSIONS_CHAT_RATE_WINDOW", "10"))  # seconds
-# Delivery of session events (docs/performance-live.md): "stock" = channel-layer group_send per
-# viewer; "fanout" = one Redis pub/sub subscription per process, frames encoded once (hub.realtime.fanout).
-LIVE_DELIVERY = os.environ.get("LIVE_DELIVERY", "stock")
+# How session events reach sockets (docs/performance-live.md): "fanout", one Redis pub/sub
+# subscription per process and each frame written once per socket; "stock", the channel layer's
+# group_send, one message per viewer. The same value on every web and worker process.
+LIVE_DELIVERY = os.environ.get("LIVE_DELIVERY", "fanout")
 if LIVE_DELIVERY not in ("stock", "fanout"):
     raise ImproperlyConfigured("LIVE_DELIVERY must be 'stock' or 'fanout'")
 LIVE_COALESCE_TICK = float(os.environ.get("LIVE_COALESCE_TICK", "0.02"))  # seconds

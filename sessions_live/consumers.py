@@ -17,10 +17,13 @@ import contextvars
 import functools
 import json
 import logging
+import time
+from collections import OrderedDict
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hub.errors import DomainError, PermissionDenied
@@ -31,6 +34,7 @@ from hub.realtime import fanout
 from hub.realtime.consumers import (
     CLOSE_NOT_FOUND,
     CLOSE_UNAUTHENTICATED,
+    REFUSAL_MESSAGES,
     BaseConsumer,
     clean_ref,
     error_frame,
@@ -39,7 +43,7 @@ from hub.realtime.events import user_group
 from sessions_live import selectors, votebatch
 from sessions_live.errors import Invalid, SessionNotFound
 from sessions_live.events import moderation_group, session_group, session_user_group
-from sessions_live.models import SessionEvent
+from sessions_live.models import LiveSession, SessionEvent
 from sessions_live.permissions import can_moderate
 from sessions_live.presence import CLOSE_SERVICE_RESTART, tracker
 from sessions_live.serializers import SessionDetailOut, chat_message_data, question_data
@@ -53,9 +57,49 @@ REPLAY_PAGE = 500
 
 
 @functools.lru_cache(maxsize=256)
-def _presence_text(count: int) -> str:
-    """Encoded once per count, not per socket."""
-    return json.dumps({"type": "presence", "viewer_count": count})
+def _presence_frame(count: int) -> tuple[str, bytes]:
+    """Encoded once per count, not per socket (the text, and the websocket frame for the fan-out)."""
+    text = json.dumps({"type": "presence", "viewer_count": count})
+    return text, fanout.encode_frame(text)
+
+
+# --- cheap connects (a connect storm is thousands of these within a minute) ---------------------
+KNOWN_SESSION_SECONDS = 10.0
+_known_sessions: dict[int, float] = {}
+SNAPSHOTS_KEPT = 32
+_snapshots: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+
+
+async def _session_check(session_id: int) -> None:
+    """Raise SessionNotFound unless the session exists; a yes is remembered for a few seconds per
+    process, so a storm of connects costs one query here, not one thread hop per socket."""
+    now = time.monotonic()
+    seen = _known_sessions.get(session_id)
+    if seen is not None and now - seen < KNOWN_SESSION_SECONDS:
+        return
+    await database_sync_to_async(selectors.session_get)(session_id)
+    if len(_known_sessions) > 1000:
+        _known_sessions.clear()
+    _known_sessions[session_id] = now
+
+
+def _anonymous_snapshot(session_id: int) -> tuple[dict[str, Any], int]:
+    """The session as an anonymous viewer sees it, and the ``seq`` it is at. The serialized
+    snapshot is shared while the session's ``last_seq`` (every public change appends an event)
+    and ``updated_at`` (every save) stay the same: then a connect reads one small row."""
+    language = translation.get_language()
+    row = LiveSession.objects.filter(pk=session_id).values_list("last_seq", "updated_at").first()
+    if row is None:
+        raise SessionNotFound()
+    found = _snapshots.get((session_id, *row, language))
+    if found is not None:
+        return found, row[0]
+    session = selectors.session_get(session_id, detail=True)
+    data = dict(SessionDetailOut(session, context={"user": None, "viewer_count": 0}).data)
+    _snapshots[(session_id, session.last_seq, session.updated_at, language)] = data
+    while len(_snapshots) > SNAPSHOTS_KEPT:
+        _snapshots.popitem(last=False)
+    return data, session.last_seq
 
 
 def _missing(field: str) -> Invalid:
@@ -115,7 +159,7 @@ class SessionConsumer(BaseConsumer):
     async def connect(self) -> None:
         try:
             session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
-            await database_sync_to_async(selectors.session_get)(session_id)
+            await _session_check(session_id)
         except (SessionNotFound, ValueError, KeyError):
             await self.refuse(CLOSE_NOT_FOUND, "not_found")
             return
@@ -141,7 +185,12 @@ class SessionConsumer(BaseConsumer):
             self.actor = await database_sync_to_async(User.objects.get)(pk=self.user.pk)
         await self.accept()
         count = await tracker().add(session_id, self)
-        hello = await database_sync_to_async(self._hello)(count)
+        try:
+            hello = await database_sync_to_async(self._hello)(count)
+        except SessionNotFound:  # deleted since _session_check's answer was cached
+            await self.send_json(error_frame("not_found", _(REFUSAL_MESSAGES["not_found"])))
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
         self.last_sent = hello["last_seq"]
         await self.send_json({"type": "hello", "data": hello})
         self.hello_sent = True
@@ -161,9 +210,14 @@ class SessionConsumer(BaseConsumer):
         return int(raw) if raw.isdigit() else None
 
     def _hello(self, viewer_count: int) -> dict[str, Any]:
+        if self.actor is None:  # most viewers: one small query when the snapshot is cached
+            data, last_seq = _anonymous_snapshot(self.session_id)  # type: ignore[arg-type]
+            data = {**data, "viewer_count": viewer_count}
+            return {"session": data, "last_seq": last_seq, "viewer_count": viewer_count, "me": data["me"]}
         session = selectors.session_get(self.session_id, detail=True)
-        data = dict(SessionDetailOut(session, context={"user": self.actor}).data)
-        data["viewer_count"] = viewer_count
+        data = dict(
+            SessionDetailOut(session, context={"user": self.actor, "viewer_count": viewer_count}).data
+        )
         return {
             "session": data,
             "last_seq": session.last_seq,
@@ -224,26 +278,38 @@ class SessionConsumer(BaseConsumer):
         asyncio.get_running_loop().create_task(self.outbox.abort(code))
 
     # --- sending events in order --------------------------------------------------------------
-    def _events_between(self, after: int, upto: int) -> list[dict[str, Any]]:
+    def _events_between(self, after: int, upto: int) -> list[tuple[int, str]]:
         rows = SessionEvent.objects.filter(session_id=self.session_id, seq__gt=after, seq__lte=upto).order_by(
             "seq"
         )
-        return [row.frame() for row in rows[:REPLAY_PAGE]]
+        return [(row.seq, json.dumps(row.frame())) for row in rows[:REPLAY_PAGE]]
 
     async def _replay(self, after: int, upto: int) -> None:
-        """Send the log's events in (after, upto], or ``reset`` when too many are missing."""
+        """Send the log's events in (after, upto], or ``reset`` when too many are missing. On the
+        fan-out path recent frames come from the process's memory when it holds all of them."""
         if upto - after > MAX_MISSING:
             await self.send_json({"type": "reset", "last_seq": upto})
             self.last_sent = max(self.last_sent, upto)
             return
         cursor = after
+        group = self.fanout_group
         while cursor < upto:
-            frames = await database_sync_to_async(self._events_between)(cursor, upto)
-            if not frames:
-                break
-            for frame in frames:
-                await self.send_json(frame)
-            cursor = frames[-1]["seq"]
+            kept = fanout.fanout().between(group, cursor, min(upto, cursor + REPLAY_PAGE)) if group else None
+            if kept is not None:
+                frames = list(zip(range(cursor + 1, cursor + 1 + len(kept)), kept, strict=True))
+            else:
+                frames = await database_sync_to_async(self._events_between)(cursor, upto)
+                if not frames:
+                    break
+                if group is not None:
+                    fanout.fanout().remember(group, frames)
+            texts = [text for _seq, text in frames]
+            if self.wants_batch and len(texts) > 1:
+                await self.send(text_data=fanout.batch_text(texts))
+            else:
+                for text in texts:
+                    await self.send(text_data=text)
+            cursor = frames[-1][0]
         self.last_sent = max(self.last_sent, cursor)
 
     async def live_event(self, event: dict[str, Any]) -> None:
@@ -286,8 +352,13 @@ class SessionConsumer(BaseConsumer):
 
     # --- presence -----------------------------------------------------------------------------
     async def presence_send(self, count: int) -> None:
-        if self.hello_sent:
-            await self.send(text_data=_presence_text(count))
+        if not self.hello_sent:
+            return
+        text, frame = _presence_frame(count)
+        if self.fanout_group is not None:
+            self.outbox.write_frame(frame, text)
+        else:
+            await self.send(text_data=text)
 
     async def presence_lost(self) -> None:
         await self.close(code=CLOSE_SERVICE_RESTART)

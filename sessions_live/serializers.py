@@ -206,6 +206,9 @@ class SessionDetailOut(SessionOut):
 
     @extend_schema_field(serializers.IntegerField())
     def get_viewer_count(self, session: LiveSession) -> int:
+        known = self.context.get("viewer_count")
+        if isinstance(known, int):  # the websocket knows it already (presence.add)
+            return known
         from sessions_live.presence import viewer_count
 
         return viewer_count(session.pk)

@@ -179,18 +179,20 @@ class HubServer:
         return self.url.replace("http://", "ws://", 1)
 
 
-def start_daphne(env: dict[str, str], log_dir: Path, name: str = "daphne") -> HubServer:
+def start_daphne(
+    env: dict[str, str], log_dir: Path, name: str = "daphne", server: str = "daphne"
+) -> HubServer:
+    """A real ASGI server process (daphne, or uvicorn with ``server="uvicorn"``) on a free port."""
+    from hub.management.commands.serve import web_command
+
     port = free_port()
-    runner = start_process(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
-        env,
-        log_dir / f"{name}-{port}.log",
-    )
+    # The production command line (manage.py serve, compose.yaml), one process.
+    runner = start_process(web_command(server, "127.0.0.1", port), env, log_dir / f"{name}-{port}.log")
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if runner.process.poll() is not None:
-            raise RuntimeError(f"daphne exited early:\n{runner.log()}")
+            raise RuntimeError(f"{server} exited early:\n{runner.log()}")
         try:
             urllib.request.urlopen(f"{url}/healthz", timeout=15)  # noqa: S310 - our own local server
             break
@@ -200,7 +202,7 @@ def start_daphne(env: dict[str, str], log_dir: Path, name: str = "daphne") -> Hu
             time.sleep(0.2)
     else:
         runner.stop()
-        raise RuntimeError(f"daphne did not start:\n{runner.log()}")
+        raise RuntimeError(f"{server} did not start:\n{runner.log()}")
     return HubServer(url=url, port=port, runner=runner, mail_dir=Path(env["EMAIL_FILE_PATH"]))
 
 

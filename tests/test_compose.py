@@ -99,15 +99,19 @@ def test_app_services_share_one_image_built_inline(config: dict[str, Any]) -> No
         assert "\nUSER " in dockerfile
 
 
-def test_web_runs_at_least_two_daphne_replicas(config: dict[str, Any]) -> None:
+def test_web_runs_at_least_two_replicas_of_the_serve_command(config: dict[str, Any]) -> None:
     # given the web service
     web = config["services"]["web"]
-    # then it is replicated and served by daphne behind the proxy
+    # then it is replicated and runs the web servers of `manage.py serve` (uvicorn) behind the proxy
     assert web["deploy"]["replicas"] >= 2
-    assert web["command"][0] == "daphne"
-    assert "hub.asgi:application" in web["command"]
+    assert web["command"][:3] == ["python", "manage.py", "serve"]
+    assert "--web-only" in web["command"]  # the worker and beat are services of their own
     assert "--proxy-headers" in web["command"]
-    assert "ports" not in web  # only the proxy publishes a port
+    assert web["environment"]["FORWARDED_ALLOW_IPS"] == "*"
+    assert "ports" not in web  # only the proxy publishes a port, so only it can set X-Forwarded-For
+    # and the live fan-out is on everywhere (it must be the same on web and worker processes)
+    for name in ("web", "worker"):
+        assert config["services"][name]["environment"].get("LIVE_DELIVERY", "fanout") == "fanout"
     # and its healthcheck asks the app's /healthz
     assert "http://127.0.0.1:8000/healthz" in " ".join(web["healthcheck"]["test"])
 

@@ -18,6 +18,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from hub.realtime.events import send_to_user_on_commit
 from tests.conftest import service_env, start_daphne, wait_for
 from tests.factories import PASSWORD, UserFactory
+from tests.factories_sessions import LiveSessionLiveFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -51,9 +52,7 @@ def test_a_server_with_a_connection_pool_reuses_its_postgresql_connections(
         url = f"{server.url}/api/v1/communes/?page_size=1"
         statuses = [httpx.get(url, timeout=30).status_code for _ in range(30)]
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pooled-test'"
-            )
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pooled-test'")
             (backends,) = cursor.fetchone()
         # then every request succeeded and the server held at most its pool's connections open
         assert statuses == [200] * 30
@@ -77,6 +76,34 @@ def test_healthz_is_503_when_redis_does_not_answer(redis_required, tmp_path):
         assert body["checks"]["database"]["status"] == "ok"
         assert body["checks"]["broker"]["status"] == "error"
         assert body["checks"]["channel_layer"]["status"] == "error"
+    finally:
+        server.runner.stop()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("server_kind", ["daphne", "uvicorn"])
+async def test_healthz_stays_200_while_websockets_are_open(
+    redis_required, postgres_required, tmp_path, server_kind
+):
+    # given a real server with the Redis channel layer and open websockets (each holds a receive
+    # on the layer)
+    server = await sync_to_async(start_daphne)(service_env(tmp_path), tmp_path, "health", server=server_kind)
+    session = await sync_to_async(LiveSessionLiveFactory)()
+    origin = {"Origin": server.url}
+    try:
+        url = f"{server.ws_url}/ws/sessions/{session.pk}/"
+        sockets = [await connect(url, additional_headers=origin) for _ in range(3)]
+        for ws in sockets:
+            assert json.loads(await ws.recv())["type"] == "hello"
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            # when the health check runs, several times
+            responses = [await http.get("/healthz") for _ in range(3)]
+        # then every check of the channel layer answers
+        for response in responses:
+            assert response.status_code == 200, response.text
+            assert response.json()["checks"]["channel_layer"]["status"] == "ok"
+        for ws in sockets:
+            await ws.close()
     finally:
         server.runner.stop()
 

@@ -47,15 +47,16 @@ def fanout_env(tmp_dir: Any, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["daphne", "uvicorn"])
 def fanout_servers(
-    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[HubServer, HubServer]]:
+    """Two server processes of one kind: both supported servers write frames their own way."""
     # Stopping the processes ends their database sessions. (Not close_other_connections() here: in
     # the middle of the run it would also end this process's other threads' connections.)
     tmp_dir = tmp_path_factory.mktemp("fanout")
-    first = start_daphne(fanout_env(tmp_dir), tmp_dir, "fanout-a")
-    second = start_daphne(fanout_env(tmp_dir), tmp_dir, "fanout-b")
+    first = start_daphne(fanout_env(tmp_dir), tmp_dir, "fanout-a", server=request.param)
+    second = start_daphne(fanout_env(tmp_dir), tmp_dir, "fanout-b", server=request.param)
     yield first, second
     first.runner.stop()
     second.runner.stop()
@@ -195,13 +196,14 @@ async def test_a_gap_is_filled_from_the_log(
         await viewer.close()
 
 
+@pytest.mark.parametrize("server_kind", ["daphne", "uvicorn"])
 async def test_a_reader_that_stops_reading_is_dropped_and_resumes_without_loss(
-    redis_required, postgres_required, hub_server, tmp_path, fanout_here
+    redis_required, postgres_required, hub_server, tmp_path, fanout_here, server_kind
 ):
     # given a fan-out server with a 64 KiB send buffer per socket, a fast viewer, and a viewer
     # whose socket stops reading (tiny receive buffer, nothing read)
     server = await sync_to_async(start_daphne)(
-        fanout_env(tmp_path, LIVE_SEND_BUFFER_BYTES=str(64 * 1024)), tmp_path, "slow"
+        fanout_env(tmp_path, LIVE_SEND_BUFFER_BYTES=str(64 * 1024)), tmp_path, "slow", server=server_kind
     )
     session = await sync_to_async(LiveSessionLiveFactory)()
     fast = Viewer(session.pk)

@@ -84,3 +84,50 @@ async def test_resume_and_gap_fill_on_the_fanout_path(in_process_fanout):
     assert [frame["seq"] for frame in await events_of(ws, 2)] == [3, 4]
     assert await quiet(ws)
     await ws.disconnect()
+
+
+async def test_the_stock_path_still_delivers_once_in_order_and_replays(settings):
+    # given LIVE_DELIVERY=stock (the channel layer's group_send; still supported) and two viewers
+    settings.LIVE_DELIVERY = "stock"
+    settings.SESSIONS_CHAT_RATE_LIMIT = 100_000
+    session = await sync_to_async(LiveSessionLiveFactory)()
+    first, _ = await open_socket(session.pk)
+    second, _ = await open_socket(session.pk, query="?batch=1")  # batches are for the fan-out only
+    # when three events are written
+    await sync_to_async(append_events)(session.pk, 3)
+    # then both get 1, 2, 3 once each, as plain frames
+    for ws in (first, second):
+        assert [frame["seq"] for frame in await events_of(ws, 3)] == [1, 2, 3]
+        assert await quiet(ws)
+        await ws.disconnect()
+    # and a viewer back with last_seq=1 gets 2 and 3 from the log, then live events
+    again, hello = await open_socket(session.pk, query="?last_seq=1")
+    assert hello["data"]["last_seq"] == 3
+    assert [frame["seq"] for frame in await events_of(again, 2)] == [2, 3]
+    await sync_to_async(append_events)(session.pk, 1)
+    assert [frame["seq"] for frame in await events_of(again, 1)] == [4]
+    assert await quiet(again)
+    await again.disconnect()
+
+
+async def test_a_resume_reads_recent_frames_from_the_process_memory(in_process_fanout):
+    # given a viewer that keeps the session's group subscribed in this process, and 5 events it got
+    session = await sync_to_async(LiveSessionLiveFactory)()
+    watcher, _ = await open_socket(session.pk)
+    await sync_to_async(append_events)(session.pk, 5)
+    assert [frame["seq"] for frame in await events_of(watcher, 5)] == [1, 2, 3, 4, 5]
+    # when the log rows 2..5 are gone from the database (so only the memory can answer)
+    from sessions_live.models import SessionEvent
+
+    await sync_to_async(SessionEvent.objects.filter(session_id=session.pk, seq__gte=2).delete)()
+    # then a viewer back with last_seq=1 still gets 2..5 once, in order, as one batch
+    again, hello = await open_socket(session.pk, query="?last_seq=1&batch=1")
+    assert hello["data"]["last_seq"] == 5
+    seqs, messages = await batch_seqs(again, 5)
+    assert seqs == [2, 3, 4, 5] and messages == 1
+    # and a plain client gets them as single frames
+    plain, _ = await open_socket(session.pk, query="?last_seq=3")
+    assert [frame["seq"] for frame in await events_of(plain, 2)] == [4, 5]
+    for ws in (watcher, again, plain):
+        assert await quiet(ws)
+        await ws.disconnect()

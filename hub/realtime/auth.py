@@ -37,6 +37,12 @@ def origin_allowed(origin: str) -> bool:
     return validate_host(host or parts.hostname, allowed)
 
 
+def _has_session_cookie(scope: dict[str, Any]) -> bool:
+    """Whether the handshake carries our session cookie at all (the cheap test, before any parsing)."""
+    cookie = _header(scope, b"cookie")
+    return cookie is not None and f"{settings.SESSION_COOKIE_NAME}=" in cookie
+
+
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
@@ -72,8 +78,10 @@ class TicketOrSessionAuthMiddleware:
             user, auth_ref, failure = await _redeem(ticket)
             scope = {**scope, "user": user, "auth_ref": auth_ref, "auth_failure": failure}
             return await self.inner(scope, receive, send)
-        if origin is None:
-            # No browser, no ticket: anonymous (cookies are ignored without an Origin).
+        if origin is None or not _has_session_cookie(scope):
+            # No browser, no ticket: anonymous (cookies are ignored without an Origin). A browser
+            # without a session cookie is anonymous too, without the session lookup's thread hop:
+            # most viewers of a live session are such visitors, and connect storms are theirs.
             scope = {**scope, "user": AnonymousUser(), "auth_ref": None, "auth_failure": None}
             return await self.inner(scope, receive, send)
         return await self.session_auth(scope, receive, send)

@@ -38,12 +38,14 @@ from collections import deque
 from typing import Any, Protocol
 
 from django.conf import settings
+from websockets.protocol import State as _WsState
 
 logger = logging.getLogger(__name__)
 
 # Autobahn (daphne) only sends 1000 or 3000-4999 from an application.
 CLOSE_TOO_SLOW = 4008
 CLOSE_SERVICE_RESTART = 4503
+_WS_OPEN = _WsState.OPEN
 FANOUT_GROUP = re.compile(r"^session\.\d+$")
 
 
@@ -87,26 +89,81 @@ def publish(group: str, seq: int, text: str) -> None:
 
 
 # --- one socket's ordered, bounded output -------------------------------------------------------
-def _daphne_transport(send: Any) -> tuple[Any, Any]:
-    """daphne's ``send`` is ``partial(server.handle_reply, protocol)``: its send never waits, so the
-    only buffer is Twisted's transport. Return (server, protocol) to read it, else (None, None).
-    Channels' session middleware wraps it (``real_send``); it does nothing for ``websocket.send``."""
+def encode_frame(text: str) -> bytes:
+    """One unmasked, unfragmented, uncompressed websocket text frame (RFC 6455 §5.2), built once and
+    written as is to every socket. Uncompressed is allowed even where permessage-deflate was
+    negotiated (RFC 7692 §6: RSV1 clear); autobahn's ``PreparedMessage(doNotCompress=True)`` does
+    the same."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        head = bytes((0x81, size))
+    elif size < 65536:
+        head = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        head = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return head + payload
+
+
+def _unwrap(send: Any) -> Any:
+    # Channels' session middleware wraps ``send`` (``real_send``); it does nothing for websocket.send.
     while hasattr(getattr(send, "__self__", None), "real_send"):
         send = send.__self__.real_send
+    return send
+
+
+def _daphne_transport(send: Any) -> tuple[Any, Any]:
+    """daphne's ``send`` is ``partial(server.handle_reply, protocol)``: its send never waits, so the
+    only buffer is Twisted's transport. Return (server, protocol) to read it, else (None, None)."""
+    send = _unwrap(send)
     if isinstance(send, functools.partial) and send.args:
         server = getattr(send.func, "__self__", None)
         protocol = send.args[0]
-        if server is not None and hasattr(server, "connections") and hasattr(protocol, "transport"):
+        if (
+            server is not None
+            and hasattr(server, "connections")
+            and hasattr(protocol, "transport")
+            and hasattr(protocol, "send_queue")
+            and hasattr(protocol, "STATE_OPEN")
+        ):
             return server, protocol
     return None, None
+
+
+def _uvicorn_protocol(send: Any) -> Any:
+    """uvicorn's ``send`` is the bound ``send`` of its sans-I/O websocket protocol (``--ws
+    websockets-sansio``), which holds the asyncio transport. Other servers: None."""
+    owner = getattr(_unwrap(send), "__self__", None)
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    except ImportError:  # pragma: no cover - uvicorn is a dependency
+        return None
+    return owner if isinstance(owner, WebSocketsSansIOProtocol) else None
 
 
 class Outbox:
     """Every message of one socket goes through here, in order; one writer task awaits the server's
     send (uvicorn's waits while the socket is paused). ``pending_bytes`` is what the peer has not
-    taken yet: our queue plus, under daphne, the transport's buffer."""
+    taken yet: our queue plus the transport's buffer.
 
-    __slots__ = ("busy", "closed", "protocol", "queue", "queued_bytes", "send", "server", "task", "wake")
+    Under daphne and uvicorn (sans-I/O) the fan-out's frames take a shorter way when nothing of
+    this socket is queued or being sent: ``write_frame`` writes the frame's bytes, encoded once for
+    every socket, straight to the server's transport, after the server's own checks that the
+    socket is open. No task switch, no per-socket framing. Anything else (hello, acks, replays,
+    close) and any socket that is not writable right now goes through the ordered queue."""
+
+    __slots__ = (
+        "busy",
+        "closed",
+        "protocol",
+        "queue",
+        "queued_bytes",
+        "send",
+        "server",
+        "task",
+        "uvicorn",
+        "wake",
+    )
 
     def __init__(self, send: Any) -> None:
         self.send = send
@@ -117,6 +174,7 @@ class Outbox:
         self.closed = False
         self.busy = False  # the writer task is inside an awaited send
         self.server, self.protocol = _daphne_transport(send)
+        self.uvicorn = _uvicorn_protocol(send) if self.protocol is None else None
 
     def pending_bytes(self) -> int:
         pending = self.queued_bytes
@@ -126,7 +184,41 @@ class Outbox:
             if transport is not None:
                 buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
                 pending += buffered + getattr(transport, "_tempDataLen", 0)
+        elif self.uvicorn is not None:
+            transport = self.uvicorn.transport
+            if transport is not None and not transport.is_closing():
+                pending += transport.get_write_buffer_size()
         return pending
+
+    def write_frame(self, frame: bytes, text: str) -> None:
+        """A fan-out frame: ``frame`` is ``encode_frame(text)``, shared by every socket."""
+        if self.closed:
+            return
+        if not self.queue and not self.busy:
+            protocol = self.protocol
+            if protocol is not None:  # daphne (autobahn)
+                conn = self.server.connections.get(protocol)
+                if conn is None or conn.get("disconnected"):
+                    return
+                if protocol.state == protocol.STATE_OPEN and not protocol.send_queue:
+                    protocol.transport.write(frame)
+                    return
+            else:
+                ws = self.uvicorn
+                if ws is not None:
+                    if ws.disconnected:
+                        return
+                    if (
+                        ws.handshake_complete
+                        and not ws.close_sent
+                        and ws.initial_response is None
+                        and ws.writable.is_set()
+                        and ws.conn.state is _WS_OPEN
+                        and not ws.transport.is_closing()
+                    ):
+                        ws.transport.write(frame)
+                        return
+        self.put({"type": "websocket.send", "text": text}, len(text))
 
     def put(self, message: dict[str, Any], size: int) -> None:
         if self.closed:
@@ -217,7 +309,7 @@ class Subscriber(Protocol):
     def fanout_drop(self, code: int) -> None: ...
 
 
-def _batch(texts: list[str]) -> str:
+def batch_text(texts: list[str]) -> str:
     return '{"type":"batch","frames":[' + ",".join(texts) + "]}"
 
 
@@ -236,6 +328,10 @@ class LocalFanout:
         self.reader: asyncio.Task[None] | None = None
         self.prefix = f"{settings.KEY_PREFIX}:fan:"
         self.stats = {"frames": 0, "messages": 0, "dropped": 0, "gaps": 0}
+        # The last frames of each group with local sockets, by seq: resumes (a reconnect storm
+        # after a restart is thousands of them, all a few seconds behind) read them from here.
+        self.recent: dict[str, dict[int, str]] = {}
+        self.recent_kept: int = getattr(settings, "LIVE_RECENT_FRAMES", 2000)
         if settings.REDIS_URL:
             import redis.asyncio
             from redis.backoff import NoBackoff
@@ -280,6 +376,7 @@ class LocalFanout:
         if not subscribers and not (group in self.ready and not self.ready[group].done()):
             del self.groups[group]
             self.ready.pop(group, None)
+            self.recent.pop(group, None)
             if self.pubsub is not None:
                 try:
                     await self.pubsub.unsubscribe(channel_name(group))
@@ -334,6 +431,7 @@ class LocalFanout:
                 ready.exception()  # retrieved: no "never retrieved" warning
         self.ready = {}
         self.pending = {}
+        self.recent = {}
         if self.pubsub is pubsub:
             self.pubsub = None
         self.loop.create_task(self._close_quietly(pubsub))
@@ -367,6 +465,28 @@ class LocalFanout:
         else:
             self.loop.call_soon(self._flush, group)
 
+    def remember(self, group: str, frames: list[tuple[int, str]]) -> None:
+        """Keep these (seq, encoded frame) for resumes; only for groups with local sockets."""
+        if group not in self.groups or not frames:
+            return
+        kept = self.recent.setdefault(group, {})
+        for seq, text in frames:
+            kept[seq] = text
+        if len(kept) > self.recent_kept * 1.25:  # trim in steps, not per frame
+            floor = sorted(kept)[-self.recent_kept]
+            for seq in [seq for seq in kept if seq < floor]:
+                del kept[seq]
+
+    def between(self, group: str, after: int, upto: int) -> list[str] | None:
+        """The encoded frames (after, upto] if every one of them is kept here, else None."""
+        kept = self.recent.get(group)
+        if not kept or upto <= after:
+            return None
+        try:
+            return [kept[seq] for seq in range(after + 1, upto + 1)]
+        except KeyError:
+            return None
+
     def _flush(self, group: str) -> None:
         frames = self.pending.pop(group, None)
         subscribers = self.groups.get(group)
@@ -377,10 +497,11 @@ class LocalFanout:
         first, last = frames[0][0], frames[-1][0]
         contiguous = last - first + 1 == len(frames)
         texts = [text for _seq, text in frames]
-        size = sum(len(text) for text in texts)
         self.stats["frames"] += len(frames)
-        batch = {"type": "websocket.send", "text": texts[0] if len(texts) == 1 else _batch(texts)}
-        singles = [{"type": "websocket.send", "text": text} for text in texts]
+        self.remember(group, frames)
+        tick_text = texts[0] if len(texts) == 1 else batch_text(texts)
+        batch_frame = encode_frame(tick_text)
+        singles = [(encode_frame(text), text) for text in texts]
         limit = self.limit
         for subscriber in list(subscribers):
             sent = subscriber.last_sent
@@ -401,17 +522,18 @@ class LocalFanout:
                 continue
             if sent == first - 1:
                 if subscriber.wants_batch:
-                    outbox.put(batch, size)
+                    outbox.write_frame(batch_frame, tick_text)
                 else:
-                    for message in singles:
-                        outbox.put(message, len(message["text"]))
+                    for frame, text in singles:
+                        outbox.write_frame(frame, text)
             else:  # it already has the head of this tick (replayed): send the rest
                 rest = [text for seq, text in frames if seq > sent]
                 if subscriber.wants_batch:
-                    outbox.put({"type": "websocket.send", "text": _batch(rest)}, size)
+                    rest_text = batch_text(rest)
+                    outbox.write_frame(encode_frame(rest_text), rest_text)
                 else:
                     for text in rest:
-                        outbox.put({"type": "websocket.send", "text": text}, len(text))
+                        outbox.write_frame(encode_frame(text), text)
             subscriber.last_sent = last
             self.stats["messages"] += 1
 
