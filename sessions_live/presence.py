@@ -85,6 +85,10 @@ class PresenceTracker:
         # after a loss, only sockets that joined before that moment lost their groups.
         self.joined: dict[PresenceClient, float] = {}
         self.last_ok = 0.0
+        self.pending_add: dict[int, set[str]] = {}
+        self.pending_remove: dict[int, set[str]] = {}
+        self.waiters: dict[int, list[asyncio.Future[int]]] = {}
+        self.writer: asyncio.Task[None] | None = None
         if settings.REDIS_URL:
             import redis.asyncio
 
@@ -93,15 +97,27 @@ class PresenceTracker:
             )
 
     # --- membership ---------------------------------------------------------------------------
+    # With Redis, joins and leaves are written in batches: whatever queued while the previous
+    # round trip was in flight goes in the next pipeline. A connect storm (or a server stopping
+    # with thousands of sockets) is then a few round trips on one connection, not one connection
+    # per socket. A leave is not awaited: if this process dies first, the member expires anyway.
     async def add(self, session_id: int, client: PresenceClient) -> int:
         self.local.setdefault(session_id, set()).add(client)
         self.joined[client] = time.monotonic()
         self._ensure_loop()
         try:
-            await self._touch(session_id, [client.channel_name])
-            return await self._count(session_id)
-        except Exception:
-            logger.warning("presence unavailable", exc_info=True)
+            if self.redis is None:
+                await self._touch(session_id, [client.channel_name])
+                return await self._count(session_id)
+            name = client.channel_name
+            self.pending_remove.get(session_id, set()).discard(name)
+            self.pending_add.setdefault(session_id, set()).add(name)
+            waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            self.waiters.setdefault(session_id, []).append(waiter)
+            self._schedule_write()
+            return await waiter
+        except Exception:  # Redis is down (logged once per batch by _write): count what we hold
+            logger.debug("presence unavailable", exc_info=True)
             return len(self.local.get(session_id, ()))
 
     async def remove(self, session_id: int, client: PresenceClient) -> None:
@@ -112,13 +128,54 @@ class PresenceTracker:
             if not clients:
                 del self.local[session_id]
                 self.sent.pop(session_id, None)
-        try:
-            if self.redis is None:
-                _memory.get(session_id, {}).pop(client.channel_name, None)
-            else:
-                await self.redis.zrem(_key(session_id), client.channel_name)
-        except Exception:
-            logger.warning("presence unavailable", exc_info=True)
+        name = client.channel_name
+        if self.redis is None:
+            _memory.get(session_id, {}).pop(name, None)
+            return
+        self.pending_add.get(session_id, set()).discard(name)
+        self.pending_remove.setdefault(session_id, set()).add(name)
+        self._schedule_write()
+
+    def _schedule_write(self) -> None:
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        while self.pending_add or self.pending_remove or self.waiters:
+            adds, self.pending_add = self.pending_add, {}
+            removes, self.pending_remove = self.pending_remove, {}
+            waiters, self.waiters = self.waiters, {}
+            now = time.time()
+            pipe = self.redis.pipeline(transaction=False)
+            counted: list[tuple[int, int]] = []  # (session, index of its ZCARD in the results)
+            size = 0
+            for session_id in set(adds) | set(removes) | set(waiters):
+                key = _key(session_id)
+                if adds.get(session_id):
+                    pipe.zadd(key, dict.fromkeys(adds[session_id], now + MEMBER_TTL))
+                    pipe.expire(key, int(MEMBER_TTL * 2))
+                    size += 2
+                if removes.get(session_id):
+                    pipe.zrem(key, *removes[session_id])
+                    size += 1
+                if waiters.get(session_id):
+                    pipe.zremrangebyscore(key, "-inf", now)
+                    pipe.zcard(key)
+                    counted.append((session_id, size + 1))
+                    size += 2
+            try:
+                results = await pipe.execute()
+            except Exception as exc:
+                logger.warning("presence unavailable: %s", exc)
+                for futures in waiters.values():
+                    for future in futures:
+                        if not future.done():
+                            future.set_exception(exc)
+                continue
+            for session_id, index in counted:
+                for future in waiters[session_id]:
+                    if not future.done():
+                        future.set_result(int(results[index]))
 
     # --- storage ------------------------------------------------------------------------------
     async def _touch(self, session_id: int, members: list[str]) -> None:
