@@ -18,6 +18,7 @@ import functools
 import json
 import logging
 import time
+import weakref
 from collections import OrderedDict
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
@@ -83,23 +84,84 @@ async def _session_check(session_id: int) -> None:
     _known_sessions[session_id] = now
 
 
-def _anonymous_snapshot(session_id: int) -> tuple[dict[str, Any], int]:
-    """The session as an anonymous viewer sees it, and the ``seq`` it is at. The serialized
-    snapshot is shared while the session's ``last_seq`` (every public change appends an event)
-    and ``updated_at`` (every save) stay the same: then a connect reads one small row."""
-    language = translation.get_language()
+# Connects of anonymous viewers share their database reads (a connect storm is thousands of them
+# within seconds): one read of the session's (last_seq, updated_at) per round for every socket that
+# arrived before the round started, and one serialized snapshot per (seq, updated_at, language).
+class _SharedReads:
+    """One per event loop (per server process; tests run several loops)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, tuple[float, asyncio.Task[tuple[int, Any]]]] = {}
+        self.builds: dict[tuple[Any, ...], asyncio.Task[tuple[dict[str, Any], int]]] = {}
+
+
+_shared_reads: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SharedReads] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _shared() -> _SharedReads:
+    loop = asyncio.get_running_loop()
+    found = _shared_reads.get(loop)
+    if found is None:
+        found = _shared_reads[loop] = _SharedReads()
+    return found
+
+
+def _session_row(session_id: int) -> tuple[int, Any]:
     row = LiveSession.objects.filter(pk=session_id).values_list("last_seq", "updated_at").first()
     if row is None:
         raise SessionNotFound()
-    found = _snapshots.get((session_id, *row, language))
-    if found is not None:
-        return found, row[0]
+    return row
+
+
+async def _session_row_now(session_id: int) -> tuple[int, Any]:
+    """The session's (last_seq, updated_at), read AFTER this call began (so never older than what
+    the caller's client has seen), shared with every caller that arrived before the same read."""
+    arrived = time.monotonic()
+    reads = _shared().rows
+    while True:
+        entry = reads.get(session_id)
+        if entry is None or (entry[1].done() and entry[0] < arrived):
+            task = asyncio.get_running_loop().create_task(database_sync_to_async(_session_row)(session_id))
+            entry = reads[session_id] = (time.monotonic(), task)
+            if len(reads) > 1000:
+                for stale in [key for key, (_t, other) in reads.items() if other.done()]:
+                    del reads[stale]
+        started, task = entry
+        if started >= arrived:
+            return await asyncio.shield(task)
+        await asyncio.wait([task])  # an older read: wait for it, then join (or start) the next one
+
+
+def _snapshot_build(session_id: int) -> tuple[dict[str, Any], int]:
     session = selectors.session_get(session_id, detail=True)
     data = dict(SessionDetailOut(session, context={"user": None, "viewer_count": 0}).data)
-    _snapshots[(session_id, session.last_seq, session.updated_at, language)] = data
-    while len(_snapshots) > SNAPSHOTS_KEPT:
-        _snapshots.popitem(last=False)
     return data, session.last_seq
+
+
+async def _anonymous_snapshot(session_id: int) -> tuple[dict[str, Any], int]:
+    """The session as an anonymous viewer sees it and the seq it is at (never behind what the
+    caller's client saw): one small shared read, and the serialized snapshot is reused while the
+    session's ``last_seq`` (every public change appends an event) and ``updated_at`` hold."""
+    last_seq, updated_at = await _session_row_now(session_id)
+    key = (session_id, last_seq, updated_at, translation.get_language())
+    found = _snapshots.get(key)
+    if found is not None:
+        return found, last_seq
+    builds = _shared().builds
+    build = builds.get(key)
+    if build is None:
+        build = builds[key] = asyncio.get_running_loop().create_task(
+            database_sync_to_async(_snapshot_build)(session_id)
+        )
+        build.add_done_callback(lambda _task: builds.pop(key, None))
+    data, built_seq = await asyncio.shield(build)
+    if built_seq == last_seq:
+        _snapshots[key] = data
+        while len(_snapshots) > SNAPSHOTS_KEPT:
+            _snapshots.popitem(last=False)
+    return data, built_seq  # a later seq than read: still never behind the client
 
 
 def _missing(field: str) -> Invalid:
@@ -186,7 +248,7 @@ class SessionConsumer(BaseConsumer):
         await self.accept()
         count = await tracker().add(session_id, self)
         try:
-            hello = await database_sync_to_async(self._hello)(count)
+            hello = await self._hello(count)
         except SessionNotFound:  # deleted since _session_check's answer was cached
             await self.send_json(error_frame("not_found", _(REFUSAL_MESSAGES["not_found"])))
             await self.close(code=CLOSE_NOT_FOUND)
@@ -196,6 +258,8 @@ class SessionConsumer(BaseConsumer):
         self.hello_sent = True
         client_seq = self._query_last_seq()
         if self.fanout_group is not None:
+            # Frames this process delivered before this socket joined (after the hello's seq).
+            self.pending_upto = max(self.pending_upto, fanout.fanout().latest.get(self.fanout_group, 0))
             after = client_seq if client_seq is not None and client_seq < self.last_sent else self.last_sent
             await self._catch_up(after, self.last_sent)
         elif client_seq is not None and client_seq < self.last_sent:
@@ -209,11 +273,14 @@ class SessionConsumer(BaseConsumer):
         raw = self._query("last_seq")
         return int(raw) if raw.isdigit() else None
 
-    def _hello(self, viewer_count: int) -> dict[str, Any]:
-        if self.actor is None:  # most viewers: one small query when the snapshot is cached
-            data, last_seq = _anonymous_snapshot(self.session_id)  # type: ignore[arg-type]
+    async def _hello(self, viewer_count: int) -> dict[str, Any]:
+        if self.actor is None:  # most viewers: shared reads (see _anonymous_snapshot)
+            data, last_seq = await _anonymous_snapshot(self.session_id)  # type: ignore[arg-type]
             data = {**data, "viewer_count": viewer_count}
             return {"session": data, "last_seq": last_seq, "viewer_count": viewer_count, "me": data["me"]}
+        return await database_sync_to_async(self._hello_signed_in)(viewer_count)
+
+    def _hello_signed_in(self, viewer_count: int) -> dict[str, Any]:
         session = selectors.session_get(self.session_id, detail=True)
         data = dict(
             SessionDetailOut(session, context={"user": self.actor, "viewer_count": viewer_count}).data

@@ -4,12 +4,15 @@ processes: ``tests/test_live_fanout.py``."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 
 from sessions_live.services import chat
+from tests.conftest import close_other_connections
 from tests.factories import UserFactory
 from tests.factories_sessions import LiveSessionLiveFactory
 from tests.test_live_fanout import append_events, append_silently
@@ -131,3 +134,30 @@ async def test_a_resume_reads_recent_frames_from_the_process_memory(in_process_f
     for ws in (watcher, again, plain):
         assert await quiet(ws)
         await ws.disconnect()
+
+
+async def test_concurrent_connects_share_reads_and_each_resumes_exactly(in_process_fanout):
+    # given a session at seq 3, and 20 viewers that each saw up to seq 3 before a cut
+    session = await sync_to_async(LiveSessionLiveFactory)()
+    await sync_to_async(append_events)(session.pk, 3)
+
+    # when they all reconnect at once while 5 more events are written
+    opening = asyncio.gather(*(open_socket(session.pk, query="?last_seq=3") for _ in range(20)))
+    # (database_sync_to_async: its thread's connection is closed after, as in the servers)
+    writing = asyncio.create_task(database_sync_to_async(append_events)(session.pk, 5))
+    sockets = await opening
+    await writing
+    for ws, hello in sockets:
+        # then no hello is behind what its client had seen
+        assert hello["data"]["last_seq"] >= 3
+        # and each gets 4..8 exactly once, in order (from the log, the memory or live)
+        assert [frame["seq"] for frame in await events_of(ws, 5)] == [4, 5, 6, 7, 8]
+        assert await quiet(ws)
+        await ws.disconnect()
+    # and a viewer arriving now gets a hello at the current seq (the shared read is never stale)
+    late, hello = await open_socket(session.pk)
+    assert hello["data"]["last_seq"] == 8
+    await late.disconnect()
+    # (a database connection of one of the communicators' worker threads outlives the test here:
+    # end it, or the test database cannot be dropped at the end of the run)
+    await sync_to_async(close_other_connections)()

@@ -332,6 +332,12 @@ class LocalFanout:
         # after a restart is thousands of them, all a few seconds behind) read them from here.
         self.recent: dict[str, dict[int, str]] = {}
         self.recent_kept: int = getattr(settings, "LIVE_RECENT_FRAMES", 2000)
+        # Per group: the seq of the last frame delivered here, and which subscription (a number
+        # that changes whenever the group's subscription is made again) delivered it. A snapshot
+        # read while subscription g was up, plus the frames after it, is current while g lasts.
+        self.latest: dict[str, int] = {}
+        self.generation: dict[str, int] = {}
+        self._generations = 0
         if settings.REDIS_URL:
             import redis.asyncio
             from redis.backoff import NoBackoff
@@ -351,13 +357,14 @@ class LocalFanout:
         subscribers = self.groups.get(group)
         if subscribers is None:
             subscribers = self.groups[group] = set()
+            self._generations += 1
+            self.generation[group] = self._generations
             if self.redis is not None:
                 self.ready[group] = self.loop.create_future()
                 try:
                     await self._redis_subscribe(group)
                 except BaseException as exc:
-                    self.groups.pop(group, None)
-                    self.ready.pop(group, None)
+                    self._forget(group)
                     redis_failed = type(exc).__module__.startswith("redis")
                     if (redis_failed or isinstance(exc, OSError)) and self.pubsub is not None:
                         # Redis is gone: start again with a new pub/sub connection next time.
@@ -374,14 +381,17 @@ class LocalFanout:
             return
         subscribers.discard(subscriber)
         if not subscribers and not (group in self.ready and not self.ready[group].done()):
-            del self.groups[group]
-            self.ready.pop(group, None)
-            self.recent.pop(group, None)
+            self._forget(group)
             if self.pubsub is not None:
                 try:
                     await self.pubsub.unsubscribe(channel_name(group))
                 except Exception:
                     logger.debug("unsubscribe failed", exc_info=True)
+
+    def _forget(self, group: str) -> None:
+        """The group has no subscription here any more (nothing local, or it was lost)."""
+        for table in (self.groups, self.ready, self.recent, self.latest, self.generation):
+            table.pop(group, None)  # type: ignore[attr-defined]
 
     async def _redis_subscribe(self, group: str) -> None:
         if self.pubsub is None:
@@ -411,7 +421,9 @@ class LocalFanout:
                     if ready is not None and not ready.done():
                         ready.set_result(None)
                     elif group in self.groups:  # re-subscribed after a reconnect: frames were lost
-                        for subscriber in list(self.groups.pop(group)):
+                        subscribers = self.groups[group]
+                        self._forget(group)
+                        for subscriber in list(subscribers):
                             subscriber.fanout_drop(CLOSE_SERVICE_RESTART)
         except asyncio.CancelledError:
             raise
@@ -431,7 +443,7 @@ class LocalFanout:
                 ready.exception()  # retrieved: no "never retrieved" warning
         self.ready = {}
         self.pending = {}
-        self.recent = {}
+        self.recent, self.latest, self.generation = {}, {}, {}
         if self.pubsub is pubsub:
             self.pubsub = None
         self.loop.create_task(self._close_quietly(pubsub))
@@ -499,6 +511,8 @@ class LocalFanout:
         texts = [text for _seq, text in frames]
         self.stats["frames"] += len(frames)
         self.remember(group, frames)
+        if last > self.latest.get(group, 0):
+            self.latest[group] = last
         tick_text = texts[0] if len(texts) == 1 else batch_text(texts)
         batch_frame = encode_frame(tick_text)
         singles = [(encode_frame(text), text) for text in texts]
