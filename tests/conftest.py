@@ -211,8 +211,11 @@ def _end_lingering_connections(django_db_setup: None, django_db_blocker: Any) ->
     """Before the test database is dropped, end the connections that worker threads of async tests
     left open (a test's own ``sync_to_async`` calls do not close theirs)."""
     yield
-    with django_db_blocker.unblock():
-        close_other_connections()
+    from django.db import connection
+
+    if str(connection.settings_dict.get("NAME", "")).startswith("test_"):
+        with django_db_blocker.unblock():
+            close_other_connections()
 
 
 @pytest.fixture(scope="session")
