@@ -151,7 +151,7 @@ KEY_PREFIX = os.environ.get("KEY_PREFIX", "cp")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "hub.cache.RedisCache",  # one connection pool per process
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": KEY_PREFIX,
         }

@@ -206,6 +206,18 @@ def start_daphne(
     return HubServer(url=url, port=port, runner=runner, mail_dir=Path(env["EMAIL_FILE_PATH"]))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_lingering_connections(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Before the test database is dropped, end the connections that worker threads of async tests
+    left open (a test's own ``sync_to_async`` calls do not close theirs)."""
+    yield
+    from django.db import connection
+
+    if str(connection.settings_dict.get("NAME", "")).startswith("test_"):
+        with django_db_blocker.unblock():
+            close_other_connections()
+
+
 @pytest.fixture(scope="session")
 def _hub_server_process(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory

@@ -12,7 +12,6 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
 from sessions_live.services import chat
-from tests.conftest import close_other_connections
 from tests.factories import UserFactory
 from tests.factories_sessions import LiveSessionLiveFactory
 from tests.test_live_fanout import append_events, append_silently
@@ -158,6 +157,3 @@ async def test_concurrent_connects_share_reads_and_each_resumes_exactly(in_proce
     late, hello = await open_socket(session.pk)
     assert hello["data"]["last_seq"] == 8
     await late.disconnect()
-    # (a database connection of one of the communicators' worker threads outlives the test here:
-    # end it, or the test database cannot be dropped at the end of the run)
-    await sync_to_async(close_other_connections)()

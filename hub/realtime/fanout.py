@@ -190,6 +190,30 @@ class Outbox:
                 pending += transport.get_write_buffer_size()
         return pending
 
+    def deliver(self, frame: bytes, text: str, limit: int) -> bool:
+        """``pending_bytes() > limit`` (False: too slow, nothing written) then ``write_frame``,
+        with uvicorn's open socket written in one go (the hot path: once per socket per tick)."""
+        ws = self.uvicorn
+        if ws is not None and not self.queue and not self.busy and not self.closed:
+            transport = ws.transport
+            if (
+                ws.writable.is_set()
+                and not ws.close_sent
+                and not ws.disconnected
+                and ws.handshake_complete
+                and ws.initial_response is None
+                and not transport.is_closing()
+                and ws.conn.state is _WS_OPEN
+            ):
+                if transport.get_write_buffer_size() > limit:
+                    return False
+                transport.write(frame)
+                return True
+        if self.pending_bytes() > limit:
+            return False
+        self.write_frame(frame, text)
+        return True
+
     def write_frame(self, frame: bytes, text: str) -> None:
         """A fan-out frame: ``frame`` is ``encode_frame(text)``, shared by every socket."""
         if self.closed:
@@ -530,6 +554,15 @@ class LocalFanout:
                 subscriber.fanout_gap(last)
                 continue
             outbox = subscriber.outbox
+            if sent == first - 1 and subscriber.wants_batch:
+                # The common case (a page): one frame, the checks and the write in one call.
+                if not outbox.deliver(batch_frame, tick_text, limit):
+                    self.stats["dropped"] += 1
+                    subscriber.fanout_drop(CLOSE_TOO_SLOW)
+                    continue
+                subscriber.last_sent = last
+                self.stats["messages"] += 1
+                continue
             if outbox.pending_bytes() > limit:  # what it has not taken yet, before this tick
                 self.stats["dropped"] += 1
                 subscriber.fanout_drop(CLOSE_TOO_SLOW)
