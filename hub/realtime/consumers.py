@@ -168,9 +168,9 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             return
         action, ref = content["type"], clean_ref(content)
         if action not in self.actions:
-            await self.send_json(error_frame(
-                    "unknown_type", _("Unknown frame type: %(type)s") % {"type": action[:40]}, ref
-                ))
+            await self.send_json(
+                error_frame("unknown_type", _("Unknown frame type: %(type)s") % {"type": action[:40]}, ref)
+            )
             return
         handler: Handler = getattr(self, "handle_" + action.replace(".", "_"))
         try:
