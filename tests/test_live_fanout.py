@@ -211,12 +211,15 @@ async def test_a_reader_that_stops_reading_is_dropped_and_resumes_without_loss(
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     raw.connect(("127.0.0.1", server.port))
     raw.setblocking(False)
-    total = 150
+    # More than the kernel can hold for it: the server's socket send buffer grows up to
+    # net.ipv4.tcp_wmem's maximum (4 MiB here) before the server's own buffer (what the limit
+    # counts) fills up. 300 events of 20 KB are 6 MB.
+    total = 300
     try:
         await fast.open(server)
         slow = await connect(f"{server.ws_url}/ws/sessions/{session.pk}/", sock=raw, max_queue=1)
         assert json.loads(await slow.recv())["type"] == "hello"
-        # when 150 events of 20 KB each are written (3 MB) while the slow viewer reads nothing
+        # when 300 events of 20 KB each are written (6 MB) while the slow viewer reads nothing
         writes = asyncio.create_task(sync_to_async(append_events)(session.pk, total, 20_000))
         # then the fast viewer gets everything meanwhile
         await fast.pump(total, timeout=60)
