@@ -23,6 +23,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from hub.redis_client import sync_redis
+
 logger = logging.getLogger(__name__)
 
 PRESENCE_INTERVAL: float = getattr(settings, "SESSIONS_PRESENCE_INTERVAL", 2.0)
@@ -52,22 +54,10 @@ def viewer_count(session_id: int) -> int:
     if not settings.REDIS_URL:
         return sum(1 for expiry in _memory.get(session_id, {}).values() if expiry > now)
     try:
-        return int(_sync_redis().zcount(_key(session_id), now, "+inf"))
+        return int(sync_redis().zcount(_key(session_id), now, "+inf"))
     except Exception:
         logger.warning("viewer count unavailable", exc_info=True)
         return 0
-
-
-_sync_client: Any = None
-
-
-def _sync_redis() -> Any:
-    global _sync_client
-    if _sync_client is None:
-        import redis
-
-        _sync_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-    return _sync_client
 
 
 class PresenceTracker:

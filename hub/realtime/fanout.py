@@ -40,6 +40,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from websockets.protocol import State as _WsState
 
+from hub.redis_client import sync_redis
+
 logger = logging.getLogger(__name__)
 
 # Autobahn (daphne) only sends 1000 or 3000-4999 from an application.
@@ -62,23 +64,13 @@ def channel_name(group: str) -> str:
 
 
 # --- publishing (any thread) --------------------------------------------------------------------
-_sync_client: Any = None
-
-
-def _sync_redis() -> Any:
-    global _sync_client
-    if _sync_client is None:
-        import redis
-
-        _sync_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-    return _sync_client
 
 
 def publish(group: str, seq: int, text: str) -> None:
     """Send one encoded frame to every process's local subscribers of ``group``."""
     payload = f"{seq} {text}"
     if settings.REDIS_URL:
-        _sync_redis().publish(channel_name(group), payload)
+        sync_redis().publish(channel_name(group), payload)
         return
     for fan in list(_fanouts.values()):
         try:
