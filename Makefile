@@ -15,17 +15,20 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen --quiet
 
+# Absolute links (e-mails, also those the demo data sends while it loads) name the port served on.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_data
 	$(PY) manage.py collectstatic --noinput -v0
-	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py serve --port $(PORT)
+	$(PY) manage.py serve --port $(PORT)
 
 test: install lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 typecheck: install
 	$(VENV)/bin/mypy hub frontend workers forums sessions_live

@@ -10,4 +10,6 @@ class HubConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the project's permissions with `rules` (they live in permissions.py, not rules.py).
-        from hub import permissions  # noqa: F401
+        from hub import db, permissions  # noqa: F401
+
+        db.install()

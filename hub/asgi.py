@@ -10,6 +10,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from forums.routing import websocket_urlpatterns as forum_routes  # noqa: E402
+from hub.realtime import transports  # noqa: E402
 from hub.realtime.auth import TicketOrSessionAuthMiddleware  # noqa: E402
 from hub.realtime.routing import fallback_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
@@ -31,3 +32,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# The live fan-out's writer for this server process, checked, logged and reported by /healthz.
+transports.startup()

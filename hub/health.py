@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from hub.realtime import transports
 from workers.celery import app as celery_app
 
 
@@ -95,5 +96,11 @@ def run_checks() -> tuple[bool, dict[str, Any]]:
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, results = run_checks()
     return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": results}, status=200 if healthy else 503
+        {
+            "status": "ok" if healthy else "error",
+            "checks": results,
+            # Not a check: how this process writes live frames (hub.realtime.transports).
+            "realtime": {"delivery": settings.LIVE_DELIVERY, **transports.report().as_dict()},
+        },
+        status=200 if healthy else 503,
     )

@@ -212,6 +212,9 @@ class SessionConsumer(BaseConsumer):
             if getattr(self, "session_id", None) is not None:
                 await tracker().remove(self.session_id, self)  # type: ignore[arg-type]
             await self._fanout_leave()
+            outbox = getattr(self, "outbox", None)
+            if outbox is not None:
+                outbox.release()
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.session_id, self.last_sent, self.actor = None, 0, None

@@ -24,11 +24,20 @@ ROOT = Path(__file__).resolve().parents[1]
 IN_CI = bool(os.environ.get("CI"))
 
 
-def require_service(name: str, available: bool) -> None:
-    """Skip locally when a service is not configured; in CI, fail instead."""
+SERVICE_HINTS = {
+    "PostgreSQL": "set DATABASE_URL=postgres://...",
+    "Redis": "set REDIS_URL=redis://...",
+}
+# Every skip for a missing service starts so; .ci/run's embedded pass accepts only these, for
+# PostgreSQL and Redis (tests/ci_report.py), and its services pass accepts none.
+NEEDS = "needs "
+
+
+def require_service(name: str, available: bool, how: str = "") -> None:
+    """Skip locally when a service is not available; in CI, fail instead."""
     if available:
         return
-    message = f"{name} is not configured (set DATABASE_URL / REDIS_URL, see README)"
+    message = f"{NEEDS}{name}: {how or SERVICE_HINTS.get(name, '')} (see README)"
     if IN_CI:
         pytest.fail(f"CI must exercise {name}: {message}", pytrace=False)
     pytest.skip(message)
@@ -41,6 +50,46 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which must run every test: {report.longrepr}"
+
+
+# --- The run's report (read by .ci/run through tests/ci_report.py) -----------------------------
+
+_outcomes: dict[str, dict[str, str]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    entry = _outcomes.setdefault(report.nodeid, {"outcome": "passed"})
+    if report.failed:
+        entry["outcome"] = "failed" if report.when == "call" else "error"
+    elif report.skipped and entry["outcome"] == "passed":
+        entry["outcome"] = "skipped"
+        longrepr = report.longrepr
+        entry["reason"] = str(longrepr[2] if isinstance(longrepr, tuple) else longrepr)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import json
+
+    from django.conf import settings
+
+    if getattr(session.config.option, "collectonly", False) or not _outcomes:
+        return
+    database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    report_path = Path(settings.VAR_DIR) / "test-report.json"
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(
+        json.dumps(
+            {
+                "database": database,
+                "channel_layer": layer,
+                "exit_status": int(exitstatus),
+                "tests": _outcomes,
+            },
+            indent=1,
+            sort_keys=True,
+        )
+    )
 
 
 # --- Per-test hygiene ----------------------------------------------------------------------------
@@ -179,30 +228,35 @@ class HubServer:
         return self.url.replace("http://", "ws://", 1)
 
 
+def wait_until_serving(runner: RunningProcess, url: str, what: str, timeout: float = 30) -> None:
+    """Return once ``url``/healthz answers (any status); stop the process and raise otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if runner.process.poll() is not None:
+            raise RuntimeError(f"{what} exited early:\n{runner.log()}")
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=15)  # noqa: S310 - our own local server
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (503 is a fine answer while a service is being checked)
+        except OSError:
+            time.sleep(0.2)
+    runner.stop()
+    raise RuntimeError(f"{what} did not start:\n{runner.log()}")
+
+
 def start_daphne(
-    env: dict[str, str], log_dir: Path, name: str = "daphne", server: str = "daphne"
+    env: dict[str, str], log_dir: Path, name: str = "daphne", server: str = "daphne", port: int = 0
 ) -> HubServer:
-    """A real ASGI server process (daphne, or uvicorn with ``server="uvicorn"``) on a free port."""
+    """A real ASGI server process (daphne, or uvicorn with ``server="uvicorn"``) on ``port`` (a free
+    one by default)."""
     from hub.management.commands.serve import web_command
 
-    port = free_port()
+    port = port or free_port()
     # The production command line (manage.py serve, compose.yaml), one process.
     runner = start_process(web_command(server, "127.0.0.1", port), env, log_dir / f"{name}-{port}.log")
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if runner.process.poll() is not None:
-            raise RuntimeError(f"{server} exited early:\n{runner.log()}")
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=15)  # noqa: S310 - our own local server
-            break
-        except urllib.error.HTTPError:
-            break  # it answers (503 is a fine answer while a service is being checked)
-        except OSError:
-            time.sleep(0.2)
-    else:
-        runner.stop()
-        raise RuntimeError(f"{server} did not start:\n{runner.log()}")
+    wait_until_serving(runner, url, server)
     return HubServer(url=url, port=port, runner=runner, mail_dir=Path(env["EMAIL_FILE_PATH"]))
 
 

@@ -139,7 +139,7 @@ def test_supporting_twice_gives_one_support(thread):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_supports_by_one_user_give_one_row(postgres_required):
+def test_concurrent_supports_by_one_user_give_one_row():
     # given a thread and one citizen sending the same support four times at once
     commune = CommuneFactory(slug="cotonou")
     thread = ThreadFactory(category=CategoryFactory(commune=commune))

@@ -129,7 +129,7 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_open():
     await ws.disconnect()
 
 
-# --- For real: daphne + Redis ------------------------------------------------------------------------
+# --- For real: a daphne process (both backends) ---------------------------------------------------
 
 
 async def _token(base_url, email):
@@ -140,9 +140,7 @@ async def _token(base_url, email):
 
 @pytest.mark.integration
 @pytest.mark.asyncio
-async def test_a_reply_over_http_reaches_a_watcher_of_the_real_server_and_its_hiding_too(
-    redis_required, postgres_required, hub_server
-):
+async def test_a_reply_over_http_reaches_a_watcher_of_the_real_server_and_its_hiding_too(hub_server):
     # given a thread, a citizen and a moderator with API tokens, and a watcher on the daphne process
     thread = await sync_to_async(a_thread)("cotonou-live")
     await sync_to_async(veteran)(email="ecrit@example.bj")

@@ -149,7 +149,7 @@ async def test_events_cross_processes_through_the_redis_layer(redis_required, hu
 
 
 @pytest.mark.asyncio
-async def test_foreign_origin_is_refused_by_the_real_server_which_stays_healthy(redis_required, hub_server):
+async def test_foreign_origin_is_refused_by_the_real_server_which_stays_healthy(hub_server):
     with pytest.raises(InvalidStatus) as info:
         async with connect(f"{hub_server.ws_url}/ws/me/", origin="https://evil.example", open_timeout=10):
             pass

@@ -5,7 +5,7 @@ button's JavaScript path (and its no-JavaScript fallback), the language switcher
 and the weight of the home page on a slow connection.
 
 Chromium is Debian's (``apt-get install chromium``); never ``playwright install``. If it is
-missing these tests FAIL: a page test that silently skips protects nothing.
+missing these tests skip locally with that command, and fail in CI (tests/browser.py).
 """
 
 from __future__ import annotations
@@ -14,22 +14,13 @@ import random
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Response, expect, sync_playwright
+from playwright.sync_api import Page, Response, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from tests.browser import chromium
+
 PASSWORD = "Pirogue-Ganvie-2026"
 HOME_PAGE_BUDGET = 100 * 1024  # bytes of HTML + CSS + JS, for slow 3G
 
@@ -42,20 +33,13 @@ def browser_page(request: pytest.FixtureRequest) -> Iterator[Page]:
 
     Parametrize indirectly with a locale ("en-GB") or a dict of ``new_context`` arguments.
     """
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Debian's Chromium is missing at {CHROMIUM}: install it with `apt-get install chromium` "
-            "(never `playwright install`).",
-            pytrace=False,
-        )
     options: dict[str, Any] = {"locale": "fr-FR", "viewport": {"width": 360, "height": 740}}
     param = getattr(request, "param", None)
     if isinstance(param, str):
         options["locale"] = param
     elif isinstance(param, dict):
         options.update(param)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    with chromium() as browser:
         context = browser.new_context(**options)
         context.set_default_timeout(15_000)
         page = context.new_page()
@@ -63,7 +47,6 @@ def browser_page(request: pytest.FixtureRequest) -> Iterator[Page]:
             yield page
         finally:
             context.close()
-            browser.close()
 
 
 def follower_count(page: Page) -> int:

@@ -486,7 +486,7 @@ def test_published_items_do_not_leak_files_of_other_versions(cotonou):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_double_submission_publishes_once(postgres_required):
+def test_concurrent_double_submission_publishes_once():
     """Two requests publishing the same draft at the same moment: the row lock serialises them."""
     import threading
 

@@ -1,5 +1,11 @@
-"""Live session pages in Debian's Chromium (Playwright), against real daphne processes with the
-Redis channel layer and PostgreSQL.
+"""Live session pages in Debian's Chromium (Playwright), against real daphne processes.
+
+They run on both backends: on the embedded defaults (SQLite, in-memory channel layer, one server
+process) and on PostgreSQL with the Redis channel layer. A write that a page must show live goes
+through the server the page is connected to (its REST API, or another browser), since with the
+in-memory layer the test process cannot broadcast to the server's sockets; writes that only need
+to be stored (set-up before a page loads, messages posted while the server is down and replayed
+from the event log) are made in the test process.
 
 1. Several browser contexts at once: a citizen asks a question, the moderator approves it in the
    moderator console, other citizens support it, the mayor marks it answered in the staff console;
@@ -17,40 +23,29 @@ from __future__ import annotations
 
 import re
 import socket
-import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from hub.management.commands.serve import web_command
 from hub.models import Commune, Membership, Role
+from hub.services.accounts import api_token_create
 from sessions_live.models import ChatMessage, LiveSession, Poll, Question
 from sessions_live.services.chat import chat_send
-from tests.conftest import HubServer, service_env, start_process
+from tests.browser import chromium
+from tests.conftest import HubServer, RunningProcess, free_port, service_env, start_process
 from tests.factories import PASSWORD, UserFactory
-from tests.test_pages_browser import CHROMIUM, CHROMIUM_ARGS, HOME_PAGE_BUDGET
+from tests.test_pages_browser import HOME_PAGE_BUDGET
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 SOCKET = "document.querySelector('[data-session]').sessionSocket"  # the page's SessionSocket
 LIVE_TIMEOUT = 20_000  # ms: a live change must show within this (it normally takes well under 1 s)
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Debian's Chromium is missing at {CHROMIUM} (apt-get install chromium)", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def open_page(browser: Browser, base_url: str, user: Any = None, **options: Any) -> Page:
@@ -81,6 +76,36 @@ def off_loop(function: Any, *args: Any, **kwargs: Any) -> Any:
 
     with ThreadPoolExecutor(max_workers=1) as executor:
         return executor.submit(call).result()
+
+
+def api_post(base_url: str, user: Any, path: str, data: dict[str, Any]) -> Any:
+    """POST to ``/api/v1/<path>`` of the server at ``base_url`` as ``user``; the decoded answer.
+
+    The write happens in that server's process, which broadcasts it to its own sockets: what the
+    test process writes itself reaches no page live on the in-memory layer. (The token is stored
+    directly: asking ``auth/token/`` for it would count against the server's sign-in throttle,
+    which the test process cannot clear on the embedded defaults.)
+    """
+    token = off_loop(api_token_create, user=user, device_name="tests").key
+    response = httpx.post(
+        f"{base_url}/api/v1/{path}",
+        json=data,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert response.is_success, f"POST {path}: {response.status_code} {response.text}"
+    return response.json() if response.content else None
+
+
+def say(user: Any, session: LiveSession, text: str, key: str = "") -> None:
+    """A chat message stored by the test process, through the service: seen by a page when it
+    loads or resumes from the event log, not live."""
+    off_loop(chat_send, actor=user, session=session, text=text, idempotency_key=key)
+
+
+def say_live(base_url: str, user: Any, session: LiveSession, text: str) -> None:
+    """A chat message posted through the server at ``base_url``, which sends it live to its pages."""
+    api_post(base_url, user, f"sessions/{session.pk}/chat/", {"text": text})
 
 
 def chat_item(page: Page, text: str) -> Any:
@@ -123,7 +148,7 @@ def cotonou_session(hub_server: HubServer) -> dict[str, Any]:
 
 
 def test_question_moderation_support_answer_and_poll_are_seen_live_everywhere(
-    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+    hub_server: HubServer, cotonou_session: dict[str, Any]
 ) -> None:
     session = cotonou_session["session"]
     url = f"{hub_server.url}/seances/{session.pk}/"
@@ -278,7 +303,7 @@ def test_question_moderation_support_answer_and_poll_are_seen_live_everywhere(
 
 
 def test_the_mayor_runs_a_session_from_the_console_and_viewers_follow_live(
-    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+    hub_server: HubServer, cotonou_session: dict[str, Any]
 ) -> None:
     session = cotonou_session["session"]
     off_loop(LiveSession.objects.filter(pk=session.pk).update, status="scheduled", started_at=None)
@@ -347,7 +372,7 @@ def test_the_mayor_runs_a_session_from_the_console_and_viewers_follow_live(
 
 
 def test_a_muted_citizen_is_told_at_once_and_anonymous_chat_is_impossible(
-    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+    hub_server: HubServer, cotonou_session: dict[str, Any]
 ) -> None:
     session = cotonou_session["session"]
     url = f"{hub_server.url}/seances/{session.pk}/"
@@ -395,7 +420,7 @@ def test_a_muted_citizen_is_told_at_once_and_anonymous_chat_is_impossible(
 
 
 def test_reports_flood_errors_and_the_low_bandwidth_stream_choice(
-    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+    hub_server: HubServer, cotonou_session: dict[str, Any]
 ) -> None:
     session = cotonou_session["session"]
     off_loop(
@@ -460,7 +485,7 @@ def test_reports_flood_errors_and_the_low_bandwidth_stream_choice(
 
 
 def test_the_page_applies_events_in_order_once_asks_to_resume_on_a_gap_and_reloads_on_reset(
-    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+    hub_server: HubServer, cotonou_session: dict[str, Any]
 ) -> None:
     session = cotonou_session["session"]
     say(cotonou_session["citizens"][0], session, "Message réel")
@@ -519,14 +544,14 @@ def test_the_page_applies_events_in_order_once_asks_to_resume_on_a_gap_and_reloa
         expect(viewer.locator("[data-connection]")).to_have_attribute(
             "data-state", re.compile("open|reconnected")
         )
-        say(cotonou_session["citizens"][1], session, "Après la remise à zéro")
+        say_live(hub_server.url, cotonou_session["citizens"][1], session, "Après la remise à zéro")
         expect(texts).to_have_text(["Message réel", "Après la remise à zéro"])
         assert viewer.evaluate("window.__sameDocument === true")
         assert viewer.js_errors == []  # type: ignore[attr-defined]
 
 
 def test_actions_cut_off_by_a_lost_connection_are_resent_and_counted_once(
-    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+    hub_server: HubServer, cotonou_session: dict[str, Any]
 ) -> None:
     session = cotonou_session["session"]
     citizen = cotonou_session["citizens"][0]
@@ -562,7 +587,7 @@ def test_actions_cut_off_by_a_lost_connection_are_resent_and_counted_once(
 
 
 def test_the_moderator_console_reloads_its_queue_after_a_lost_connection(
-    redis_required: None, postgres_required: None, hub_server: HubServer, cotonou_session: dict[str, Any]
+    hub_server: HubServer, cotonou_session: dict[str, Any]
 ) -> None:
     from sessions_live.services.questions import question_ask
 
@@ -599,7 +624,7 @@ def test_the_moderator_console_reloads_its_queue_after_a_lost_connection(
 
 
 def test_the_demo_live_page_is_light_for_slow_3g_and_loads_nothing_from_elsewhere(
-    redis_required: None, postgres_required: None, hub_server: HubServer
+    hub_server: HubServer,
 ) -> None:
     from hub.demo_data import demo_data_load
     from sessions_live.demo import LIVE_TITLE, demo_load
@@ -626,19 +651,10 @@ def test_the_demo_live_page_is_light_for_slow_3g_and_loads_nothing_from_elsewher
 # --- Reconnection ----------------------------------------------------------------------------------
 
 
-def say(user: Any, session: LiveSession, text: str, key: str = "") -> None:
-    """A chat message posted through the service, as any server process would."""
-    off_loop(chat_send, actor=user, session=session, text=text, idempotency_key=key)
-
-
-def start_daphne_on(port: int, env: dict[str, str], log_dir: Path, name: str) -> Any:
+def start_daphne_on(port: int, env: dict[str, str], log_dir: Path, name: str) -> RunningProcess:
     """A daphne process on a given port (to come back on the address a page reconnects to), returned
     once it accepts connections. (/healthz checks every service and can be slow under load.)"""
-    runner = start_process(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
-        env,
-        log_dir / f"{name}.log",
-    )
+    runner = start_process(web_command("daphne", "127.0.0.1", port), env, log_dir / f"{name}.log")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if runner.process.poll() is not None:
@@ -653,27 +669,22 @@ def start_daphne_on(port: int, env: dict[str, str], log_dir: Path, name: str) ->
 
 
 def test_a_viewer_whose_server_dies_catches_up_every_missed_message_once_and_in_order(
-    redis_required: None,
-    postgres_required: None,
-    hub_server: HubServer,
-    cotonou_session: dict[str, Any],
-    tmp_path: Path,
+    hub_server: HubServer, cotonou_session: dict[str, Any], tmp_path: Path
 ) -> None:
-    from tests.conftest import free_port
-
     session = cotonou_session["session"]
     talkers = cotonou_session["citizens"]  # three, to stay under the per-user chat rate limit
     env = service_env(tmp_path)
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
     first = start_daphne_on(port, env, tmp_path, "first")
     second = None
     try:
         with chromium() as browser:
             # given a viewer on the live page, with two messages already shown
-            viewer = open_page(browser, f"http://127.0.0.1:{port}")
+            viewer = open_page(browser, base_url)
             say(talkers[0], session, "Avant la coupure 1")
-            go_live(viewer, f"http://127.0.0.1:{port}/seances/{session.pk}/")
-            say(talkers[1], session, "Avant la coupure 2")
+            go_live(viewer, f"{base_url}/seances/{session.pk}/")
+            say_live(base_url, talkers[1], session, "Avant la coupure 2")
             messages = viewer.locator("[data-chat-list] [data-message-id] [data-part='text']")
             before = ["Avant la coupure 1", "Avant la coupure 2"]
             expect(messages).to_have_text(before)
@@ -688,7 +699,8 @@ def test_a_viewer_whose_server_dies_catches_up_every_missed_message_once_and_in_
             expect(status).to_be_visible()
             expect(status).to_have_attribute("data-state", "lost")
 
-            # when messages are posted meanwhile (through the services, as any other process would)
+            # when messages are posted meanwhile (through the services, as any other process would:
+            # they reach the page only through the event log)
             missed = [f"Pendant la coupure {n}" for n in range(1, 7)]
             for n, text in enumerate(missed):
                 say(talkers[n % 3], session, text, key=f"cut-{n}")
@@ -703,7 +715,7 @@ def test_a_viewer_whose_server_dies_catches_up_every_missed_message_once_and_in_
             expect(messages).to_have_text([*before, *missed])
 
             # and live messages follow, still exactly once
-            say(talkers[0], session, "Après la coupure")
+            say_live(base_url, talkers[0], session, "Après la coupure")
             expect(messages).to_have_text([*before, *missed, "Après la coupure"])
             ids = viewer.locator("[data-chat-list] [data-message-id]").evaluate_all(
                 "nodes => nodes.map((node) => node.dataset.messageId)"

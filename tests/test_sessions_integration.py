@@ -1,4 +1,5 @@
-"""Live sessions with REAL daphne processes, PostgreSQL and the Redis channel layer.
+"""Live sessions with REAL daphne processes: (a)-(c) need PostgreSQL and the Redis channel layer
+(several processes); (d) and (e) run on both backends (one server process).
 
 (a) two server processes: an event written through one reaches sockets on the other, and the
     viewer count is the same on both; (b) a server process is killed mid-session and the client
@@ -311,9 +312,7 @@ async def _healthy(server: HubServer, session_id: int) -> None:
     assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
 
 
-async def test_a_frame_over_64_kib_is_closed_by_the_real_server_which_stays_healthy(
-    redis_required, hub_server
-):
+async def test_a_frame_over_64_kib_is_closed_by_the_real_server_which_stays_healthy(hub_server):
     # 4009 and not 1009: daphne's websocket library (autobahn) lets an application send only 1000 or
     # 3000-4999, and its own size limit drops the TCP connection without a close frame (1006).
     # Under the ASGI test communicator (and servers that allow it) the code is 1009.
@@ -322,9 +321,7 @@ async def test_a_frame_over_64_kib_is_closed_by_the_real_server_which_stays_heal
     await _healthy(hub_server, session.pk)
 
 
-async def test_concurrent_votes_over_rest_and_websocket_make_exactly_one_ballot(
-    redis_required, postgres_required, hub_server
-):
+async def test_concurrent_votes_over_rest_and_websocket_make_exactly_one_ballot(hub_server):
     from sessions_live.models import PollBallot
     from tests.factories_sessions import PollFactory
 

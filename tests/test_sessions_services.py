@@ -273,7 +273,6 @@ def test_reporting_ones_own_message_is_refused():
     assert not message.flags.exists()
 
 
-
 # --- Polls ---------------------------------------------------------------------------------------
 
 
@@ -465,11 +464,11 @@ def test_rejecting_an_approved_question_removes_it_publicly():
     assert log(question.session) == [(1, "question.removed")]
 
 
-# --- Concurrency (PostgreSQL) --------------------------------------------------------------------
+# --- Concurrency (both backends: row locks on PostgreSQL, the write lock on SQLite) -------------
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_votes_keep_one_ballot_per_user_and_exact_counts(postgres_required):
+def test_concurrent_votes_keep_one_ballot_per_user_and_exact_counts():
     """Twelve threads: four users each voting three times at once (two the same, one a change)."""
     import threading
 
@@ -508,7 +507,7 @@ def test_concurrent_votes_keep_one_ballot_per_user_and_exact_counts(postgres_req
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_events_get_distinct_gapless_seqs(postgres_required):
+def test_concurrent_events_get_distinct_gapless_seqs():
     import threading
 
     from django.db import connection as default_connection

@@ -1,7 +1,7 @@
 """Group commit of votes (``polls.poll_votes``, ``sessions_live.votebatch``): many votes in one
 transaction land exactly as if applied one by one, each vote gets its own ack or error, and the
-counters always equal a recount of the stored ballots. Real PostgreSQL and Redis; websockets
-through the real ASGI router."""
+counters always equal a recount of the stored ballots. Runs on both backends (SQLite and the
+in-memory layer; PostgreSQL and Redis); websockets through the real ASGI router."""
 
 from __future__ import annotations
 
@@ -195,29 +195,64 @@ def test_a_closed_poll_refuses_the_batch_but_answers_resends_of_accepted_votes()
 
 @pytest.fixture
 def one_vote_row_per_insert():
-    """A real database failure for batches only: PostgreSQL refuses an INSERT of several votes."""
+    """A real database failure for batches only: the database refuses an INSERT of several votes.
+
+    PostgreSQL: a statement-level trigger over the transition table. SQLite has no statement-level
+    triggers: a temporary row trigger calls a function that counts the rows of the statement being
+    run. The connection's trace callback marks where each statement starts: SQLite traces a
+    statement's text (values expanded) again for each trigger step, so a new text is a new statement
+    (two identical vote inserts in a row cannot both succeed anyway: one vote per option)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                CREATE FUNCTION test_one_vote_per_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF (SELECT count(*) FROM inserted) > 1 THEN RAISE EXCEPTION 'one vote per insert'; END IF;
+                  RETURN NULL;
+                END $$;
+                CREATE TRIGGER test_one_vote_per_insert AFTER INSERT ON sessions_live_pollvote
+                  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT
+                  EXECUTE FUNCTION test_one_vote_per_insert();
+                """
+            )
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TRIGGER test_one_vote_per_insert ON sessions_live_pollvote;"
+                "DROP FUNCTION test_one_vote_per_insert();"
+            )
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    rows_in_statement = [0]
+    last_statement = [""]
+
+    def statement_started(sql: str) -> None:
+        if sql != last_statement[0]:
+            last_statement[0] = sql
+            rows_in_statement[0] = 0
+
+    def one_row() -> int:
+        rows_in_statement[0] += 1
+        if rows_in_statement[0] > 1:
+            raise ValueError("one vote per insert")
+        return 0
+
+    raw.create_function("test_one_vote_per_insert", 0, one_row)
+    raw.set_trace_callback(statement_started)
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            CREATE FUNCTION test_one_vote_per_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              IF (SELECT count(*) FROM inserted) > 1 THEN RAISE EXCEPTION 'one vote per insert'; END IF;
-              RETURN NULL;
-            END $$;
-            CREATE TRIGGER test_one_vote_per_insert AFTER INSERT ON sessions_live_pollvote
-              REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT
-              EXECUTE FUNCTION test_one_vote_per_insert();
-            """
+            "CREATE TEMP TRIGGER test_one_vote_per_insert BEFORE INSERT ON sessions_live_pollvote "
+            "BEGIN SELECT test_one_vote_per_insert(); END"
         )
     yield
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DROP TRIGGER test_one_vote_per_insert ON sessions_live_pollvote;"
-            "DROP FUNCTION test_one_vote_per_insert();"
-        )
+        cursor.execute("DROP TRIGGER temp.test_one_vote_per_insert")
+    raw.set_trace_callback(None)
 
 
-def test_a_batch_that_fails_as_a_whole_is_applied_vote_by_vote(one_vote_row_per_insert):
+def test_a_batch_that_fails_as_a_whole_is_applied_vote_by_vote(one_vote_row_per_insert, caplog):
     # given a poll with one earlier vote, and a database that refuses multi-row vote inserts
     poll = PollFactory()
     yes, no, _blank = options_of(poll)
@@ -231,7 +266,9 @@ def test_a_batch_that_fails_as_a_whole_is_applied_vote_by_vote(one_vote_row_per_
         + [VoteIn(voters[1], poll.pk, [123456789])],
     )
 
-    # then nothing was half-applied: every good vote landed once, the bad one got its error
+    # then the batch failed as a whole (the database refused it), nothing was half-applied: every
+    # good vote landed once, the bad one got its error
+    assert any("applying its votes one by one" in r.getMessage() for r in caplog.records)
     assert results[:5] == [{"poll": poll.pk, "options": [yes]}] * 5
     assert isinstance(results[5], InvalidOption)
     assert counters(poll) == recount(poll) == {"counts": {yes: 5, no: 0, _blank: 0}, "total": 5}

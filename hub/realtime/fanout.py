@@ -40,6 +40,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from websockets.protocol import State as _WsState
 
+from hub.realtime import transports
 from hub.redis_client import sync_redis
 
 logger = logging.getLogger(__name__)
@@ -150,11 +151,13 @@ class Outbox:
         "protocol",
         "queue",
         "queued_bytes",
+        "released",
         "send",
         "server",
         "task",
         "uvicorn",
         "wake",
+        "writer",
     )
 
     def __init__(self, send: Any) -> None:
@@ -165,8 +168,32 @@ class Outbox:
         self.task: asyncio.Task[None] | None = None
         self.closed = False
         self.busy = False  # the writer task is inside an awaited send
-        self.server, self.protocol = _daphne_transport(send)
-        self.uvicorn = _uvicorn_protocol(send) if self.protocol is None else None
+        # The direct writers only where this process's start-up check allowed them (transports).
+        found: tuple[Any, Any] = (None, None)
+        if transports.direct_allowed(transports.DAPHNE_DIRECT):
+            found = _daphne_transport(send)
+        self.server, self.protocol = found
+        self.uvicorn = (
+            _uvicorn_protocol(send)
+            if self.protocol is None and transports.direct_allowed(transports.UVICORN_DIRECT)
+            else None
+        )
+        self.writer = (
+            transports.DAPHNE_DIRECT
+            if self.protocol is not None
+            else transports.UVICORN_DIRECT
+            if self.uvicorn is not None
+            else transports.ASGI_SEND
+        )
+        self.released = False
+        transports.socket_opened(self.writer)
+
+    def release(self) -> None:
+        """The socket is gone: stop writing, and stop counting it (idempotent)."""
+        self.stop()
+        if not self.released:
+            self.released = True
+            transports.socket_closed(self.writer)
 
     def pending_bytes(self) -> int:
         pending = self.queued_bytes

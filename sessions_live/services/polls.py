@@ -371,15 +371,25 @@ def _ballots_write(
 
 
 def _ballot_keys_update(keys: list[tuple[int, str]], now: Any) -> None:
-    """Each ballot's new idempotency key, in one UPDATE (``bulk_update`` builds a CASE whose cost
-    grows much faster than the number of rows: it was most of a batch's CPU)."""
+    """Each ballot's new idempotency key, in one statement.
+
+    PostgreSQL: one ``UPDATE ... FROM unnest(...)`` (``bulk_update`` builds a CASE whose cost grows
+    much faster than the number of rows: it was most of a batch's CPU). SQLite has neither arrays
+    nor ``unnest``; there an ``executemany`` of the single-row UPDATE runs inside the library, with
+    no round trip per row, and gives the same rows."""
     table = connection.ops.quote_name(PollBallot._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS b SET idempotency_key = d.key, updated_at = %s "  # noqa: S608 (our table)
-            "FROM unnest(%s::bigint[], %s::text[]) AS d(id, key) WHERE b.id = d.id",
-            [now, [pk for pk, _key in keys], [key for _pk, key in keys]],
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS b SET idempotency_key = d.key, updated_at = %s "  # noqa: S608 (our table)
+                "FROM unnest(%s::bigint[], %s::text[]) AS d(id, key) WHERE b.id = d.id",
+                [now, [pk for pk, _key in keys], [key for _pk, key in keys]],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET idempotency_key = %s, updated_at = %s WHERE id = %s",  # noqa: S608
+                [(key, now, pk) for pk, key in keys],
+            )
 
 
 def _counts_add(model: Any, field_name: str, delta: Counter[int]) -> None:
