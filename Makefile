@@ -31,10 +31,10 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy hub frontend workers forums sessions_live
+	$(VENV)/bin/mypy hub frontend workers forums sessions_live publications
 
 messages: install
-	for app in hub frontend notifications forums sessions_live; do \
+	for app in hub publications frontend notifications forums sessions_live; do \
 	  (cd $$app && mkdir -p locale && ../$(VENV)/bin/django-admin makemessages -l fr -l en --settings=hub.settings --pythonpath=.. \
 	   && ../$(VENV)/bin/django-admin compilemessages --settings=hub.settings --pythonpath=..) || exit 1; \
 	done

@@ -53,7 +53,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # --- environment ---------------------------------------------------------------------------------
 
 
-def bench_environ(delivery: str) -> dict[str, str]:
+def bench_environ() -> dict[str, str]:
     """Set (and return) the environment shared by the bench process and its servers."""
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -67,7 +67,6 @@ def bench_environ(delivery: str) -> dict[str, str]:
         WS_TICKET_TTL="7200",  # tickets are issued before thousands of sockets connect
         THROTTLE_ANON="1000000/min",
         THROTTLE_USER="1000000/min",
-        LIVE_DELIVERY=delivery,
     )
     # As in production (compose.yaml): a connection pool per server process. --server-env
     # DB_POOL_MAX_SIZE=0 measures one connection per database hop instead.
@@ -117,15 +116,6 @@ def redis_forget_bench_keys() -> int:
 def redis_cpu_seconds() -> float:
     info = redis_client().info("cpu")
     return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
-
-
-def delivery_switch_understood() -> bool:
-    """Does any server code read LIVE_DELIVERY? If not, 'stock' and 'fanout' are the same path."""
-    for folder in ("hub", "sessions_live"):
-        for path in (ROOT / folder).rglob("*.py"):
-            if "LIVE_DELIVERY" in path.read_text(errors="ignore"):
-                return True
-    return False
 
 
 def raise_fd_limit() -> int:
@@ -731,7 +721,7 @@ class LoadProcess:
         if now is None:
             now = time.time_ns()
         frame = json.loads(text)
-        if frame.get("type") == "batch":  # LIVE_DELIVERY=fanout with ?batch=1: one tick's frames
+        if frame.get("type") == "batch":  # ?batch=1: one tick's frames
             self.frames["batch"] += 1
             for inner in frame.get("frames") or []:
                 self.on_frame(sock, inner, now)

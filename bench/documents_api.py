@@ -361,9 +361,9 @@ def load_documents(target: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from hub.models import Commune
-    from hub.publications.models import Document, DocumentFile, PublicationState
-    from hub.publications.text import MAX_CHARS, normalize
     from hub.reference_data import reference_data_load
+    from publications.models import Document, DocumentFile, PublicationState
+    from publications.text import MAX_CHARS, normalize
 
     call_command("migrate", verbosity=0)
     reference_data_load()
@@ -512,8 +512,8 @@ def index_check(sample: int = 25) -> None:
     """The bulk vectors must equal what the service computes: re-index a sample, compare, roll back."""
     from django.db import transaction
 
-    from hub.publications.models import Document
-    from hub.publications.services.documents import document_reindex
+    from publications.models import Document
+    from publications.services.documents import document_reindex
 
     ids = list(Document.objects.order_by("?").values_list("pk", flat=True)[:sample])
     before = dict(Document.objects.filter(pk__in=ids).values_list("pk", "search_vector"))
@@ -542,7 +542,7 @@ class Scenario:
 
 
 def scenarios() -> list[Scenario]:
-    from hub.publications.models import Document, PublicationState
+    from publications.models import Document, PublicationState
 
     published = Document.objects.filter(state=PublicationState.PUBLISHED)
     commune = "cotonou"

@@ -4,8 +4,8 @@
    missing, migrated) and its own Redis database index (``REDIS_URL``, default
    ``redis://127.0.0.1:6379/9``, keys under ``KEY_PREFIX=cpbench``, cleared at start), and creates
    a fresh live session.
-2. Starts ``--servers`` K server processes (``--server daphne|uvicorn``) on spare ports, with
-   ``LIVE_DELIVERY=<path>`` in their environment (the delivery-path switch of issue 6).
+2. Starts ``--servers`` K server processes (``--server daphne|uvicorn``) on spare ports, as in
+   production (``manage.py serve``'s command line, a connection pool per process).
 3. Starts ``--procs`` P load processes (``bench/_live_common.py worker``, uvloop, ``--client raw``:
    a minimal websocket client that reads bench events without json.loads, or ``aiohttp``); they
    open ``--viewers`` N anonymous viewers to ``/ws/sessions/<id>/`` with an allowed ``Origin``,
@@ -13,7 +13,7 @@
    total. Connect time = until the ``hello`` frame.
 4. Publishes ``--rate`` events/s for ``--duration`` s through the real write path,
    ``sessions_live.events.event_append(session, "chat.message", data)`` in this process (DB row
-   with its seq → ``broadcast_on_commit`` → channel layer / delivery path → sockets), each with
+   with its seq → ``broadcast_on_commit`` → the per-process fan-out → sockets), each with
    ``time.time_ns()`` in its data (~250-byte payload). Then waits up to ``--drain`` s for stragglers.
 5. Reports viewers connected / errors, connect p50/p99, delivery latency (receive − send)
    p50/p95/p99/max, delivered ratio (frames / (events × viewers)), missing, duplicates, gaps,
@@ -28,13 +28,15 @@ reconnects with the session page's backoff and ``?batch=1&last_seq=<its last seq
 adds reconnect attempts and errors by kind, viewers never back, times from the restart to ``hello``
 and to the end of the replay, and the accounting above across the restart.
 
-``--path all`` runs ``stock`` then ``fanout`` with the same N and prints them side by side. If no
-server code reads ``LIVE_DELIVERY`` both runs take the same path; the script says so.
+The channel layer's per-viewer ``group_send`` path ("stock") was retired in issue 12: the fan-out
+is the one delivery path, so ``--path`` only accepts ``fanout`` (the documented commands keep
+working). To compare two versions of the code, run this script from each checkout, one after the
+other (docs/performance-live.md, "Issue 12").
 
 Usage (PostgreSQL and Redis on 127.0.0.1):
     .venv/bin/python bench/live_fanout.py --viewers 500 --duration 15
     .venv/bin/python bench/live_fanout.py --viewers 5000 --procs 3 --servers 2 --server uvicorn \\
-        --path all --json /tmp/communesplus-bench/live/fanout-5000.json
+        --path fanout --json /tmp/communesplus-bench/live/fanout-5000.json
 Logs of the servers and load processes: /tmp/communesplus-bench/live/.
 """
 
@@ -43,7 +45,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -123,18 +124,16 @@ def publish(
 
 
 def run_one(options: argparse.Namespace) -> dict[str, Any]:
-    env = common.bench_environ(options.path)
+    env = common.bench_environ()
     env.update(item.split("=", 1) for item in options.server_env)
     result_env = dict(item.split("=", 1) for item in options.server_env)
     common.raise_fd_limit()
     common.django_ready()
     common.redis_forget_bench_keys()
-    understood = common.delivery_switch_understood()
     session_id = create_session()
     result: dict[str, Any] = {
         "path": options.path,
         "server_env": result_env,
-        "delivery_switch_understood": understood,
         "server": options.server,
         "servers": options.servers,
         "procs": options.procs,
@@ -457,12 +456,6 @@ def report(results: list[dict[str, Any]]) -> str:
     ]
     if head.get("server_env"):
         lines.append("server environment: " + " ".join(f"{k}={v}" for k, v in head["server_env"].items()))
-    if not head["delivery_switch_understood"] and len(results) > 1:
-        lines.append(
-            "NOTE: no server code reads LIVE_DELIVERY: 'stock' and 'fanout' ran the SAME (stock) path."
-        )
-    elif not head["delivery_switch_understood"]:
-        lines.append("NOTE: no server code reads LIVE_DELIVERY yet: this is the stock path.")
     rows = [["measure", *(f"path={r['path']}" for r in results)]]
     rows += [[label, *(cell(r, key, digits) for r in results)] for label, key, digits in ROWS]
     lines.append(common.table(rows))
@@ -527,7 +520,7 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=3, help="load processes")
     parser.add_argument("--servers", type=int, default=2, help="server processes")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
-    parser.add_argument("--path", choices=["stock", "fanout", "all"], default="stock")
+    parser.add_argument("--path", choices=["fanout"], default="fanout", help="the one delivery path")
     parser.add_argument("--rate", type=float, default=5.0, help="events per second")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of publishing")
     parser.add_argument("--payload", type=int, default=250, help="bytes of event data")
@@ -573,30 +566,8 @@ def main() -> None:
     if options.storm and options.client != "raw":
         parser.error("--storm needs --client raw")
     common.sigterm_as_interrupt()
-    if options.path == "all":
-        results = []
-        for path in ("stock", "fanout"):
-            out = common.OUT / f"live_fanout-{path}.json"
-            args = [a for a in sys.argv[1:] if not a.startswith("--path") and a != "all"]
-            cleaned, skip = [], False
-            for arg in args:  # drop '--json FILE' (each run writes its own file)
-                if skip:
-                    skip = False
-                    continue
-                if arg == "--json":
-                    skip = True
-                    continue
-                if not arg.startswith("--json="):
-                    cleaned.append(arg)
-            subprocess.run(
-                [sys.executable, __file__, *cleaned, "--path", path, "--json", str(out)], check=True
-            )
-            results.append(json.loads(out.read_text()))
-        print()
-        print(report(results))
-    else:
-        results = [run_one(options)]
-        print(report(results))
+    results = [run_one(options)]
+    print(report(results))
     if options.json:
         Path(options.json).write_text(json.dumps(results if len(results) > 1 else results[0], indent=2))
 

@@ -1,7 +1,7 @@
 """Votes on a live poll at a target rate, and whether the final tally is exact.
 
 Same stack as ``bench/live_fanout.py`` (own PostgreSQL database ``cp_bench_live``, Redis database 9,
-K daphne/uvicorn processes, P aiohttp load processes; ``LIVE_DELIVERY=<path>`` for the servers).
+K daphne/uvicorn processes, P aiohttp load processes; the per-process fan-out, the one delivery path).
 
 1. Creates (once, then reuses) ``--users`` voters in bulk and one API token each (keys known to the
    bench), a mayor of Cotonou, a fresh live session and a poll with ``--options`` choices, opened
@@ -155,7 +155,7 @@ def counts_of(final: dict[int, list[int]], option_ids: list[int]) -> dict[str, i
 
 
 def run(options: argparse.Namespace) -> dict[str, Any]:
-    env = common.bench_environ(options.path)
+    env = common.bench_environ()
     env.update(item.split("=", 1) for item in options.server_env)
     result_env = dict(item.split("=", 1) for item in options.server_env)
     common.raise_fd_limit()
@@ -180,7 +180,6 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {
         "path": options.path,
         "server_env": result_env,
-        "delivery_switch_understood": common.delivery_switch_understood(),
         "server": options.server,
         "servers": options.servers,
         "procs": options.procs,
@@ -441,8 +440,6 @@ def report(r: dict[str, Any]) -> str:
     lines = [head]
     if r.get("server_env"):
         lines.append("server environment: " + " ".join(f"{k}={v}" for k, v in r["server_env"].items()))
-    if not r["delivery_switch_understood"]:
-        lines.append("NOTE: no server code reads LIVE_DELIVERY yet: this is the stock path.")
     lines.append(common.table(rows))
     lines.append("tallies (counts by option id, total voters):")
     for name, tally_value in r["tallies"].items():
@@ -462,7 +459,7 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=3)
     parser.add_argument("--servers", type=int, default=2)
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
-    parser.add_argument("--path", choices=["stock", "fanout"], default="stock")
+    parser.add_argument("--path", choices=["fanout"], default="fanout", help="the one delivery path")
     parser.add_argument("--connect-rate", type=float, default=100.0, help="new sockets per second, in total")
     parser.add_argument("--max-pending", type=int, default=20, help="handshakes in flight per load process")
     parser.add_argument("--settle", type=float, default=3.0)

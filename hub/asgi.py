@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets under /ws/ behind origin checks and auth."""
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -10,13 +11,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from forums.routing import websocket_urlpatterns as forum_routes  # noqa: E402
-from hub.realtime import transports  # noqa: E402
+from hub.realtime import serverloop, transports  # noqa: E402
 from hub.realtime.auth import TicketOrSessionAuthMiddleware  # noqa: E402
 from hub.realtime.routing import fallback_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
 from sessions_live.routing import websocket_urlpatterns as session_routes  # noqa: E402
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": TicketOrSessionAuthMiddleware(
@@ -32,6 +33,13 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    # The server's loop, for synchronous code in its worker threads (hub.realtime.serverloop).
+    serverloop.remember()
+    await router(scope, receive, send)
+
 
 # The live fan-out's writer for this server process, checked, logged and reported by /healthz.
 transports.startup()

@@ -100,7 +100,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "status": "ok" if healthy else "error",
             "checks": results,
             # Not a check: how this process writes live frames (hub.realtime.transports).
-            "realtime": {"delivery": settings.LIVE_DELIVERY, **transports.report().as_dict()},
+            "realtime": transports.report().as_dict(),
         },
         status=200 if healthy else 503,
     )

@@ -13,7 +13,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -64,7 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "rules",
     "hub",
-    "hub.publications",
+    "publications",
     "sessions_live",
     "forums",
     "notifications",
@@ -151,9 +150,10 @@ KEY_PREFIX = os.environ.get("KEY_PREFIX", "cp")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "hub.cache.RedisCache",  # one connection pool per process
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": KEY_PREFIX,
+            "OPTIONS": {"pool_class": "hub.cache.SharedConnectionPool"},  # one pool per process
         }
     }
     CHANNEL_LAYERS = {
@@ -284,14 +284,15 @@ FORUM_NEW_ACCOUNT_DAYS = int(os.environ.get("FORUM_NEW_ACCOUNT_DAYS", "3"))  # n
 FORUM_NEW_ACCOUNT_POSTS = int(os.environ.get("FORUM_NEW_ACCOUNT_POSTS", "3"))  # ... or this many posts
 SESSIONS_CHAT_RATE_LIMIT = int(os.environ.get("SESSIONS_CHAT_RATE_LIMIT", "5"))  # messages per window
 SESSIONS_CHAT_RATE_WINDOW = int(os.environ.get("SESSIONS_CHAT_RATE_WINDOW", "10"))  # seconds
-# How session events reach sockets (docs/performance-live.md): "fanout", one Redis pub/sub
-# subscription per process and each frame written once per socket; "stock", the channel layer's
-# group_send, one message per viewer. The same value on every web and worker process.
-LIVE_DELIVERY = os.environ.get("LIVE_DELIVERY", "fanout")
-if LIVE_DELIVERY not in ("stock", "fanout"):
-    raise ImproperlyConfigured("LIVE_DELIVERY must be 'stock' or 'fanout'")
-LIVE_COALESCE_TICK = float(os.environ.get("LIVE_COALESCE_TICK", "0.02"))  # seconds
-LIVE_SEND_BUFFER_BYTES = int(os.environ.get("LIVE_SEND_BUFFER_BYTES", str(256 * 1024)))
+# Session events reach sockets through the per-process fan-out (hub/realtime/fanout.py, docs/realtime.md).
+LIVE_COALESCE_TICK = float(os.environ.get("LIVE_COALESCE_TICK", "0.02"))  # seconds per tick
+LIVE_SEND_BUFFER_BYTES = int(os.environ.get("LIVE_SEND_BUFFER_BYTES", str(256 * 1024)))  # then 4008
+LIVE_RECENT_FRAMES = int(os.environ.get("LIVE_RECENT_FRAMES", "2000"))  # kept per session for resumes
+SESSIONS_PRESENCE_INTERVAL = float(os.environ.get("SESSIONS_PRESENCE_INTERVAL", "2.0"))  # viewer counts
+SESSIONS_TALLY_INTERVAL = float(os.environ.get("SESSIONS_TALLY_INTERVAL", "0.25"))  # poll tallies
+SESSIONS_VOTE_BATCH_WAIT = float(os.environ.get("SESSIONS_VOTE_BATCH_WAIT", "0.003"))  # group commit
+SESSIONS_VOTE_BATCH_MAX = int(os.environ.get("SESSIONS_VOTE_BATCH_MAX", "500"))
+SESSIONS_VOTE_WAIT = float(os.environ.get("SESSIONS_VOTE_WAIT", "30"))  # a REST vote's longest wait
 # Outbox events not finished after this many seconds are re-driven by Celery beat.
 OUTBOX_REDRIVE_AFTER = int(os.environ.get("OUTBOX_REDRIVE_AFTER", "120"))
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
@@ -348,7 +349,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several apps name a choice field "status" or "kind"; give each enum its own readable name.
     "ENUM_NAME_OVERRIDES": {
-        "ContractStatusEnum": "hub.publications.models.contracts.ContractStatus",
+        "ContractStatusEnum": "publications.models.contracts.ContractStatus",
         "SessionKindEnum": "sessions_live.models.SessionKind",
         "SessionStatusEnum": "sessions_live.models.SessionStatus",
         "PollStatusEnum": "sessions_live.models.PollStatus",

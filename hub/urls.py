@@ -4,20 +4,19 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from frontend.views import set_language
 from hub.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("hub.api.urls")),
-    path("api/v1/", include("hub.publications.api.urls")),
+    path("api/v1/", include("publications.api.urls")),
     path("api/v1/", include("notifications.api.urls")),
     path("api/v1/", include("forums.api.urls")),
     path("api/v1/", include("sessions_live.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("frontend.urls_i18n")),
     path("", include("frontend.urls")),
 ]
 

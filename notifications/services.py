@@ -43,7 +43,7 @@ class FanOutResult:
 
 
 def _batch_size() -> int:
-    return int(getattr(settings, "NOTIFICATION_BATCH_SIZE", 5000))
+    return int(settings.NOTIFICATION_BATCH_SIZE)
 
 
 def outbox_event_fan_out(*, event_id: int) -> FanOutResult:

@@ -30,6 +30,14 @@ class WrongStatus(Conflict):
     default_message: Any = _("This is not possible in the session's current state.")
 
 
+class VoteNotConfirmed(DomainError):
+    code = "vote_not_confirmed"
+    status = 503
+    default_message: Any = _(
+        "Your vote could not be confirmed in time. Send it again: it will be counted only once."
+    )
+
+
 class Muted(DomainError):
     code = "muted"
     status = 403

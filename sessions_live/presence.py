@@ -1,7 +1,7 @@
 """Who is watching: a viewer count that is right across several server processes.
 
 Each socket is a member of a Redis sorted set per session (score: when it expires). Every process
-runs one small loop (``PresenceTracker``) that, every ``PRESENCE_INTERVAL`` seconds, refreshes its
+runs one small loop (``PresenceTracker``) that, every ``SESSIONS_PRESENCE_INTERVAL`` seconds, refreshes its
 own sockets' expiry, drops members whose process died (their score is past), reads the count and
 sends ``{"type": "presence", "viewer_count": n}`` to its local sockets when the count changed:
 at most one frame per socket every 2 s, one Redis round trip per session per process.
@@ -27,7 +27,6 @@ from hub.redis_client import sync_redis
 
 logger = logging.getLogger(__name__)
 
-PRESENCE_INTERVAL: float = getattr(settings, "SESSIONS_PRESENCE_INTERVAL", 2.0)
 MEMBER_TTL = 30.0
 REFRESH_EVERY = 10.0
 # Autobahn (daphne) only sends 1000 or 3000-4999: 4503 says "reconnect now with your last_seq".
@@ -201,7 +200,7 @@ class PresenceTracker:
 
     async def _run(self) -> None:
         while self.local:
-            await asyncio.sleep(PRESENCE_INTERVAL)
+            await asyncio.sleep(settings.SESSIONS_PRESENCE_INTERVAL)
             try:
                 await self._check_redis()
                 await self.tick()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
@@ -98,6 +100,28 @@ def session_me(user: Any, session: LiveSession) -> dict[str, Any]:
         "muted_until": muted_until.isoformat() if muted_until else None,
         "banned": banned,
     }
+
+
+def session_stream_state(session_id: int) -> tuple[int, str]:
+    """The session's ``(last_seq, updated_at)`` (``SessionNotFound`` if it is gone), ``updated_at`` as
+    text: it only keys the shared snapshot. Plain SQL: a connect storm runs this for every round of
+    anonymous viewers, and the ORM's query building cost more than the query."""
+    table = LiveSession._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT last_seq, CAST(updated_at AS TEXT) FROM {table} WHERE id = %s",  # noqa: S608 - our table
+            [session_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise SessionNotFound()
+    return int(row[0]), str(row[1])
+
+
+def event_frames_between(session_id: int, after: int, upto: int, limit: int) -> list[tuple[int, str]]:
+    """``(seq, encoded frame)`` of the logged events in (after, upto], in order, at most ``limit``."""
+    rows = SessionEvent.objects.filter(session_id=session_id, seq__gt=after, seq__lte=upto).order_by("seq")
+    return [(row.seq, json.dumps(row.frame())) for row in rows[:limit]]
 
 
 def events_after(session: LiveSession, after: int, limit: int = MAX_EVENTS_PAGE) -> list[SessionEvent]:

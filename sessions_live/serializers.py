@@ -48,9 +48,8 @@ class DocumentRefOut(serializers.Serializer):
     path = serializers.SerializerMethodField()
 
     def get_path(self, row: Any) -> str:
-        from hub.publications.services.common import public_path
-
-        return public_path(row.document)
+        # The document's own public URL: this app does not import publications.
+        return row.document.get_absolute_url()
 
 
 class ChatMessageOut(serializers.ModelSerializer):

@@ -1,9 +1,9 @@
-"""Coalesced live tallies: at most one ``poll.tally`` per poll every ``TALLY_INTERVAL`` seconds,
+"""Coalesced live tallies: at most one ``poll.tally`` per poll every ``SESSIONS_TALLY_INTERVAL`` seconds,
 however many votes arrive and on however many server processes.
 
 After votes commit, ``tally_claim`` tries ``cache.add`` on the poll's "flush pending" key
 (Redis when several processes run). Only the process that wins schedules a flush
-``TALLY_INTERVAL`` seconds later: on its event loop (the vote batches of ``sessions_live.votebatch``:
+``SESSIONS_TALLY_INTERVAL`` seconds later: on its event loop (the vote batches of ``sessions_live.votebatch``:
 one cheap task, then ``tally_flush_logged`` in the batcher's thread, whose broadcast runs on
 that same loop), or in a timer thread (``tally_schedule``: REST, the
 demo, any synchronous caller). The flush *first* deletes the key, *then*
@@ -29,7 +29,6 @@ from sessions_live.models import Poll, PollOption, PollStatus, SessionEvent
 
 logger = logging.getLogger(__name__)
 
-TALLY_INTERVAL: float = getattr(settings, "SESSIONS_TALLY_INTERVAL", 0.25)
 PENDING_TTL = 5
 
 
@@ -68,7 +67,7 @@ def _flush_in_thread(poll_id: int) -> None:
 
 
 def tally_claim(poll_id: int) -> bool:
-    """After votes commit: True when the caller must flush this poll's tally in ``TALLY_INTERVAL``
+    """After votes commit: True when the caller must flush this poll's tally in ``SESSIONS_TALLY_INTERVAL``
     (no flush is pending in any process), False when a pending flush will include these votes."""
     try:
         return bool(cache.add(_pending_key(poll_id), 1, PENDING_TTL))
@@ -80,6 +79,6 @@ def tally_claim(poll_id: int) -> bool:
 def tally_schedule(poll_id: int, session_id: int) -> None:
     """Called after a vote commits: make sure a tally including it goes out soon (timer thread)."""
     if tally_claim(poll_id):
-        timer = threading.Timer(TALLY_INTERVAL, _flush_in_thread, args=(poll_id,))
+        timer = threading.Timer(settings.SESSIONS_TALLY_INTERVAL, _flush_in_thread, args=(poll_id,))
         timer.daemon = True
         timer.start()

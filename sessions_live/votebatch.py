@@ -2,37 +2,40 @@
 the last few milliseconds, instead of one per vote.
 
 ``vote_submit`` queues a vote on its event loop's ``VoteBatcher`` and waits for its result. The
-batcher starts a batch after ``BATCH_WAIT`` seconds (or at once with ``BATCH_MAX`` votes) and keeps
-one batch in flight: votes that arrive meanwhile form the next batch, so batches grow with the
-load and the database sees one transaction per batch (``polls.poll_votes``: the rules of
-``poll_vote`` for each vote, in order, then a handful of bulk statements). Each waiting vote is
-answered after the commit: its ack, or its own error (the other votes of the batch are
-unaffected). A batch that fails as a whole is applied again vote by vote by ``poll_votes``.
+batcher starts a batch after ``SESSIONS_VOTE_BATCH_WAIT`` seconds (or at once with
+``SESSIONS_VOTE_BATCH_MAX`` votes) and keeps one batch in flight: votes that arrive meanwhile form
+the next batch, so batches grow with the load and the database sees one transaction per batch
+(``polls.poll_votes``: the rules of ``poll_vote`` for each vote, in order, then a handful of bulk
+statements). Each waiting vote is answered after the commit: its ack, or its own error (the other
+votes of the batch are unaffected). A batch that fails as a whole is applied again vote by vote
+by ``poll_votes``.
 
 Tallies: after a batch commits, the poll's coalescing flag (``tally.tally_claim``) is tried once
 per poll, and a won flag schedules the flush on this event loop: a task that sleeps
-``TALLY_INTERVAL`` then runs ``tally.tally_flush_logged`` in the batcher's thread.
+``SESSIONS_TALLY_INTERVAL`` then runs ``tally.tally_flush_logged`` in the batcher's thread.
+
+A REST vote (a synchronous view in one of the server's worker threads) joins the same batches
+through ``vote_from_thread`` and waits at most ``SESSIONS_VOTE_WAIT`` seconds for its answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
-import os
 import weakref
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import SyncToAsync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from hub.realtime.serverloop import server_loop
 from sessions_live import tally
+from sessions_live.errors import VoteNotConfirmed
 from sessions_live.services import polls
-
-BATCH_WAIT: float = getattr(settings, "SESSIONS_VOTE_BATCH_WAIT", 0.003)
-BATCH_MAX: int = getattr(settings, "SESSIONS_VOTE_BATCH_MAX", 500)
 
 _Item = tuple[int, polls.VoteIn, "asyncio.Future[dict[str, Any]]"]
 
@@ -58,10 +61,10 @@ class VoteBatcher:
         future: asyncio.Future[dict[str, Any]] = self.loop.create_future()
         self.pending.append((session_id, vote, future))
         if not self.flushing:
-            if len(self.pending) >= BATCH_MAX:
+            if len(self.pending) >= settings.SESSIONS_VOTE_BATCH_MAX:
                 self._start()
             elif self.timer is None:
-                self.timer = self.loop.call_later(BATCH_WAIT, self._start)
+                self.timer = self.loop.call_later(settings.SESSIONS_VOTE_BATCH_WAIT, self._start)
         # A socket that goes away cancels only its wait: its vote is applied (or not) with the batch.
         return await future
 
@@ -90,7 +93,8 @@ class VoteBatcher:
             self.timer = None
         if self.flushing or not self.pending:
             return
-        batch, self.pending = self.pending[:BATCH_MAX], self.pending[BATCH_MAX:]
+        most = settings.SESSIONS_VOTE_BATCH_MAX
+        batch, self.pending = self.pending[:most], self.pending[most:]
         self.flushing = True
         self._spawn(self._flush(batch))
 
@@ -137,7 +141,7 @@ class VoteBatcher:
             self.loop.call_soon_threadsafe(self._spawn, self._tally_later(poll_id))
 
     async def _tally_later(self, poll_id: int) -> None:
-        await asyncio.sleep(tally.TALLY_INTERVAL)
+        await asyncio.sleep(settings.SESSIONS_TALLY_INTERVAL)
         await self.in_thread(self._tally_flush)(poll_id)
 
     def _tally_flush(self, poll_id: int) -> None:
@@ -156,24 +160,25 @@ def batcher() -> VoteBatcher:
     return found
 
 
-def _server_loop() -> asyncio.AbstractEventLoop | None:
-    """The ASGI server's event loop when called from one of its worker threads (asgiref sets it)."""
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    if loop is None or getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
-        return None
-    return loop if loop.is_running() else None
-
-
 def vote_from_thread(*, session_id: int, vote: polls.VoteIn) -> dict[str, Any]:
     """For synchronous callers (a REST request): under an ASGI server the vote joins the batches of
     the server's event loop, so a REST vote holds no database connection while it waits for the
-    others; elsewhere (WSGI, a shell, inside a transaction) it is applied at once, as a batch of one."""
-    loop = _server_loop()
+    others; elsewhere (WSGI, a shell, inside a transaction) it is applied at once, as a batch of one.
+
+    The wait is bounded (``SESSIONS_VOTE_WAIT``): past it the caller gets ``VoteNotConfirmed``
+    (503). The vote may still land with its batch; sent again with its idempotency key it is
+    answered as the first time, so a retry never counts twice."""
+    loop = server_loop()
     if loop is not None and not connection.in_atomic_block:
         # Give the request's database connection back (to the pool) while waiting: the batch needs
         # one, and requests waiting for their votes must not hold them all.
         connection.close()
-        return asyncio.run_coroutine_threadsafe(vote_submit(session_id=session_id, vote=vote), loop).result()
+        future = asyncio.run_coroutine_threadsafe(vote_submit(session_id=session_id, vote=vote), loop)
+        try:
+            return future.result(timeout=settings.SESSIONS_VOTE_WAIT)
+        except concurrent.futures.TimeoutError:
+            future.cancel()  # only the wait: a vote already in a batch is applied with it
+            raise VoteNotConfirmed() from None
     (result,) = polls.poll_votes(session_id=session_id, votes=[vote])
     if isinstance(result, Exception):
         raise result

@@ -12,14 +12,14 @@ import factory
 from django.utils import timezone
 
 from hub.models import Role
-from hub.publications.models import (
+from hub.uploads import FileKind
+from publications.models import (
     AgendaEvent,
     Contract,
     ContractProcedure,
     Document,
     DocumentFile,
     DocumentType,
-    FileKind,
     PublicationState,
 )
 from tests.factories import CommuneFactory, MembershipFactory

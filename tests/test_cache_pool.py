@@ -1,4 +1,7 @@
-"""The Redis cache shares one connection pool per process across asgiref contexts (hub.cache)."""
+"""The Redis cache shares one connection pool per process across asgiref contexts (hub.cache).
+
+The test reads which pool a cache client uses through Django's client internals: a test's
+observation, not product code."""
 
 from __future__ import annotations
 

@@ -109,9 +109,9 @@ def test_web_runs_at_least_two_replicas_of_the_serve_command(config: dict[str, A
     assert "--proxy-headers" in web["command"]
     assert web["environment"]["FORWARDED_ALLOW_IPS"] == "*"
     assert "ports" not in web  # only the proxy publishes a port, so only it can set X-Forwarded-For
-    # and the live fan-out is on everywhere (it must be the same on web and worker processes)
+    # and no service sets the retired delivery switch (the fan-out is the one path)
     for name in ("web", "worker"):
-        assert config["services"][name]["environment"].get("LIVE_DELIVERY", "fanout") == "fanout"
+        assert "LIVE_DELIVERY" not in config["services"][name].get("environment", {})
     # and its healthcheck asks the app's /healthz
     assert "http://127.0.0.1:8000/healthz" in " ".join(web["healthcheck"]["test"])
 

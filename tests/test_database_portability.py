@@ -10,7 +10,7 @@ from django.db import connection
 
 from forums.selectors import thread_list
 from hub.db import sqlite_like
-from hub.publications.selectors.contracts import contract_list
+from publications.selectors.contracts import contract_list
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_forums import CategoryFactory, ThreadFactory
 from tests.factories_publications import PublishedContractFactory

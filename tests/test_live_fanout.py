@@ -1,5 +1,5 @@
-"""The per-process fan-out delivery path (``LIVE_DELIVERY=fanout``, ``hub.realtime.fanout``) with
-REAL daphne processes, PostgreSQL and Redis pub/sub.
+"""The per-process fan-out (``hub.realtime.fanout``) with REAL server processes, PostgreSQL and
+Redis pub/sub.
 
 (a) two server processes: events written through either (and from a third process) reach every
     socket on both, in order, once; (b) a burst of 50 events reaches a ``?batch=1`` socket in fewer
@@ -36,14 +36,13 @@ pytestmark = [pytest.mark.asyncio]
 
 @pytest.fixture
 def fanout_here(settings):
-    """This (pytest) process publishes like a fan-out server: writes made here reach the servers."""
-    settings.LIVE_DELIVERY = "fanout"
+    """Writes made in this (pytest) process reach the servers through Redis; no chat limit here."""
     settings.SESSIONS_CHAT_RATE_LIMIT = 100_000
 
 
 def fanout_env(tmp_dir: Any, **extra: str) -> dict[str, str]:
     env = service_env(tmp_dir)
-    env.update(LIVE_DELIVERY="fanout", SESSIONS_CHAT_RATE_LIMIT="100000", **extra)
+    env.update(SESSIONS_CHAT_RATE_LIMIT="100000", **extra)
     return env
 
 

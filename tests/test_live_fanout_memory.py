@@ -1,6 +1,6 @@
-"""The fan-out path (``LIVE_DELIVERY=fanout``) without Redis: the in-process bus of one server
-process, through the real ASGI router (WebsocketCommunicator). With Redis and real daphne
-processes: ``tests/test_live_fanout.py``."""
+"""The fan-out (``hub.realtime.fanout``) without Redis: the in-process bus of one server process,
+through the real ASGI router (WebsocketCommunicator; the sockets use the portable ASGI-send
+writer). With Redis and real server processes: ``tests/test_live_fanout.py``."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def in_process_fanout(settings):
-    settings.LIVE_DELIVERY = "fanout"
     settings.REDIS_URL = ""
     settings.SESSIONS_CHAT_RATE_LIMIT = 100_000
 
@@ -88,18 +87,17 @@ async def test_resume_and_gap_fill_on_the_fanout_path(in_process_fanout):
     await ws.disconnect()
 
 
-async def test_the_stock_path_still_delivers_once_in_order_and_replays(settings):
-    # given LIVE_DELIVERY=stock (the channel layer's group_send; still supported) and two viewers
-    settings.LIVE_DELIVERY = "stock"
-    settings.SESSIONS_CHAT_RATE_LIMIT = 100_000
+async def test_plain_and_batch_clients_get_every_event_once_and_a_viewer_back_replays(in_process_fanout):
+    # given a plain viewer and a batch viewer
     session = await sync_to_async(LiveSessionLiveFactory)()
     first, _ = await open_socket(session.pk)
-    second, _ = await open_socket(session.pk, query="?batch=1")  # batches are for the fan-out only
+    second, _ = await open_socket(session.pk, query="?batch=1")
     # when three events are written
     await sync_to_async(append_events)(session.pk, 3)
-    # then both get 1, 2, 3 once each, as plain frames
+    # then both get 1, 2, 3 once each, in order
+    assert [frame["seq"] for frame in await events_of(first, 3)] == [1, 2, 3]
+    assert (await batch_seqs(second, 3))[0] == [1, 2, 3]
     for ws in (first, second):
-        assert [frame["seq"] for frame in await events_of(ws, 3)] == [1, 2, 3]
         assert await quiet(ws)
         await ws.disconnect()
     # and a viewer back with last_seq=1 gets 2 and 3 from the log, then live events

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from hub.models import OutboxEvent, Role
-from hub.publications.models import Document, PublicationState
+from publications.models import Document, PublicationState
 from tests.factories import AdminFactory, CommuneFactory, MembershipFactory, UserFactory
 from tests.factories_publications import (
     EXE_BYTES,

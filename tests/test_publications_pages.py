@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from hub.models import OutboxEvent, Role
-from hub.publications.models import Document, PublicationState
+from publications.models import Document, PublicationState
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_publications import (
     EXE_BYTES,

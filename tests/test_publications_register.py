@@ -9,9 +9,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from hub.publications.models import DocumentType, PublicationState
-from hub.publications.register import DEFAULT_PATH, expected_publications
-from hub.publications.selectors.register import ItemStatus, commune_register, scorecard
+from publications.models import DocumentType, PublicationState
+from publications.register import DEFAULT_PATH, expected_publications
+from publications.selectors.register import ItemStatus, commune_register, scorecard
 from tests.factories import CommuneFactory
 from tests.factories_publications import PublishedDocumentFactory
 

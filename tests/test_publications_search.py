@@ -5,10 +5,10 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from hub.publications.models import Document
-from hub.publications.selectors.documents import document_search
-from hub.publications.services import documents
-from hub.publications.uploads import bytes_upload
+from hub.uploads import bytes_upload
+from publications.models import Document
+from publications.selectors.documents import document_search
+from publications.services import documents
 from tests.factories import CommuneFactory
 from tests.factories_publications import docx_bytes, pdf_bytes, publisher
 

@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from hub.errors import Conflict, InvalidInput, PermissionDenied
 from hub.models import AuditLogEntry, OutboxEvent, Role
-from hub.publications.errors import FileTooLarge, UnsupportedFile
-from hub.publications.models import AgendaEvent, Contract, Document, DocumentFile, PublicationState
-from hub.publications.services import agenda, contracts, documents
-from hub.publications.uploads import bytes_upload
+from hub.uploads import FileTooLarge, UnsupportedFile, bytes_upload
+from publications.models import AgendaEvent, Contract, Document, DocumentFile, PublicationState
+from publications.services import agenda, contracts, documents
 from tests.factories import AdminFactory, CommuneFactory, MembershipFactory, UserFactory
 from tests.factories_publications import EXE_BYTES, docx_bytes, pdf_bytes, png_bytes, publisher
 

@@ -495,3 +495,42 @@ async def test_a_close_during_a_burst_lets_no_vote_land_after_it():
     assert voted == set(acked)
     for ws in sockets:
         await ws.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_rest_vote_whose_batch_does_not_come_in_time_gets_503_and_its_retry_counts_once(settings):
+    # given a server loop whose next batch waits far longer than a REST vote may (SESSIONS_VOTE_WAIT)
+    from hub.realtime import serverloop
+    from sessions_live import votebatch
+
+    serverloop.remember()  # this test's loop plays the server's (as hub.asgi does for every request)
+    settings.SESSIONS_VOTE_BATCH_WAIT = 60
+    settings.SESSIONS_VOTE_WAIT = 0.3
+    poll = await sync_to_async(PollFactory)()
+    yes = (await sync_to_async(options_of)(poll))[0]
+    voter = await sync_to_async(UserFactory)()
+
+    def rest_vote():
+        response = client_for(voter).post(
+            url(poll.session, f"polls/{poll.pk}/vote/"),
+            {"options": [yes], "idempotency_key": "v1"},
+            format="json",
+        )
+        return response.status_code, response.json()
+
+    # when the citizen votes over REST
+    status, body = await in_own_thread(rest_vote)()
+
+    # then the request does not hang: 503 with a clear code, and the vote is not lost
+    assert status == 503 and body["error"]["code"] == "vote_not_confirmed", body
+    batcher = votebatch.batcher()
+    batcher._start()  # the batch comes at last
+    while batcher.flushing or batcher.pending:
+        await asyncio.sleep(0.01)
+    assert await sync_to_async(lambda: PollBallot.objects.filter(poll=poll).count())() == 1
+    # and sending it again with its key is answered as the first time, counted once
+    settings.SESSIONS_VOTE_BATCH_WAIT = 0.003
+    status, body = await in_own_thread(rest_vote)()
+    assert status == 200 and body["options"] == [yes]
+    assert await sync_to_async(counters)(poll) == await sync_to_async(recount)(poll)
+    assert (await sync_to_async(recount)(poll))["total"] == 1

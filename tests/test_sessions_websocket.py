@@ -439,17 +439,21 @@ async def test_a_client_back_after_more_than_24_hours_gets_every_missed_event(no
 
 async def test_sockets_are_closed_with_4503_when_redis_comes_back_empty(redis_required):
     """Redis restarted between two checks (no error seen): the groups are gone, so are the sockets."""
+    from django.conf import settings
+
     from hub.redis_client import sync_redis
-    from sessions_live.presence import PRESENCE_INTERVAL, tracker
+    from sessions_live.presence import tracker
+
+    interval = settings.SESSIONS_PRESENCE_INTERVAL
 
     session = await sync_to_async(LiveSessionLiveFactory)()
     ws, _ = await open_socket(session.pk)
     # given the presence loop has seen Redis once
-    await asyncio.sleep(PRESENCE_INTERVAL + 0.5)
+    await asyncio.sleep(interval + 0.5)
     # when Redis loses its data (what a restart without persistence does to our marker)
     await sync_to_async(sync_redis().delete)(tracker().marker)
     # then the socket is closed with 4503 ("reconnect now with your last_seq")
-    deadline = asyncio.get_running_loop().time() + 3 * PRESENCE_INTERVAL
+    deadline = asyncio.get_running_loop().time() + 3 * interval
     while True:
         output = await ws.receive_output(timeout=deadline - asyncio.get_running_loop().time())
         if output["type"] == "websocket.close":

@@ -24,12 +24,12 @@ from forums.errors import PostNotFound
 from forums.models import Post, Thread
 from forums.permissions import MODERATE
 from forums.selectors import SORTS
+from hub.api.negotiation import AnyAcceptNegotiation, PassThroughRenderer
 from hub.api.validation import validated
 from hub.errors import InvalidInput, NotFound
 from hub.models import Commune, User
-from hub.publications.api.views.common import AnyAcceptNegotiation, PassThroughRenderer
-from hub.publications.uploads import limit_upload_size
 from hub.selectors import access_commune_for, signed_in
+from hub.uploads import limit_upload_size
 
 
 class SignedInUserRateThrottle(UserRateThrottle):

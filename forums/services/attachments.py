@@ -14,7 +14,7 @@ from forums.models import Attachment, Post
 from forums.services.common import is_new_account
 from hub.errors import InvalidInput
 from hub.models import Commune, User
-from hub.publications.uploads import IMAGE_KINDS, CheckedUpload, upload_check
+from hub.uploads import IMAGE_KINDS, CheckedUpload, upload_check
 
 MAX_ATTACHMENTS = 4
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}

@@ -31,8 +31,9 @@ KIND_REPLY = "forum.reply"
 KIND_ANSWER = "forum.answer"
 
 
-def setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
+def setting(name: str) -> int:
+    """An integer setting declared in ``hub/settings.py``, read when it is used."""
+    return int(getattr(settings, name))
 
 
 def require_user(actor: Any) -> User:
@@ -58,8 +59,8 @@ def check_not_muted(actor: User, commune: Commune) -> None:
 
 
 def is_new_account(actor: User) -> bool:
-    days = setting("FORUM_NEW_ACCOUNT_DAYS", 3)
-    posts = setting("FORUM_NEW_ACCOUNT_POSTS", 3)
+    days = setting("FORUM_NEW_ACCOUNT_DAYS")
+    posts = setting("FORUM_NEW_ACCOUNT_POSTS")
     if actor.date_joined <= timezone.now() - timedelta(days=days):
         return False
     return Post.objects.filter(author=actor, deleted_at__isnull=True)[:posts].count() < posts

@@ -43,7 +43,7 @@ def flag_create(*, actor: Any, thread: Thread, reason: str, post: Post | None = 
     if target_author == user.pk:
         raise FlagOwnContent()
     check_not_muted(user, thread.commune)
-    threshold = setting("FORUM_FLAGS_TO_HIDE", 3)
+    threshold = setting("FORUM_FLAGS_TO_HIDE")
     # A new account's flag reaches the moderators' queue but does not count towards hiding the
     # content automatically: otherwise a few throwaway accounts could silence anyone.
     counts = not is_new_account(user)

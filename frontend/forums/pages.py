@@ -30,9 +30,8 @@ from frontend.forums.forms import (
 from frontend.publications.common import handles_domain_errors
 from hub.errors import DomainError, NotFound, PermissionDenied
 from hub.models import Commune, User
-from hub.publications.errors import FileTooLarge
-from hub.publications.uploads import limit_upload_size
 from hub.selectors import commune_get
+from hub.uploads import FileTooLarge, limit_upload_size
 
 THREADS_PER_PAGE = 25
 MAX_OFFSET = 100_000

@@ -17,13 +17,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from frontend.views import page_not_found
 from hub.errors import NotFound, PermissionDenied
 from hub.models import Commune
-from hub.publications.errors import FileTooLarge
-from hub.publications.models import Document
-from hub.publications.selectors.documents import (
+from hub.selectors import commune_get
+from hub.uploads import FileTooLarge, limit_upload_size
+from publications.models import Document
+from publications.selectors.documents import (
     access_document,
 )
-from hub.publications.uploads import limit_upload_size
-from hub.selectors import commune_get
 
 PAGE_SIZE = 50
 

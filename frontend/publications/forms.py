@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hub.publications.models import DocumentType
-from hub.publications.uploads import MAX_FILES_PER_REQUEST, upload_max_bytes
+from hub.uploads import MAX_FILES_PER_REQUEST, upload_max_bytes
+from publications.models import DocumentType
 
 # --- Forms (shape only; services decide) ----------------------------------------------------------
 

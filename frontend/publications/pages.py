@@ -25,26 +25,26 @@ from frontend.publications.common import (
 from frontend.publications.forms import FileForm, WithdrawForm, max_upload_mb, year_choices
 from hub.errors import NotFound
 from hub.models import Commune
-from hub.publications.api.views.agenda import agenda_ics_response
-from hub.publications.downloads import file_response
-from hub.publications.models import ContractProcedure, ContractStatus, DocumentType
-from hub.publications.register import first_fiscal_year
-from hub.publications.selectors.agenda import access_agenda_event, agenda_event_list
-from hub.publications.selectors.contracts import access_contract, contract_list, contract_total
-from hub.publications.selectors.documents import (
+from hub.uploads import upload_max_bytes
+from publications.api.views.agenda import agenda_ics_response
+from publications.downloads import file_response
+from publications.models import ContractProcedure, ContractStatus, DocumentType
+from publications.register import first_fiscal_year
+from publications.selectors.agenda import access_agenda_event, agenda_event_list
+from publications.selectors.contracts import access_contract, contract_list, contract_total
+from publications.selectors.documents import (
     access_document_file,
     document_list,
     document_years,
 )
-from hub.publications.selectors.register import (
+from publications.selectors.register import (
     commune_register,
     default_fiscal_year,
     register_years,
 )
-from hub.publications.selectors.register import (
+from publications.selectors.register import (
     scorecard as scorecard_list,
 )
-from hub.publications.uploads import upload_max_bytes
 
 # --- Documents -----------------------------------------------------------------------------------------
 

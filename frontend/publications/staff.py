@@ -16,15 +16,15 @@ from frontend.forms import apply_field_errors
 from frontend.publications.common import commune_for, document_in, handles_domain_errors, upload_limited
 from frontend.publications.forms import DocumentForm, FileForm, WithdrawForm
 from hub.errors import DomainError, NotFound, PermissionDenied
-from hub.publications.models import Document
-from hub.publications.selectors.documents import (
+from hub.selectors import signed_in
+from publications.models import Document
+from publications.selectors.documents import (
     document_list,
 )
-from hub.publications.selectors.register import (
+from publications.selectors.register import (
     default_fiscal_year,
 )
-from hub.publications.services import documents as document_services
-from hub.selectors import signed_in
+from publications.services import documents as document_services
 
 
 @upload_limited

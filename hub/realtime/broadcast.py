@@ -1,8 +1,9 @@
 """The one way to send a live event: ``broadcast_on_commit(group, event)``.
 
 Events leave only after the surrounding transaction commits, so a rolled-back write sends nothing.
-Keeping every broadcast behind this helper lets a later release swap the delivery path (e.g. a
-per-process Redis pub/sub fan-out) without touching the features.
+Sequenced session events (``session.<id>`` groups) go through the per-process fan-out
+(``hub.realtime.fanout``): encoded once, one PUBLISH for every process. Every other group (a user's
+sockets, a sign-in, a moderation console, a forum thread) goes through the channel layer.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def broadcast_now(group: str, event: dict[str, Any]) -> None:
     """Send immediately. Only for code already outside any transaction (use the on-commit form)."""
     frame = event.get("frame")
     if event.get("type") == "live.event" and fanout.uses_fanout(group) and isinstance(frame, dict):
-        try:  # LIVE_DELIVERY=fanout: encoded once, one PUBLISH for every process (hub.realtime.fanout)
+        try:  # encoded once, one PUBLISH for every process (hub.realtime.fanout)
             fanout.publish(check_group_name(group), int(frame["seq"]), json.dumps(frame))
         except Exception:
             logger.exception("fan-out broadcast to %s failed", group)

@@ -1,27 +1,23 @@
-"""Per-process fan-out of sequenced live events (``LIVE_DELIVERY=fanout``; docs/performance-live.md).
+"""Per-process fan-out of sequenced live events: the one delivery path of session events.
 
-The stock path sends every event through the channel layer once per viewer: a Redis message, a
-thread hop (Channels closes old database connections before every handler) and a JSON encoding per
-socket. This path does the work once per *process* instead:
+Sending every event through the channel layer once per viewer costs a Redis message, a thread hop
+and a JSON encoding per socket. Here the work is done once per *process*:
 
 - ``publish(group, seq, text)`` (called by ``hub.realtime.broadcast`` after commit, from any thread)
   PUBLISHes the frame, already encoded, once on the Redis channel ``<KEY_PREFIX>:fan:<group>``.
-  Without ``REDIS_URL`` an in-process bus hands it to every event loop of this process.
+  Without ``REDIS_URL`` (embedded mode, one process) an in-process bus hands it to every event
+  loop of this process.
 - Each server process holds ONE ``LocalFanout`` (per event loop) with ONE Redis pub/sub connection,
-  subscribed to the groups that have local sockets. A socket registers with ``subscribe`` (which
-  returns once Redis confirmed the subscription, so a snapshot read afterwards misses nothing).
-- Frames that arrive within ``LIVE_COALESCE_TICK`` seconds for a group are delivered together: to
-  sockets that asked for batches (``?batch=1``) as ONE websocket message
-  ``{"type": "batch", "frames": [...]}`` built by joining the encoded frames, to the others back to
-  back. Delivery is a direct ASGI send through the socket's ``Outbox``: no channel layer, no thread
-  hop, no JSON encoding, no database per viewer.
-- Order and completeness: the fan-out compares each frame's ``seq`` with the socket's ``last_sent``
-  (one int comparison). A socket that is catching up (replaying from the log) only records how far
-  it must go; a gap asks the socket to replay from the log (a database read only then).
-- Bounded buffers: a socket whose unsent bytes (our queue plus the server's transport buffer) are
-  over ``LIVE_SEND_BUFFER_BYTES`` when a tick is delivered is closed with 4008 (its queue is
-  dropped) and resumes with ``?last_seq`` on reconnect. So a socket holds at most the limit plus
-  one tick's frames.
+  subscribed to the groups that have local sockets. A socket registers its ``Feed``
+  (``hub.realtime.feed``) with ``subscribe``, which returns once Redis confirmed the subscription,
+  so a snapshot read afterwards misses nothing.
+- Frames that arrive within ``LIVE_COALESCE_TICK`` seconds for a group form one ``Tick``, encoded
+  once; each local feed is offered the tick and writes it to its socket (one websocket message
+  ``{"type": "batch", "frames": [...]}`` for sockets that asked for batches, ``?batch=1``), notes it
+  while its socket replays from the log, asks its socket to replay on a gap, or closes a socket
+  whose unsent bytes are over ``LIVE_SEND_BUFFER_BYTES`` (4008; it resumes with ``last_seq``).
+- The last ``LIVE_RECENT_FRAMES`` frames of each group are kept, so resumes (a reconnect storm after
+  a restart) read them from memory instead of the database.
 - Losing Redis loses the subscriptions: every local socket is closed with 4503 ("reconnect now"),
   as presence does, and clients catch up from the log.
 """
@@ -30,34 +26,24 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import logging
 import re
 import weakref
-from collections import deque
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
-from websockets.protocol import State as _WsState
 
-from hub.realtime import transports
+from hub.realtime.feed import DELIVERED, DROPPED, GAP, Feed, Tick
 from hub.redis_client import sync_redis
 
 logger = logging.getLogger(__name__)
 
-# Autobahn (daphne) only sends 1000 or 3000-4999 from an application.
-CLOSE_TOO_SLOW = 4008
 CLOSE_SERVICE_RESTART = 4503
-_WS_OPEN = _WsState.OPEN
 FANOUT_GROUP = re.compile(r"^session\.\d+$")
 
 
-def delivery() -> str:
-    return getattr(settings, "LIVE_DELIVERY", "stock")
-
-
 def uses_fanout(group: str) -> bool:
-    return delivery() == "fanout" and FANOUT_GROUP.fullmatch(group) is not None
+    return FANOUT_GROUP.fullmatch(group) is not None
 
 
 def channel_name(group: str) -> str:
@@ -81,291 +67,15 @@ def publish(group: str, seq: int, text: str) -> None:
             continue
 
 
-# --- one socket's ordered, bounded output -------------------------------------------------------
-def encode_frame(text: str) -> bytes:
-    """One unmasked, unfragmented, uncompressed websocket text frame (RFC 6455 §5.2), built once and
-    written as is to every socket. Uncompressed is allowed even where permessage-deflate was
-    negotiated (RFC 7692 §6: RSV1 clear); autobahn's ``PreparedMessage(doNotCompress=True)`` does
-    the same."""
-    payload = text.encode()
-    size = len(payload)
-    if size < 126:
-        head = bytes((0x81, size))
-    elif size < 65536:
-        head = bytes((0x81, 126)) + size.to_bytes(2, "big")
-    else:
-        head = bytes((0x81, 127)) + size.to_bytes(8, "big")
-    return head + payload
-
-
-def _unwrap(send: Any) -> Any:
-    # Channels' session middleware wraps ``send`` (``real_send``); it does nothing for websocket.send.
-    while hasattr(getattr(send, "__self__", None), "real_send"):
-        send = send.__self__.real_send
-    return send
-
-
-def _daphne_transport(send: Any) -> tuple[Any, Any]:
-    """daphne's ``send`` is ``partial(server.handle_reply, protocol)``: its send never waits, so the
-    only buffer is Twisted's transport. Return (server, protocol) to read it, else (None, None)."""
-    send = _unwrap(send)
-    if isinstance(send, functools.partial) and send.args:
-        server = getattr(send.func, "__self__", None)
-        protocol = send.args[0]
-        if (
-            server is not None
-            and hasattr(server, "connections")
-            and hasattr(protocol, "transport")
-            and hasattr(protocol, "send_queue")
-            and hasattr(protocol, "STATE_OPEN")
-        ):
-            return server, protocol
-    return None, None
-
-
-def _uvicorn_protocol(send: Any) -> Any:
-    """uvicorn's ``send`` is the bound ``send`` of its sans-I/O websocket protocol (``--ws
-    websockets-sansio``), which holds the asyncio transport. Other servers: None."""
-    owner = getattr(_unwrap(send), "__self__", None)
-    try:
-        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-    except ImportError:  # pragma: no cover - uvicorn is a dependency
-        return None
-    return owner if isinstance(owner, WebSocketsSansIOProtocol) else None
-
-
-class Outbox:
-    """Every message of one socket goes through here, in order; one writer task awaits the server's
-    send (uvicorn's waits while the socket is paused). ``pending_bytes`` is what the peer has not
-    taken yet: our queue plus the transport's buffer.
-
-    Under daphne and uvicorn (sans-I/O) the fan-out's frames take a shorter way when nothing of
-    this socket is queued or being sent: ``write_frame`` writes the frame's bytes, encoded once for
-    every socket, straight to the server's transport, after the server's own checks that the
-    socket is open. No task switch, no per-socket framing. Anything else (hello, acks, replays,
-    close) and any socket that is not writable right now goes through the ordered queue."""
-
-    __slots__ = (
-        "busy",
-        "closed",
-        "protocol",
-        "queue",
-        "queued_bytes",
-        "released",
-        "send",
-        "server",
-        "task",
-        "uvicorn",
-        "wake",
-        "writer",
-    )
-
-    def __init__(self, send: Any) -> None:
-        self.send = send
-        self.queue: deque[tuple[dict[str, Any], int]] = deque()
-        self.queued_bytes = 0
-        self.wake = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
-        self.closed = False
-        self.busy = False  # the writer task is inside an awaited send
-        # The direct writers only where this process's start-up check allowed them (transports).
-        found: tuple[Any, Any] = (None, None)
-        if transports.direct_allowed(transports.DAPHNE_DIRECT):
-            found = _daphne_transport(send)
-        self.server, self.protocol = found
-        self.uvicorn = (
-            _uvicorn_protocol(send)
-            if self.protocol is None and transports.direct_allowed(transports.UVICORN_DIRECT)
-            else None
-        )
-        self.writer = (
-            transports.DAPHNE_DIRECT
-            if self.protocol is not None
-            else transports.UVICORN_DIRECT
-            if self.uvicorn is not None
-            else transports.ASGI_SEND
-        )
-        self.released = False
-        transports.socket_opened(self.writer)
-
-    def release(self) -> None:
-        """The socket is gone: stop writing, and stop counting it (idempotent)."""
-        self.stop()
-        if not self.released:
-            self.released = True
-            transports.socket_closed(self.writer)
-
-    def pending_bytes(self) -> int:
-        pending = self.queued_bytes
-        protocol = self.protocol
-        if protocol is not None:
-            transport = protocol.transport
-            if transport is not None:
-                buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
-                pending += buffered + getattr(transport, "_tempDataLen", 0)
-        elif self.uvicorn is not None:
-            transport = self.uvicorn.transport
-            if transport is not None and not transport.is_closing():
-                pending += transport.get_write_buffer_size()
-        return pending
-
-    def deliver(self, frame: bytes, text: str, limit: int) -> bool:
-        """``pending_bytes() > limit`` (False: too slow, nothing written) then ``write_frame``,
-        with uvicorn's open socket written in one go (the hot path: once per socket per tick)."""
-        ws = self.uvicorn
-        if ws is not None and not self.queue and not self.busy and not self.closed:
-            transport = ws.transport
-            if (
-                ws.writable.is_set()
-                and not ws.close_sent
-                and not ws.disconnected
-                and ws.handshake_complete
-                and ws.initial_response is None
-                and not transport.is_closing()
-                and ws.conn.state is _WS_OPEN
-            ):
-                if transport.get_write_buffer_size() > limit:
-                    return False
-                transport.write(frame)
-                return True
-        if self.pending_bytes() > limit:
-            return False
-        self.write_frame(frame, text)
-        return True
-
-    def write_frame(self, frame: bytes, text: str) -> None:
-        """A fan-out frame: ``frame`` is ``encode_frame(text)``, shared by every socket."""
-        if self.closed:
-            return
-        if not self.queue and not self.busy:
-            protocol = self.protocol
-            if protocol is not None:  # daphne (autobahn)
-                conn = self.server.connections.get(protocol)
-                if conn is None or conn.get("disconnected"):
-                    return
-                if protocol.state == protocol.STATE_OPEN and not protocol.send_queue:
-                    protocol.transport.write(frame)
-                    return
-            else:
-                ws = self.uvicorn
-                if ws is not None:
-                    if ws.disconnected:
-                        return
-                    if (
-                        ws.handshake_complete
-                        and not ws.close_sent
-                        and ws.initial_response is None
-                        and ws.writable.is_set()
-                        and ws.conn.state is _WS_OPEN
-                        and not ws.transport.is_closing()
-                    ):
-                        ws.transport.write(frame)
-                        return
-        self.put({"type": "websocket.send", "text": text}, len(text))
-
-    def put(self, message: dict[str, Any], size: int) -> None:
-        if self.closed:
-            return
-        direct = self.protocol is not None and not self.queue and not self.busy
-        if direct and message["type"] == "websocket.send":
-            # daphne: nothing queued or in flight, and its send never waits: hand the frame to the
-            # protocol now, without a task switch (the server's own liveness check first).
-            conn = self.server.connections.get(self.protocol)
-            if conn is None or conn.get("disconnected"):
-                return
-            self.protocol.handle_reply(message)
-            return
-        self.queue.append((message, size))
-        self.queued_bytes += size
-        if self.busy:
-            return  # whoever is sending (the writer, or a direct accept/close) picks it up after
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._run())
-        else:
-            self.wake.set()
-
-    async def __call__(self, message: dict[str, Any]) -> None:
-        """The consumer's ``base_send``: ordered with the fan-out's frames. With nothing queued or in
-        flight, accept and close go to the server now, so that its errors reach the consumer (e.g.
-        daphne refusing close code 1009, which the consumer answers with 4009)."""
-        text = message.get("text")
-        if message["type"] == "websocket.send" or self.queue or self.busy or self.closed:
-            self.put(message, len(text) if isinstance(text, str) else 64)
-            return
-        self.busy = True
-        try:
-            await self.send(message)
-        finally:
-            self.busy = False
-            if self.queue:  # frames the fan-out queued meanwhile
-                if self.task is None or self.task.done():
-                    self.task = asyncio.get_running_loop().create_task(self._run())
-                else:
-                    self.wake.set()
-
-    async def _run(self) -> None:
-        while not self.closed:
-            while self.queue:
-                message, size = self.queue.popleft()
-                self.queued_bytes -= size
-                self.busy = True
-                try:
-                    await self.send(message)
-                except Exception:  # the socket is gone: drop what is left
-                    self.queue.clear()
-                    self.queued_bytes = 0
-                    self.closed = True
-                    return
-                finally:
-                    self.busy = False
-            self.wake.clear()
-            await self.wake.wait()
-
-    async def abort(self, code: int) -> None:
-        """Forget what was queued and close now (a slow reader)."""
-        self.queue.clear()
-        self.queued_bytes = 0
-        self.closed = True
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
-        try:
-            await self.send({"type": "websocket.close", "code": code})
-        except Exception:
-            logger.debug("closing a slow socket failed", exc_info=True)
-
-    def stop(self) -> None:
-        self.closed = True
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
-
-
-# --- subscribers and the per-process fan-out -----------------------------------------------------
-class Subscriber(Protocol):
-    last_sent: int
-    catching_up: bool
-    pending_upto: int
-    wants_batch: bool
-    outbox: Outbox
-
-    def fanout_gap(self, upto: int) -> None: ...
-
-    def fanout_drop(self, code: int) -> None: ...
-
-
-def batch_text(texts: list[str]) -> str:
-    return '{"type":"batch","frames":[' + ",".join(texts) + "]}"
-
-
+# --- the per-process fan-out ------------------------------------------------------------------
 class LocalFanout:
     """One per event loop (per server process)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.groups: dict[str, set[Subscriber]] = {}
+        self.groups: dict[str, set[Feed]] = {}
         self.ready: dict[str, asyncio.Future[None]] = {}
         self.pending: dict[str, list[tuple[int, str]]] = {}
-        self.tick: float = getattr(settings, "LIVE_COALESCE_TICK", 0.02)
-        self.limit: int = getattr(settings, "LIVE_SEND_BUFFER_BYTES", 256 * 1024)
         self.redis: Any = None
         self.pubsub: Any = None
         self.reader: asyncio.Task[None] | None = None
@@ -374,7 +84,6 @@ class LocalFanout:
         # The last frames of each group with local sockets, by seq: resumes (a reconnect storm
         # after a restart is thousands of them, all a few seconds behind) read them from here.
         self.recent: dict[str, dict[int, str]] = {}
-        self.recent_kept: int = getattr(settings, "LIVE_RECENT_FRAMES", 2000)
         # Per group: the seq of the last frame delivered here, and which subscription (a number
         # that changes whenever the group's subscription is made again) delivered it. A snapshot
         # read while subscription g was up, plus the frames after it, is current while g lasts.
@@ -395,8 +104,8 @@ class LocalFanout:
             )
 
     # --- membership ---------------------------------------------------------------------------
-    async def subscribe(self, group: str, subscriber: Subscriber) -> None:
-        """Register a socket; returns once this process receives the group's frames."""
+    async def subscribe(self, group: str, feed: Feed) -> None:
+        """Register a socket's feed; returns once this process receives the group's frames."""
         subscribers = self.groups.get(group)
         if subscribers is None:
             subscribers = self.groups[group] = set()
@@ -416,13 +125,24 @@ class LocalFanout:
         ready = self.ready.get(group)
         if ready is not None and not ready.done():
             await asyncio.wait_for(asyncio.shield(ready), 5)
-        self.groups.setdefault(group, subscribers).add(subscriber)
+        self.groups.setdefault(group, subscribers).add(feed)
 
-    async def unsubscribe(self, group: str, subscriber: Subscriber) -> None:
+    def leave_now(self, group: str, feed: Feed) -> None:
+        """Offer nothing more to ``feed`` (its socket is closing); ``unsubscribe`` ends the
+        subscription later if it was the group's last feed."""
+        feeds = self.groups.get(group)
+        if feeds is not None:
+            feeds.discard(feed)
+
+    def latest_seq(self, group: str) -> int:
+        """The seq of the last frame this process delivered for ``group`` (0: none yet)."""
+        return self.latest.get(group, 0)
+
+    async def unsubscribe(self, group: str, feed: Feed) -> None:
         subscribers = self.groups.get(group)
         if subscribers is None:
             return
-        subscribers.discard(subscriber)
+        subscribers.discard(feed)
         if not subscribers and not (group in self.ready and not self.ready[group].done()):
             self._forget(group)
             if self.pubsub is not None:
@@ -466,8 +186,8 @@ class LocalFanout:
                     elif group in self.groups:  # re-subscribed after a reconnect: frames were lost
                         subscribers = self.groups[group]
                         self._forget(group)
-                        for subscriber in list(subscribers):
-                            subscriber.fanout_drop(CLOSE_SERVICE_RESTART)
+                        for feed in list(subscribers):
+                            feed.lost(CLOSE_SERVICE_RESTART)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -491,8 +211,8 @@ class LocalFanout:
             self.pubsub = None
         self.loop.create_task(self._close_quietly(pubsub))
         for subscribers in groups.values():
-            for subscriber in subscribers:
-                subscriber.fanout_drop(CLOSE_SERVICE_RESTART)
+            for feed in subscribers:
+                feed.lost(CLOSE_SERVICE_RESTART)
 
     @staticmethod
     async def _close_quietly(pubsub: Any) -> None:
@@ -515,8 +235,9 @@ class LocalFanout:
             waiting.append((seq, text))
             return
         self.pending[group] = [(seq, text)]
-        if self.tick > 0:
-            self.loop.call_later(self.tick, self._flush, group)
+        tick = settings.LIVE_COALESCE_TICK
+        if tick > 0:
+            self.loop.call_later(tick, self._flush, group)
         else:
             self.loop.call_soon(self._flush, group)
 
@@ -527,8 +248,9 @@ class LocalFanout:
         kept = self.recent.setdefault(group, {})
         for seq, text in frames:
             kept[seq] = text
-        if len(kept) > self.recent_kept * 1.25:  # trim in steps, not per frame
-            floor = sorted(kept)[-self.recent_kept]
+        recent_kept = settings.LIVE_RECENT_FRAMES
+        if len(kept) > recent_kept * 1.25:  # trim in steps, not per frame
+            floor = sorted(kept)[-recent_kept]
             for seq in [seq for seq in kept if seq < floor]:
                 del kept[seq]
 
@@ -544,64 +266,26 @@ class LocalFanout:
 
     def _flush(self, group: str) -> None:
         frames = self.pending.pop(group, None)
-        subscribers = self.groups.get(group)
-        if not frames or not subscribers:
+        feeds = self.groups.get(group)
+        if not frames or not feeds:
             return
         if len(frames) > 1:
             frames.sort()
-        first, last = frames[0][0], frames[-1][0]
-        contiguous = last - first + 1 == len(frames)
-        texts = [text for _seq, text in frames]
+        tick = Tick(frames)
         self.stats["frames"] += len(frames)
         self.remember(group, frames)
-        if last > self.latest.get(group, 0):
-            self.latest[group] = last
-        tick_text = texts[0] if len(texts) == 1 else batch_text(texts)
-        batch_frame = encode_frame(tick_text)
-        singles = [(encode_frame(text), text) for text in texts]
-        limit = self.limit
-        for subscriber in list(subscribers):
-            sent = subscriber.last_sent
-            if sent >= last:
-                continue
-            if subscriber.catching_up:
-                if last > subscriber.pending_upto:
-                    subscriber.pending_upto = last
-                continue
-            if not contiguous or sent < first - 1:
-                self.stats["gaps"] += 1
-                subscriber.fanout_gap(last)
-                continue
-            outbox = subscriber.outbox
-            if sent == first - 1 and subscriber.wants_batch:
-                # The common case (a page): one frame, the checks and the write in one call.
-                if not outbox.deliver(batch_frame, tick_text, limit):
-                    self.stats["dropped"] += 1
-                    subscriber.fanout_drop(CLOSE_TOO_SLOW)
-                    continue
-                subscriber.last_sent = last
-                self.stats["messages"] += 1
-                continue
-            if outbox.pending_bytes() > limit:  # what it has not taken yet, before this tick
-                self.stats["dropped"] += 1
-                subscriber.fanout_drop(CLOSE_TOO_SLOW)
-                continue
-            if sent == first - 1:
-                if subscriber.wants_batch:
-                    outbox.write_frame(batch_frame, tick_text)
-                else:
-                    for frame, text in singles:
-                        outbox.write_frame(frame, text)
-            else:  # it already has the head of this tick (replayed): send the rest
-                rest = [text for seq, text in frames if seq > sent]
-                if subscriber.wants_batch:
-                    rest_text = batch_text(rest)
-                    outbox.write_frame(encode_frame(rest_text), rest_text)
-                else:
-                    for text in rest:
-                        outbox.write_frame(encode_frame(text), text)
-            subscriber.last_sent = last
-            self.stats["messages"] += 1
+        if tick.last > self.latest.get(group, 0):
+            self.latest[group] = tick.last
+        limit = settings.LIVE_SEND_BUFFER_BYTES
+        stats = self.stats
+        for feed in list(feeds):
+            outcome = feed.offer(tick, limit)
+            if outcome == DELIVERED:
+                stats["messages"] += 1
+            elif outcome == GAP:
+                stats["gaps"] += 1
+            elif outcome == DROPPED:
+                stats["dropped"] += 1
 
 
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LocalFanout] = weakref.WeakKeyDictionary()

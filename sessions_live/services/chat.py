@@ -36,16 +36,10 @@ from sessions_live.services.common import (
 
 logger = logging.getLogger(__name__)
 
-RATE_LIMIT_MESSAGES = 5
-RATE_LIMIT_WINDOW = 10
-
 
 def rate_limit() -> tuple[int, int]:
     """(messages, seconds): settings ``SESSIONS_CHAT_RATE_LIMIT`` / ``SESSIONS_CHAT_RATE_WINDOW``."""
-    return (
-        getattr(settings, "SESSIONS_CHAT_RATE_LIMIT", RATE_LIMIT_MESSAGES),
-        getattr(settings, "SESSIONS_CHAT_RATE_WINDOW", RATE_LIMIT_WINDOW),
-    )
+    return settings.SESSIONS_CHAT_RATE_LIMIT, settings.SESSIONS_CHAT_RATE_WINDOW
 
 
 RECENT_HITS_KEPT = 50
@@ -75,7 +69,8 @@ def _rate_limit_hit(session: LiveSession, user: User, retry_after: int) -> None:
 
 
 def _rate_limit_check(session: LiveSession, user: User) -> None:
-    """At most RATE_LIMIT_MESSAGES per RATE_LIMIT_WINDOW seconds per user (fixed window)."""
+    """At most ``SESSIONS_CHAT_RATE_LIMIT`` messages per ``SESSIONS_CHAT_RATE_WINDOW`` seconds per
+    user (fixed window)."""
     limit, seconds = rate_limit()
     now = time.time()
     window = int(now // seconds)

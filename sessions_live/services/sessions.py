@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.models import Commune, User
-from hub.publications.models import Document, PublicationState
 from hub.services.audit import audit_record
 from hub.services.outbox import outbox_record
 from sessions_live import events
@@ -68,12 +67,17 @@ def _settings_clean(changes: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _published_documents() -> QuerySet[Any]:
+    """Published documents, of the model this app's own foreign key names: feature apps do not
+    import each other, and publications' querysets offer ``published()`` for this."""
+    document_model: Any = SessionDocument._meta.get_field("document").related_model
+    return document_model.objects.published()
+
+
 def _documents_set(session: LiveSession, document_ids: Sequence[int]) -> None:
     ids = list(dict.fromkeys(document_ids))
     found = set(
-        Document.objects.filter(
-            pk__in=ids, commune_id=session.commune_id, state=PublicationState.PUBLISHED
-        ).values_list("pk", flat=True)
+        _published_documents().filter(pk__in=ids, commune_id=session.commune_id).values_list("pk", flat=True)
     )
     if found != set(ids):
         raise invalid("documents", _("Attach published documents of this commune only."))

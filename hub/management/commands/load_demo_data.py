@@ -2,7 +2,8 @@
 
 Feature apps add their own demo content without the core importing them: an installed app with a
 ``demo`` module exposing ``demo_load() -> str`` (a one-line report) is called, in INSTALLED_APPS
-order, after the accounts and the publications exist.
+order, after the accounts exist. ``publications`` comes first of them, so later apps find its
+documents.
 """
 
 import importlib
@@ -14,7 +15,6 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from hub.demo_data import DEMO_PASSWORD, demo_data_load
-from hub.publications.demo import publications_demo_load
 from hub.reference_data import reference_data_load
 
 
@@ -22,7 +22,7 @@ def app_demo_loaders() -> list[tuple[str, Any]]:
     """``(app label, demo_load)`` of every installed app outside the core that ships demo data."""
     loaders = []
     for config in apps.get_app_configs():
-        if config.name == "hub" or config.name.startswith("hub."):
+        if config.name == "hub":
             continue
         module_name = f"{config.name}.demo"
         if importlib.util.find_spec(module_name) is None:
@@ -44,6 +44,5 @@ class Command(BaseCommand):
         reference_data_load()
         created = demo_data_load()
         self.stdout.write(f"demo data: {created} accounts created; password for all: {DEMO_PASSWORD}")
-        self.stdout.write(f"demo data: {publications_demo_load()} documents published")
         for label, loader in app_demo_loaders():
             self.stdout.write(f"demo data ({label}): {loader()}")
