@@ -26,12 +26,14 @@ run: install
 test: install lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# lint-imports: the import contracts in pyproject.toml ([tool.importlinter]; docs/architecture.md).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: install
-	$(VENV)/bin/mypy hub frontend workers forums sessions_live publications
+	$(VENV)/bin/mypy hub frontend workers forums sessions_live publications notifications
 
 messages: install
 	for app in hub publications frontend notifications forums sessions_live; do \

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("communes/<slug:slug>/forum/moderation/", pages.moderation, name="forum-moderation"),
     path("communes/<slug:slug>/forum/<slug:category>/", pages.thread_list, name="forum-category"),
     path("forum/sujets/<int:pk>/", pages.thread_page, name="forum-thread"),
+    path("forum/sujets/<int:pk>/messages/", pages.thread_posts, name="forum-thread-posts"),
     path("forum/sujets/<int:pk>/repondre/", pages.reply, name="forum-reply"),
     path("forum/sujets/<int:pk>/soutenir/", pages.support, name="forum-support"),
     path("forum/sujets/<int:pk>/suivre/", pages.follow, name="forum-follow"),

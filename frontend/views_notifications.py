@@ -26,8 +26,8 @@ from hub.models import Commune, User
 from hub.selectors import signed_in, user_follows
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
-from notifications.models import Channel, NotificationPreference
-from notifications.preferences import DEFAULT, ChannelChoice
+from notifications.models import Channel
+from notifications.preferences import ChannelChoice
 
 IMMEDIATE, DAILY = "immediate", "daily"
 
@@ -75,31 +75,23 @@ def _initial(choices: dict[str, ChannelChoice]) -> dict[str, Any]:
 
 def _scopes(request: HttpRequest, user: User) -> list[Scope]:
     """One form per scope, its initial values being what applies today (as the fan-out resolves it)."""
-    rows: dict[tuple[int | None, str], NotificationPreference] = {
-        (row.commune_id, row.channel): row for row in notification_selectors.preferences(user=user)
-    }
+    follows = list(user_follows(user=user))
+    choices = notification_selectors.preference_choices(
+        user=user, commune_ids=[None, *(follow.commune_id for follow in follows)]
+    )
+    with_own_rows = {row.commune_id for row in notification_selectors.preferences(user=user)}
 
-    def choice(commune_id: int | None, channel: str) -> ChannelChoice:
-        row = rows.get((commune_id, channel)) or rows.get((None, channel))
-        return ChannelChoice(row.enabled, row.daily_digest) if row else DEFAULT
+    def initial(commune_id: int | None) -> dict[str, Any]:
+        return _initial({c: choices[(commune_id, c)] for c in Channel.values})
 
     data = request.POST if request.method == "POST" else None
     push = push_ready()
-    scopes = [
-        Scope(
-            None,
-            ScopePreferenceForm(
-                data, prefix="all", push=push, initial=_initial({c: choice(None, c) for c in Channel.values})
-            ),
-            False,
-        )
-    ]
-    for follow in user_follows(user=user):
+    scopes = [Scope(None, ScopePreferenceForm(data, prefix="all", push=push, initial=initial(None)), False)]
+    for follow in follows:
         commune = follow.commune
-        initial = _initial({c: choice(commune.pk, c) for c in Channel.values})
-        form = ScopePreferenceForm(data, prefix=f"commune-{commune.pk}", push=push, initial=initial)
-        own = any((commune.pk, c) in rows for c in Channel.values)
-        scopes.append(Scope(commune, form, own))
+        prefix = f"commune-{commune.pk}"
+        form = ScopePreferenceForm(data, prefix=prefix, push=push, initial=initial(commune.pk))
+        scopes.append(Scope(commune, form, commune.pk in with_own_rows))
     return scopes
 
 

@@ -1,1 +1,1 @@
-"""Notifications: preferences and in-app/e-mail/push delivery to followers (to come)."""
+"""Notifications: preferences and in-app/e-mail/push delivery to followers of communes and threads."""

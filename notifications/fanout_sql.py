@@ -1,77 +1,105 @@
-"""The fan-out inserts, as ``INSERT … SELECT … ON CONFLICT DO NOTHING`` over a range of followers.
+"""The fan-out inserts, as ``INSERT … SELECT … ON CONFLICT DO NOTHING`` over a batch of recipients.
 
 One statement per channel per batch moves the rows inside the database: no follower row travels to
-Python and back. Preferences are resolved in the same statement: a row for the commune wins over
-the all-communes row, which wins over the default (on, immediate). The same SQL runs on PostgreSQL
-and SQLite (≥ 3.24).
+Python and back. Who gets which channel, and in which status, is the preference rule of
+``notifications.preferences``, inlined in the statement. Two sources of recipients share it: a range
+of a commune's followers, and a chunk of an event's named audience (a forum thread's followers).
+
+Every count is the statement's own: the rows THIS statement inserted. A retry, a re-drive or a
+second worker conflicts on (event, recipient, channel) and inserts, counts and returns nothing for
+rows that exist. The same SQL runs on PostgreSQL and SQLite (≥ 3.35 for ``RETURNING``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
 
 from hub.models import Follow, User
-from notifications.models import Notification, NotificationPreference, PushSubscription
+from notifications.models import Channel, Notification
+from notifications.preferences import receives_sql, status_sql
+
+# The placeholders every statement takes; a source adds its own.
+Params = dict[str, int | datetime]
 
 
-def _pref(column: str, channel: str, default: str) -> str:
-    prefs = NotificationPreference._meta.db_table
-    return (
-        f"COALESCE("
-        f"(SELECT p.{column} FROM {prefs} p WHERE p.user_id = f.user_id AND p.channel = '{channel}'"
-        f" AND p.commune_id = %(commune)s),"
-        f"(SELECT p.{column} FROM {prefs} p WHERE p.user_id = f.user_id AND p.channel = '{channel}'"
-        f" AND p.commune_id IS NULL),"
-        f"{default})"
-    )
-
-
-def _insert(channel: str, status_sql: str, sent_at: bool, extra_where: str) -> str:
-    notifications, follows, users = Notification._meta.db_table, Follow._meta.db_table, User._meta.db_table
+def _insert(channel: str, *, source: str, user: str, returning: bool = False) -> str:
+    """Insert ``channel`` rows for the users of ``source`` (a FROM … WHERE … naming the user row
+    ``u``, and ``user``, the SQL of their id) who receive it for ``%(commune)s``."""
+    notifications = Notification._meta.db_table
+    sent_at = "%(now)s" if channel == Channel.IN_APP else "NULL"
     return (
         f"INSERT INTO {notifications} "
         f"(event_id, recipient_id, channel, status, created_at, read_at, sent_at, attempts, last_error) "
-        f"SELECT %(event)s, f.user_id, '{channel}', {status_sql}, %(now)s, NULL, "
-        f"{'%(now)s' if sent_at else 'NULL'}, 0, '' "
-        f"FROM {follows} f JOIN {users} u ON u.id = f.user_id "
-        f"WHERE f.commune_id = %(commune)s AND f.user_id > %(low)s AND f.user_id <= %(high)s AND u.is_active "
-        f"AND {_pref('enabled', channel, 'TRUE')} {extra_where} "
-        f"ON CONFLICT DO NOTHING"
+        f"SELECT %(event)s, {user}, '{Channel(channel).value}', "
+        f"{status_sql(channel, user=user, commune='%(commune)s')}, %(now)s, NULL, {sent_at}, 0, '' "
+        f"{source} AND {receives_sql(channel, user=user, commune='%(commune)s')} "
+        f"ON CONFLICT DO NOTHING" + (" RETURNING recipient_id" if returning else "")
     )
 
 
-IN_APP_SQL = _insert("in_app", "'sent'", True, "")
-EMAIL_SQL = _insert(
-    "email",
-    f"CASE WHEN {_pref('daily_digest', 'email', 'FALSE')} THEN 'digest' ELSE 'pending' END",
-    False,
-    "AND u.email IS NOT NULL",
+_FOLLOWERS = (
+    f"FROM {Follow._meta.db_table} f JOIN {User._meta.db_table} u ON u.id = f.user_id "
+    f"WHERE f.commune_id = %(commune)s AND f.user_id > %(low)s AND f.user_id <= %(high)s"
 )
-PUSH_SQL = _insert(
-    "push",
-    "'pending'",
-    False,
-    f"AND EXISTS (SELECT 1 FROM {PushSubscription._meta.db_table} s WHERE s.user_id = f.user_id)",
-)
+FOLLOWERS_SQL = {channel: _insert(channel, source=_FOLLOWERS, user="f.user_id") for channel in Channel.values}
 
 
-def insert_batch(
+def _audience_sql(channel: str, size: int) -> str:
+    ids = ", ".join(f"%(u{i})s" for i in range(size))
+    source = f"FROM {User._meta.db_table} u WHERE u.id IN ({ids})"
+    # In-app returns who got a row, for their live badge; the others only count.
+    return _insert(channel, source=source, user="u.id", returning=channel == Channel.IN_APP)
+
+
+def _channels(push: bool) -> list[Channel]:
+    return [Channel.IN_APP, Channel.EMAIL] + ([Channel.PUSH] if push else [])
+
+
+def followers_insert_batch(
     *, event_id: int, commune_id: int, low: int, high: int, now: datetime, push: bool
 ) -> dict[str, int]:
-    """Insert the notifications of followers with ``low < user_id <= high``; returns rows per channel."""
-    params: dict[str, int | datetime] = {
-        "event": event_id,
-        "commune": commune_id,
-        "low": low,
-        "high": high,
-        "now": now,
-    }
+    """Insert the notifications of followers with ``low < user_id <= high``; returns the rows this
+    call inserted, per channel."""
+    params: Params = {"event": event_id, "commune": commune_id, "low": low, "high": high, "now": now}
     counts: dict[str, int] = {}
     with connection.cursor() as cursor:
-        statements = [("in_app", IN_APP_SQL), ("email", EMAIL_SQL)] + ([("push", PUSH_SQL)] if push else [])
-        for channel, sql in statements:
-            cursor.execute(sql, params)
+        for channel in _channels(push):
+            cursor.execute(FOLLOWERS_SQL[channel], params)
             counts[channel] = max(cursor.rowcount, 0)
     return counts
+
+
+@dataclass
+class AudienceBatch:
+    """What one audience chunk inserted: rows per channel, and who got a new in-app row."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    in_app_recipients: list[int] = field(default_factory=list)
+
+
+def audience_chunk_size(batch_size: int) -> int:
+    """A chunk's ids are parameters: stay under the database's limit (999 on some SQLite builds)."""
+    limit = connection.features.max_query_params
+    return max(1, min(batch_size, limit - 10)) if limit else batch_size
+
+
+def audience_insert_batch(
+    *, event_id: int, commune_id: int, user_ids: Sequence[int], now: datetime, push: bool
+) -> AudienceBatch:
+    """Insert the notifications of the named users; returns what this call inserted."""
+    params: Params = {"event": event_id, "commune": commune_id, "now": now}
+    params.update({f"u{i}": user_id for i, user_id in enumerate(user_ids)})
+    batch = AudienceBatch()
+    with connection.cursor() as cursor:
+        for channel in _channels(push):
+            cursor.execute(_audience_sql(channel, len(user_ids)), params)
+            if channel == Channel.IN_APP:
+                batch.in_app_recipients = sorted(int(recipient_id) for (recipient_id,) in cursor.fetchall())
+                batch.counts[channel] = len(batch.in_app_recipients)
+            else:
+                batch.counts[channel] = max(cursor.rowcount, 0)
+    return batch

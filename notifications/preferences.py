@@ -1,14 +1,32 @@
-"""Resolving notification preferences: a commune's row overrides the all-communes row, which
-overrides the defaults (in-app and e-mail on, immediate; push on where the user subscribed)."""
+"""The notification preference rule, defined once, as SQL that every decision runs.
+
+Which channels a user gets for a commune's event: a preference row for that commune wins over the
+all-communes row (``commune`` empty), which wins over the default (``DEFAULT``: on, immediate). Only
+e-mail has a daily digest. On top of the preference, a channel needs somewhere to go: in-app for
+active users, e-mail for active users with an address, push for active users with a subscription.
+
+Why SQL and not Python: the bulk fan-out must resolve preferences inside one
+``INSERT … SELECT`` per channel and batch, with no follower row travelling to Python (measured,
+docs/performance.md "Fan-out"). So the SQL is the definition, and the other decisions run the same
+fragments instead of re-implementing them: the fan-out to a named audience
+(``notifications.fanout_sql``), the communes whose live events a socket hears
+(``in_app_commune_ids``), and what the preferences page shows (``preference_choices``). A Python copy
+would be a second implementation that could drift; a query per decision costs one round trip.
+
+The fragments are built from trusted pieces only (table names, channel values, column references
+chosen by the caller); values always travel as query parameters.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from django.db.models import Q
+from django.db import connection
 
-from notifications.models import Channel, NotificationPreference
+from hub.models import Follow, User
+from notifications.models import Channel, NotificationPreference, PushSubscription, Status
 
 
 @dataclass(frozen=True)
@@ -17,36 +35,108 @@ class ChannelChoice:
     daily_digest: bool = False
 
 
+# What applies without any row; the SQL below takes its defaults from here.
 DEFAULT = ChannelChoice()
 
+Column = Literal["enabled", "daily_digest"]
 
-def resolve_preferences(user_ids: Iterable[int], commune_id: int) -> dict[tuple[int, str], ChannelChoice]:
-    """``{(user_id, channel): choice}`` for the users that have any row; others get ``DEFAULT``."""
-    rows = NotificationPreference.objects.filter(user_id__in=list(user_ids)).filter(
-        Q(commune_id=commune_id) | Q(commune__isnull=True)
+
+def _sql_bool(value: bool) -> str:
+    return "TRUE" if value else "FALSE"
+
+
+def _row(column: Column, *, user: str, channel: str, commune: str | None) -> str:
+    scope = "p.commune_id IS NULL" if commune is None else f"p.commune_id = {commune}"
+    where = f"p.user_id = {user} AND p.channel = {channel} AND {scope}"
+    return f"(SELECT p.{column} FROM {NotificationPreference._meta.db_table} p WHERE {where})"  # noqa: S608
+
+
+def choice_sql(column: Column, *, user: str, channel: str, commune: str) -> str:
+    """The user's resolved ``enabled`` or ``daily_digest`` for one channel and commune.
+
+    ``user``, ``channel`` and ``commune`` are SQL expressions (a column, a placeholder, a quoted
+    channel value). A ``commune`` that is NULL matches no commune row: the all-communes choice.
+    """
+    default = _sql_bool(getattr(DEFAULT, column))
+    return (
+        f"COALESCE({_row(column, user=user, channel=channel, commune=commune)}, "
+        f"{_row(column, user=user, channel=channel, commune=None)}, {default})"
     )
-    resolved: dict[tuple[int, str], ChannelChoice] = {}
-    specific: set[tuple[int, str]] = set()
-    for user_id, row_commune, channel, enabled, digest in rows.values_list(
-        "user_id", "commune_id", "channel", "enabled", "daily_digest"
-    ):
-        key = (user_id, channel)
-        if row_commune is None and key in specific:
-            continue
-        resolved[key] = ChannelChoice(enabled=enabled, daily_digest=digest)
-        if row_commune is not None:
-            specific.add(key)
-    return resolved
 
 
-def channel_choice(prefs: dict[tuple[int, str], ChannelChoice], user_id: int, channel: str) -> ChannelChoice:
-    return prefs.get((user_id, channel), DEFAULT)
+def _channel_literal(channel: str) -> str:
+    return f"'{Channel(channel).value}'"
 
 
-def in_app_commune_ids(user_id: int, followed: list[int]) -> list[int]:
-    """The followed communes whose in-app notifications the user has not switched off."""
-    return [
-        commune_id
-        for commune_id in followed
-        if channel_choice(resolve_preferences([user_id], commune_id), user_id, Channel.IN_APP).enabled
-    ]
+def reachable_sql(channel: str, *, user: str) -> str:
+    """Whether the channel can reach the user at all; ``u`` is the user's row in the query."""
+    if channel == Channel.IN_APP:
+        return "u.is_active"
+    if channel == Channel.EMAIL:
+        return "u.is_active AND u.email IS NOT NULL AND u.email <> ''"
+    if channel == Channel.PUSH:
+        table = PushSubscription._meta.db_table
+        return f"u.is_active AND EXISTS (SELECT 1 FROM {table} s WHERE s.user_id = {user})"  # noqa: S608
+    raise ValueError(f"unknown channel {channel!r}")
+
+
+def receives_sql(channel: str, *, user: str, commune: str) -> str:
+    """Whether the user gets this channel for the commune's event (``u``: the user's row)."""
+    enabled = choice_sql("enabled", user=user, channel=_channel_literal(channel), commune=commune)
+    return f"{reachable_sql(channel, user=user)} AND {enabled}"
+
+
+def status_sql(channel: str, *, user: str, commune: str) -> str:
+    """The status a new notification starts in: in-app is delivered at once, e-mail may wait for
+    the daily digest, push waits for its delivery task."""
+    if channel == Channel.IN_APP:
+        return f"'{Status.SENT.value}'"
+    if channel == Channel.EMAIL:
+        digest = choice_sql("daily_digest", user=user, channel=_channel_literal(channel), commune=commune)
+        return f"CASE WHEN {digest} THEN '{Status.DIGEST.value}' ELSE '{Status.PENDING.value}' END"
+    return f"'{Status.PENDING.value}'"
+
+
+# --- Single decisions (the same fragments, for one user) -------------------------------------------
+
+
+def in_app_commune_ids(*, user_id: int) -> list[int]:
+    """The followed communes whose publications reach this user in the app (one query)."""
+    follows, users = Follow._meta.db_table, User._meta.db_table
+    receives = receives_sql(Channel.IN_APP, user="f.user_id", commune="f.commune_id")
+    sql = (
+        f"SELECT f.commune_id FROM {follows} f JOIN {users} u ON u.id = f.user_id "  # noqa: S608
+        f"WHERE f.user_id = %(user)s AND {receives} ORDER BY f.commune_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"user": user_id})
+        return [int(commune_id) for (commune_id,) in cursor.fetchall()]
+
+
+def preference_choices(
+    *, user_id: int, commune_ids: Sequence[int | None]
+) -> dict[tuple[int | None, str], ChannelChoice]:
+    """``{(commune_id, channel): choice}`` for every channel and every commune asked for; ``None``
+    stands for the all-communes scope (what applies to a commune without rows of its own)."""
+    if not commune_ids:
+        return {}
+    scopes = " UNION ALL ".join(
+        f"SELECT CAST(%(c{i})s AS BIGINT) AS commune_id" for i in range(len(commune_ids))
+    )
+    channels = " UNION ALL ".join(f"SELECT {_channel_literal(c)} AS channel" for c in Channel.values)
+    where = {"user": "%(user)s", "channel": "ch.channel", "commune": "sc.commune_id"}
+    enabled_sql, digest_sql = choice_sql("enabled", **where), choice_sql("daily_digest", **where)
+    sql = (
+        f"SELECT sc.commune_id, ch.channel, {enabled_sql}, {digest_sql} "  # noqa: S608
+        f"FROM ({scopes}) sc CROSS JOIN ({channels}) ch"
+    )
+    params: dict[str, int | None] = {f"c{i}": c for i, c in enumerate(commune_ids)}
+    params["user"] = user_id
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            (None if commune_id is None else int(commune_id), str(channel)): ChannelChoice(
+                bool(enabled), bool(daily_digest)
+            )
+            for commune_id, channel, enabled, daily_digest in cursor.fetchall()
+        }

@@ -1,9 +1,10 @@
 """Writes of the notifications app: fan-out of outbox events, reading, preferences, subscriptions.
 
-Fan-out is exactly-once per (event, recipient, channel) by construction: every insert is
-``bulk_create(ignore_conflicts=True)`` against a unique constraint, so a retry, a re-drive or a second
-worker running the same event adds nothing. Batches are keyset-paginated over followers (no
-per-follower query): three reads and up to three bulk inserts per batch.
+Fan-out is exactly-once per (event, recipient, channel) by construction: every insert is an
+``INSERT … SELECT … ON CONFLICT DO NOTHING`` against a unique constraint (``fanout_sql``), so a retry,
+a re-drive or a second worker running the same event adds nothing, and what it counts and announces
+is what its own statements inserted. Batches are keyset-paginated over followers (no per-follower
+query): one read and up to three inserts per batch.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,9 +26,8 @@ from hub.models import Commune, Follow, OutboxEvent, User
 from hub.realtime.events import send_to_user_on_commit
 from notifications.delivery import UNSUBSCRIBE_SALT
 from notifications.events import notification_new_on_commit
-from notifications.fanout_sql import insert_batch
+from notifications.fanout_sql import audience_chunk_size, audience_insert_batch, followers_insert_batch
 from notifications.models import Channel, Notification, NotificationPreference, PushSubscription, Status
-from notifications.preferences import channel_choice, resolve_preferences
 from workers.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FanOutResult:
+    """What one run of the fan-out did. ``in_app``, ``email`` and ``push`` count the rows THIS run
+    inserted (a retry counts only what earlier runs left undone); ``followers`` is the size of the
+    audience; ``already_done`` says the event had been (or was meanwhile) marked processed by another
+    run, which sent the live event and enqueued delivery."""
+
     event_id: int
     followers: int
     in_app: int
@@ -47,18 +53,58 @@ def _batch_size() -> int:
 
 
 def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
-    """Create the notifications of every follower of the event's commune, then announce it live."""
+    """Create the notifications of the event's audience (the commune's followers, or the users the
+    event names), then mark it processed and let delivery start.
+
+    Safe to run again at any point, and by two workers at once: rows are unique per (event,
+    recipient, channel), each batch counts and announces only the rows it inserted, in the
+    transaction that inserted them, and only the run that marks the event processed sends what is
+    sent once per event.
+    """
     event = OutboxEvent.objects.select_related("commune").filter(pk=event_id).first()
     if event is None:
         raise NotFound(f"outbox event {event_id} does not exist")
     if event.processed_at is not None:
         return FanOutResult(event_id, 0, 0, 0, 0, already_done=True)
-    OutboxEvent.objects.filter(pk=event_id).update(attempts=event.attempts + 1)
+    OutboxEvent.objects.filter(pk=event_id).update(attempts=F("attempts") + 1)
     push_ready = bool(settings.VAPID_PRIVATE_KEY)
     audience = audience_user_ids(event.payload)
     if audience is not None:
-        return _audience_fan_out(event, audience, push_ready)
-    totals = {"followers": 0, Channel.IN_APP: 0, Channel.EMAIL: 0, Channel.PUSH: 0}
+        totals, recipients = _audience_fan_out(event, audience, push_ready), len(audience)
+    else:
+        totals, recipients = _followers_fan_out(event, push_ready)
+    with transaction.atomic():
+        claimed = OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
+            processed_at=timezone.now(), last_error=""
+        )
+        if claimed:
+            if audience is None:  # the audience's own live events left with their rows
+                notification_new_on_commit(event.commune_id, _live_data(event))
+            transaction.on_commit(lambda: _enqueue_delivery(event_id))
+    return FanOutResult(
+        event_id,
+        recipients,
+        totals[Channel.IN_APP],
+        totals[Channel.EMAIL],
+        totals[Channel.PUSH],
+        already_done=not claimed,
+    )
+
+
+def _live_data(event: OutboxEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.pk,
+        "kind": event.kind,
+        "commune": event.commune.slug,
+        "commune_name": event.commune.name,
+        **{key: value for key, value in event.payload.items() if key != "audience"},
+    }
+
+
+def _followers_fan_out(event: OutboxEvent, push_ready: bool) -> tuple[dict[str, int], int]:
+    """Every follower of the event's commune, in batches of followers by user id. The live event is
+    one broadcast to the commune's followers group, sent by the caller once the event is processed."""
+    totals = {Channel.IN_APP.value: 0, Channel.EMAIL.value: 0, Channel.PUSH.value: 0}
     follows = Follow.objects.filter(commune_id=event.commune_id).order_by("user_id")
     low = 0
     while True:
@@ -72,8 +118,8 @@ def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
                 break
             high = last
         with transaction.atomic():
-            counts = insert_batch(
-                event_id=event_id,
+            counts = followers_insert_batch(
+                event_id=event.pk,
                 commune_id=event.commune_id,
                 low=low,
                 high=high,
@@ -83,25 +129,7 @@ def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
         for channel, count in counts.items():
             totals[channel] += count
         low = high
-    totals["followers"] = follows.count()
-    with transaction.atomic():
-        OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
-            processed_at=timezone.now(), last_error=""
-        )
-        notification_new_on_commit(
-            event.commune_id,
-            {
-                "event_id": event_id,
-                "kind": event.kind,
-                "commune": event.commune.slug,
-                "commune_name": event.commune.name,
-                **event.payload,
-            },
-        )
-        transaction.on_commit(lambda: _enqueue_delivery(event_id))
-    return FanOutResult(
-        event_id, totals["followers"], totals[Channel.IN_APP], totals[Channel.EMAIL], totals[Channel.PUSH]
-    )
+    return totals, follows.count()
 
 
 def audience_user_ids(payload: dict[str, Any]) -> list[int] | None:
@@ -119,56 +147,30 @@ def audience_user_ids(payload: dict[str, Any]) -> list[int] | None:
     return sorted({int(i) for i in ids if isinstance(i, int) and not isinstance(i, bool)})
 
 
-def _audience_fan_out(event: OutboxEvent, user_ids: list[int], push_ready: bool) -> FanOutResult:
-    """Fan out to a named list of users, with the same preferences and exactly-once rows."""
-    totals: dict[str, int] = {Channel.IN_APP: 0, Channel.EMAIL: 0, Channel.PUSH: 0}
-    now = timezone.now()
-    live_data = {
-        "event_id": event.pk,
-        "kind": event.kind,
-        "commune": event.commune.slug,
-        "commune_name": event.commune.name,
-        **{key: value for key, value in event.payload.items() if key != "audience"},
-    }
-    size = _batch_size()
+def _audience_fan_out(event: OutboxEvent, user_ids: list[int], push_ready: bool) -> dict[str, int]:
+    """A named list of users, by chunks, with the same preference rule and exactly-once rows.
+
+    Each recipient hears ``notification.new`` on their own sockets when, and only when, their in-app
+    row is inserted: the broadcast is registered in the transaction that inserted the row, so a
+    retried chunk, whose rows exist, announces nothing again.
+    """
+    totals = {Channel.IN_APP.value: 0, Channel.EMAIL.value: 0, Channel.PUSH.value: 0}
+    live_data = _live_data(event)
+    size = audience_chunk_size(_batch_size())
     for start in range(0, len(user_ids), size):
-        batch = user_ids[start : start + size]
-        users = list(User.objects.filter(pk__in=batch, is_active=True).values_list("pk", "email"))
-        prefs = resolve_preferences([pk for pk, _email in users], event.commune_id)
-        subscribed = (
-            set(PushSubscription.objects.filter(user_id__in=batch).values_list("user_id", flat=True))
-            if push_ready
-            else set()
-        )
-        rows: list[Notification] = []
-        for pk, email in users:
-            if channel_choice(prefs, pk, Channel.IN_APP).enabled:
-                rows.append(
-                    Notification(
-                        event=event, recipient_id=pk, channel=Channel.IN_APP, status=Status.SENT, sent_at=now
-                    )
-                )
-            email_choice = channel_choice(prefs, pk, Channel.EMAIL)
-            if email and email_choice.enabled:
-                status = Status.DIGEST if email_choice.daily_digest else Status.PENDING
-                rows.append(Notification(event=event, recipient_id=pk, channel=Channel.EMAIL, status=status))
-            if pk in subscribed and channel_choice(prefs, pk, Channel.PUSH).enabled:
-                rows.append(Notification(event=event, recipient_id=pk, channel=Channel.PUSH))
         with transaction.atomic():
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
-            for row in rows:
-                totals[row.channel] += 1
-                if row.channel == Channel.IN_APP:
-                    send_to_user_on_commit(row.recipient_id, "notification.new", live_data)
-    with transaction.atomic():
-        OutboxEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(
-            processed_at=timezone.now(), last_error=""
-        )
-        event_id = event.pk
-        transaction.on_commit(lambda: _enqueue_delivery(event_id))
-    return FanOutResult(
-        event.pk, len(user_ids), totals[Channel.IN_APP], totals[Channel.EMAIL], totals[Channel.PUSH]
-    )
+            batch = audience_insert_batch(
+                event_id=event.pk,
+                commune_id=event.commune_id,
+                user_ids=user_ids[start : start + size],
+                now=timezone.now(),
+                push=push_ready,
+            )
+            for recipient_id in batch.in_app_recipients:
+                send_to_user_on_commit(recipient_id, "notification.new", live_data)
+        for channel, count in batch.counts.items():
+            totals[channel] += count
+    return totals
 
 
 def _enqueue_delivery(event_id: int) -> None:

@@ -6,7 +6,7 @@ import logging
 import smtplib
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from hub.errors import NotFound
@@ -23,6 +23,16 @@ def outbox_event_dispatch(event_id: int) -> dict[str, int]:
     except NotFound:  # deleted since (its commune was removed): nothing left to announce
         logger.warning("outbox event %s no longer exists; nothing to dispatch", event_id)
         return {"followers": 0, "in_app": 0, "email": 0, "push": 0}
+    # What THIS run inserted: a re-drive after a crash reports only what the crash left undone.
+    logger.info(
+        "outbox event %s: %d in-app, %d e-mail, %d push notifications created for an audience of %d%s",
+        event_id,
+        result.in_app,
+        result.email,
+        result.push,
+        result.followers,
+        " (already processed)" if result.already_done else "",
+    )
     return {
         "followers": result.followers,
         "in_app": result.in_app,
@@ -48,7 +58,7 @@ def outbox_redrive() -> int:
     retry_backoff_max=600,
     max_retries=8,
 )
-def email_deliver(self, event_id: int) -> int:  # type: ignore[no-untyped-def]
+def email_deliver(self: Task, event_id: int) -> int:
     total, after_id = 0, 0
     while True:
         result = delivery.email_deliver_batch(event_id=event_id, after_id=after_id)
@@ -59,7 +69,7 @@ def email_deliver(self, event_id: int) -> int:  # type: ignore[no-untyped-def]
 
 
 @shared_task(name="notifications.tasks.push_deliver", bind=True, max_retries=None)
-def push_deliver(self, event_id: int) -> int:  # type: ignore[no-untyped-def]
+def push_deliver(self: Task, event_id: int) -> int:
     result = delivery.push_deliver(event_id=event_id)
     # Each run counts an attempt on the rows it could not deliver; after DELIVERY_MAX_ATTEMPTS they
     # are failed and nothing remains. In-process (embedded mode) the periodic sweep retries instead.

@@ -1,12 +1,19 @@
-"""Reads of the live sessions app. ``access_*`` fetch AND authorise; visibility is in the query."""
+"""Reads of the live sessions app. ``access_*`` fetch AND authorise; visibility is in the query.
+
+Selectors never import services (the services import them): the sanctions in force and the recent
+rate-limit hits are reads, so they live here.
+"""
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.errors import NotAuthenticated, NotFound, PermissionDenied
@@ -21,11 +28,13 @@ from sessions_live.models import (
     PollStatus,
     Question,
     QuestionStatus,
+    SanctionKind,
     SessionEvent,
     SessionSanction,
     SessionStatus,
 )
 from sessions_live.permissions import can_manage, can_moderate, chat_open, is_signed_in, questions_open
+from sessions_live.presence import viewer_count
 
 MAX_EVENTS_PAGE = 500
 CHAT_PAGE = 100
@@ -76,9 +85,40 @@ def access_session(
     return session
 
 
-def session_me(user: Any, session: LiveSession) -> dict[str, Any]:
-    from sessions_live.services.common import sanction_state
+def active_sanctions(user_id: int, session: LiveSession) -> list[SessionSanction]:
+    now = timezone.now()
+    return list(
+        SessionSanction.objects.filter(user_id=user_id, commune_id=session.commune_id, lifted_at__isnull=True)
+        .filter(Q(session_id=session.pk) | Q(session__isnull=True))
+        .filter(Q(until__isnull=True) | Q(until__gt=now))
+    )
 
+
+def sanction_state(user_id: int, session: LiveSession) -> tuple[datetime.datetime | None, bool]:
+    """(muted until, banned) for the user in this session."""
+    muted_until: datetime.datetime | None = None
+    banned = False
+    for sanction in active_sanctions(user_id, session):
+        if sanction.kind == SanctionKind.BAN:
+            banned = True
+        elif sanction.until is not None and (muted_until is None or sanction.until > muted_until):
+            muted_until = sanction.until
+    return muted_until, banned
+
+
+RECENT_HITS_KEPT = 50
+
+
+def recent_hits_key(session_id: int) -> str:
+    """The cache key of a session's recent chat rate-limit hits (written by ``services.chat``)."""
+    return f"sessions:ratelimit-hits:{session_id}"
+
+
+def recent_rate_limit_hits(session_id: int) -> list[dict[str, Any]]:
+    return list(cache.get(recent_hits_key(session_id)) or [])
+
+
+def session_me(user: Any, session: LiveSession) -> dict[str, Any]:
     if not is_signed_in(user):
         return {
             "authenticated": False,
@@ -193,9 +233,6 @@ def access_commitment(user: Any, commitment_id: int) -> Commitment:
 
 
 def moderation_overview(session: LiveSession) -> dict[str, Any]:
-    from sessions_live.presence import viewer_count
-    from sessions_live.services.chat import recent_rate_limit_hits
-
     flagged = (
         ChatMessage.objects.filter(session=session, removed_at__isnull=True, flags__isnull=False)
         .select_related("author")

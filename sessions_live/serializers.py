@@ -1,5 +1,8 @@
-"""Output shapes shared by the REST API, the websocket ``hello`` frame and the live events, so a
-client sees one shape for a chat message or a poll whichever way it arrives."""
+"""REST output serializers of the live sessions (and the websocket ``hello`` frame, which is the
+session's detail). The shapes that live events also carry (a chat message, a poll, a question, a
+commitment, a sanction) are built by the payload functions of ``sessions_live.events``: these
+serializers declare the fields for the API schema and write their output with those functions, so a
+client sees one shape whichever way it arrives. Services never import this module."""
 
 from __future__ import annotations
 
@@ -8,6 +11,15 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sessions_live.events import (
+    agenda_item_data,
+    chat_message_data,
+    commitment_data,
+    poll_data,
+    question_data,
+    sanction_data,
+    session_path,
+)
 from sessions_live.models import (
     AgendaItem,
     ChatMessage,
@@ -17,11 +29,8 @@ from sessions_live.models import (
     Question,
     SessionSanction,
 )
-
-
-def session_path(session: LiveSession | int) -> str:
-    pk = session if isinstance(session, int) else session.pk
-    return f"/seances/{pk}/"
+from sessions_live.presence import viewer_count
+from sessions_live.selectors import session_me
 
 
 class SessionUserRefOut(serializers.Serializer):
@@ -39,6 +48,9 @@ class AgendaItemOut(serializers.ModelSerializer):
     class Meta:
         model = AgendaItem
         fields = ["id", "position", "title"]
+
+    def to_representation(self, instance: AgendaItem) -> dict[str, Any]:
+        return dict(agenda_item_data(instance))
 
 
 class DocumentRefOut(serializers.Serializer):
@@ -58,6 +70,9 @@ class ChatMessageOut(serializers.ModelSerializer):
     class Meta:
         model = ChatMessage
         fields = ["id", "author", "text", "created_at"]
+
+    def to_representation(self, instance: ChatMessage) -> dict[str, Any]:
+        return dict(chat_message_data(instance))
 
 
 class PollOptionOut(serializers.Serializer):
@@ -87,6 +102,9 @@ class PollOut(serializers.ModelSerializer):
             "closed_at",
         ]
 
+    def to_representation(self, instance: Poll) -> dict[str, Any]:
+        return dict(poll_data(instance))
+
 
 class QuestionOut(serializers.ModelSerializer):
     """``author`` is null for anonymous questions, except for moderators (``reveal_authors``)."""
@@ -111,9 +129,15 @@ class QuestionOut(serializers.ModelSerializer):
 
     @extend_schema_field(SessionUserRefOut(allow_null=True))
     def get_author(self, question: Question) -> dict[str, Any] | None:
-        if question.anonymous and not self.context.get("reveal_authors"):
-            return None
-        return {"id": question.author.pk, "display_name": question.author.display_name}
+        author = question_data(question, reveal_authors=self._reveal_authors)["author"]
+        return dict(author) if author is not None else None
+
+    def to_representation(self, instance: Question) -> dict[str, Any]:
+        return dict(question_data(instance, reveal_authors=self._reveal_authors))
+
+    @property
+    def _reveal_authors(self) -> bool:
+        return bool(self.context.get("reveal_authors"))
 
 
 class CommitmentOut(serializers.ModelSerializer):
@@ -124,6 +148,9 @@ class CommitmentOut(serializers.ModelSerializer):
         model = Commitment
         fields = ["id", "session", "question", "text", "due_on", "status", "created_at", "updated_at"]
 
+    def to_representation(self, instance: Commitment) -> dict[str, Any]:
+        return dict(commitment_data(instance))
+
 
 class SanctionOut(serializers.ModelSerializer):
     user = SessionUserRefOut()
@@ -132,6 +159,9 @@ class SanctionOut(serializers.ModelSerializer):
     class Meta:
         model = SessionSanction
         fields = ["id", "session", "user", "kind", "until", "reason", "created_at", "lifted_at"]
+
+    def to_representation(self, instance: SessionSanction) -> dict[str, Any]:
+        return dict(sanction_data(instance))
 
 
 class SessionMeOut(serializers.Serializer):
@@ -201,21 +231,17 @@ class SessionDetailOut(SessionOut):
         polls = getattr(session, "open_polls", None)
         if polls is None:
             polls = list(session.polls.filter(status="open").prefetch_related("options"))
-        return PollOut(polls, many=True).data  # type: ignore[return-value]
+        return [dict(poll_data(poll)) for poll in polls]
 
     @extend_schema_field(serializers.IntegerField())
     def get_viewer_count(self, session: LiveSession) -> int:
         known = self.context.get("viewer_count")
         if isinstance(known, int):  # the websocket knows it already (presence.add)
             return known
-        from sessions_live.presence import viewer_count
-
         return viewer_count(session.pk)
 
     @extend_schema_field(SessionMeOut())
     def get_me(self, session: LiveSession) -> dict[str, Any]:
-        from sessions_live.selectors import session_me
-
         return session_me(self.context.get("user"), session)
 
 
@@ -239,19 +265,3 @@ class EventPageOut(serializers.Serializer):
     events = EventFrameOut(many=True)
     last_seq = serializers.IntegerField()
     has_more = serializers.BooleanField()
-
-
-def chat_message_data(message: ChatMessage) -> dict[str, Any]:
-    return dict(ChatMessageOut(message).data)
-
-
-def poll_data(poll: Poll) -> dict[str, Any]:
-    return dict(PollOut(poll).data)
-
-
-def question_data(question: Question) -> dict[str, Any]:
-    return dict(QuestionOut(question).data)
-
-
-def commitment_data(commitment: Commitment) -> dict[str, Any]:
-    return dict(CommitmentOut(commitment).data)

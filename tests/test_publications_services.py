@@ -11,7 +11,7 @@ from hub.errors import Conflict, InvalidInput, PermissionDenied
 from hub.models import AuditLogEntry, OutboxEvent, Role
 from hub.uploads import FileTooLarge, UnsupportedFile, bytes_upload
 from publications.models import AgendaEvent, Contract, Document, DocumentFile, PublicationState
-from publications.services import agenda, contracts, documents
+from publications.services import agenda, contracts, documents, search
 from tests.factories import AdminFactory, CommuneFactory, MembershipFactory, UserFactory
 from tests.factories_publications import EXE_BYTES, docx_bytes, pdf_bytes, png_bytes, publisher
 
@@ -346,7 +346,7 @@ def test_text_is_extracted_after_commit(cotonou, django_capture_on_commit_callba
     assert "assainissement" in row.extracted_text
     assert "assainissement du quartier zogbo" in Document.objects.get().search_text
     # a second run changes nothing
-    assert documents.document_file_extract_text(file_id=row.pk) is False
+    assert search.document_file_extract_text(file_id=row.pk) is False
 
 
 # --- Contracts ----------------------------------------------------------------------------------------------

@@ -2,24 +2,24 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from forums.api import views
+from forums.api.views import moderation, posts, threads
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("communes/<slug:slug>/forum/categories/", views.CategoryListView.as_view()),
-    path("communes/<slug:slug>/forum/threads/", views.CommuneThreadCreateView.as_view()),
-    path("communes/<slug:slug>/forum/moderation/", views.ModerationQueueView.as_view()),
-    path("communes/<slug:slug>/forum/mutes/", views.MuteView.as_view()),
-    path("forum/threads/", views.ThreadListView.as_view()),
-    path("forum/threads/<int:thread_id>/", views.ThreadDetailView.as_view()),
-    path("forum/threads/<int:thread_id>/status/", views.ThreadStatusView.as_view()),
-    path("forum/threads/<int:thread_id>/proposal-status/", views.ProposalStatusView.as_view()),
-    path("forum/threads/<int:thread_id>/lock/", views.ThreadLockView.as_view()),
-    path("forum/threads/<int:thread_id>/posts/", views.PostListView.as_view()),
-    path("forum/threads/<int:thread_id>/support/", views.SupportView.as_view()),
-    path("forum/threads/<int:thread_id>/follow/", views.FollowView.as_view()),
-    path("forum/threads/<int:thread_id>/flags/", views.FlagView.as_view()),
-    path("forum/threads/<int:thread_id>/hide/", views.HideView.as_view()),
-    path("forum/threads/<int:thread_id>/restore/", views.RestoreView.as_view()),
-    path("forum/posts/<int:post_id>/", views.PostDetailView.as_view()),
-    path("forum/attachments/<int:attachment_id>/", views.AttachmentView.as_view()),
+    path("communes/<slug:slug>/forum/categories/", threads.CategoryListView.as_view()),
+    path("communes/<slug:slug>/forum/threads/", threads.CommuneThreadCreateView.as_view()),
+    path("communes/<slug:slug>/forum/moderation/", moderation.ModerationQueueView.as_view()),
+    path("communes/<slug:slug>/forum/mutes/", moderation.MuteView.as_view()),
+    path("forum/threads/", threads.ThreadListView.as_view()),
+    path("forum/threads/<int:thread_id>/", threads.ThreadDetailView.as_view()),
+    path("forum/threads/<int:thread_id>/status/", threads.ThreadStatusView.as_view()),
+    path("forum/threads/<int:thread_id>/proposal-status/", threads.ProposalStatusView.as_view()),
+    path("forum/threads/<int:thread_id>/lock/", threads.ThreadLockView.as_view()),
+    path("forum/threads/<int:thread_id>/posts/", posts.PostListView.as_view()),
+    path("forum/threads/<int:thread_id>/support/", threads.SupportView.as_view()),
+    path("forum/threads/<int:thread_id>/follow/", threads.FollowView.as_view()),
+    path("forum/threads/<int:thread_id>/flags/", moderation.FlagView.as_view()),
+    path("forum/threads/<int:thread_id>/hide/", moderation.HideView.as_view()),
+    path("forum/threads/<int:thread_id>/restore/", moderation.RestoreView.as_view()),
+    path("forum/posts/<int:post_id>/", posts.PostDetailView.as_view()),
+    path("forum/attachments/<int:attachment_id>/", posts.AttachmentView.as_view()),
 ]

@@ -1,6 +1,6 @@
 """What the session pages show, read once per request: the first paint of the live page, the
 archive, and the consoles. Plain dicts and model rows for the templates; the live updates that
-follow use the REST/websocket shapes of ``sessions_live.serializers``."""
+follow use the shapes built by ``sessions_live.events``."""
 
 from __future__ import annotations
 

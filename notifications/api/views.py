@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
@@ -15,6 +16,7 @@ from hub.api.validation import validated
 from hub.selectors import commune_get, signed_in
 from notifications import selectors, services
 from notifications.api import serializers as s
+from notifications.models import Notification
 
 
 class InboxPagination(CursorPagination):
@@ -29,7 +31,7 @@ class InboxView(ListAPIView):
     serializer_class = s.NotificationOut
     pagination_class = InboxPagination
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Notification]:
         return selectors.inbox(user=signed_in(self.request.user))
 
 

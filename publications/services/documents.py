@@ -1,8 +1,9 @@
-"""Document writes: drafts, files (add, replace with history), publication, withdrawal, search index.
+"""Document writes: drafts, files (add, replace with history), publication, withdrawal.
 
 Files are checked (``hub.uploads.upload_check``) and stored *before* the transaction: storage may be S3,
 and the network is never called inside a transaction. If the transaction then fails, the stored
-files are deleted again.
+files are deleted again. The search index is kept by ``services.search``: on each change here, and
+by a task after commit for the text of new files.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
-from django.db.models import TextField, Value
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,8 @@ from hub.services.audit import audit_record
 from hub.uploads import MAX_FILES_PER_REQUEST, CheckedUpload, FileKind, upload_check
 from publications.models import Document, DocumentFile, DocumentType, PublicationState
 from publications.services import common
-from publications.text import MAX_CHARS, file_text, normalize
+from publications.services.search import document_reindex
+from publications.tasks import document_file_extract_text
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +107,6 @@ def _file_row(
 
 
 def _extract_text_on_commit(files: Sequence[DocumentFile]) -> None:
-    from publications.tasks import document_file_extract_text
-
     for row in files:
         if row.kind in (FileKind.PDF, FileKind.DOCX, FileKind.ODT):
             document_file_extract_text.delay_on_commit(row.pk)
@@ -300,39 +299,3 @@ def _delete_files(names: Sequence[str]) -> None:
             default_storage.delete(name)
         except Exception:
             logger.warning("could not delete %s", name, exc_info=True)
-
-
-# --- Search index ---------------------------------------------------------------------------------
-
-
-def document_reindex(*, document: Document) -> None:
-    """Recompute the searchable text (and, on PostgreSQL, the weighted French vector)."""
-    body = "\n".join(
-        document.files.filter(is_current=True).order_by("slot").values_list("extracted_text", flat=True)
-    )[:MAX_CHARS]
-    title, summary, body = normalize(document.title), normalize(document.summary), normalize(body)
-    updates: dict[str, Any] = {"search_text": f"{title}\n{summary}\n{body}"}
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchVector
-
-        def vector(text: str, weight: str) -> SearchVector:
-            return SearchVector(Value(text, output_field=TextField()), weight=weight, config="french")
-
-        updates["search_vector"] = vector(title, "A") + vector(summary, "B") + vector(body, "C")
-    Document.objects.filter(pk=document.pk).update(**updates)
-
-
-def document_file_extract_text(*, file_id: int) -> bool:
-    """Extract the text of a stored file for search (run by a task after commit; safe to re-run)."""
-    row = DocumentFile.objects.select_related("document").filter(pk=file_id).first()
-    if row is None or row.text_extracted_at is not None:
-        return False
-    with row.file.open("rb") as handle:
-        text = file_text(handle, row.kind)
-    with transaction.atomic():
-        updated = DocumentFile.objects.filter(pk=row.pk, text_extracted_at__isnull=True).update(
-            extracted_text=text.replace("\x00", ""), text_extracted_at=timezone.now()
-        )
-        if updated:
-            document_reindex(document=row.document)
-    return bool(updated)

@@ -18,9 +18,8 @@ from hub.permissions import forget_roles
 from hub.realtime.consumers import clean_ref
 from sessions_live import selectors, votebatch
 from sessions_live.errors import Invalid
-from sessions_live.events import moderation_group
+from sessions_live.events import chat_message_data, moderation_group, question_data
 from sessions_live.permissions import can_moderate
-from sessions_live.serializers import chat_message_data, question_data
 from sessions_live.services import chat, polls, questions
 
 

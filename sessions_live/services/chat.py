@@ -22,9 +22,10 @@ from hub.models import User
 from hub.services.audit import audit_record
 from sessions_live import events
 from sessions_live.errors import ChatThrottled, SessionNotLive, SlowMode
+from sessions_live.events import chat_message_data, rate_limit_hit_data
 from sessions_live.models import MAX_CHAT_CHARS, ChatFlag, ChatMessage, LiveSession
 from sessions_live.permissions import can_moderate, chat_open
-from sessions_live.serializers import chat_message_data
+from sessions_live.selectors import RECENT_HITS_KEPT, recent_hits_key, recent_rate_limit_hits
 from sessions_live.services.common import (
     idempotency_clean,
     invalid,
@@ -42,24 +43,9 @@ def rate_limit() -> tuple[int, int]:
     return settings.SESSIONS_CHAT_RATE_LIMIT, settings.SESSIONS_CHAT_RATE_WINDOW
 
 
-RECENT_HITS_KEPT = 50
-
-
-def _recent_hits_key(session_id: int) -> str:
-    return f"sessions:ratelimit-hits:{session_id}"
-
-
-def recent_rate_limit_hits(session_id: int) -> list[dict[str, Any]]:
-    return list(cache.get(_recent_hits_key(session_id)) or [])
-
-
 def _rate_limit_hit(session: LiveSession, user: User, retry_after: int) -> None:
-    hit = {
-        "user": {"id": user.pk, "display_name": user.display_name},
-        "at": timezone.now().isoformat(),
-        "retry_after": retry_after,
-    }
-    key = _recent_hits_key(session.pk)
+    hit = rate_limit_hit_data(user, retry_after)
+    key = recent_hits_key(session.pk)
     try:
         cache.set(key, [hit, *recent_rate_limit_hits(session.pk)][:RECENT_HITS_KEPT], 24 * 3600)
     except Exception:

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from hub.services.audit import audit_record
 from sessions_live import events
+from sessions_live.events import commitment_data
 from sessions_live.models import Commitment, CommitmentStatus, LiveSession, Question
-from sessions_live.serializers import commitment_data
 from sessions_live.services.common import invalid, require_manager, text_clean
 
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import datetime
 import urllib.parse
 from typing import Any
 
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.errors import NotAuthenticated, PermissionDenied
 from hub.models import User
 from sessions_live.errors import Banned, Invalid, Muted
-from sessions_live.models import MAX_IDEMPOTENCY_KEY, LiveSession, SanctionKind, SessionSanction
+from sessions_live.models import MAX_IDEMPOTENCY_KEY, LiveSession
 from sessions_live.permissions import can_manage, can_moderate
+from sessions_live.selectors import sanction_state
 
 # Embeds the pages may frame (the Content Security Policy allows exactly these, hub.security).
 EMBED_HOSTS = frozenset({"www.youtube-nocookie.com", "www.youtube.com", "www.facebook.com"})
@@ -77,27 +75,6 @@ def url_clean(value: Any, *, field: str, embed: bool = False) -> str:
     if embed and parts.hostname not in EMBED_HOSTS:
         raise invalid(field, _("Give a YouTube or Facebook embed address."))
     return text
-
-
-def active_sanctions(user_id: int, session: LiveSession) -> list[SessionSanction]:
-    now = timezone.now()
-    return list(
-        SessionSanction.objects.filter(user_id=user_id, commune_id=session.commune_id, lifted_at__isnull=True)
-        .filter(Q(session_id=session.pk) | Q(session__isnull=True))
-        .filter(Q(until__isnull=True) | Q(until__gt=now))
-    )
-
-
-def sanction_state(user_id: int, session: LiveSession) -> tuple[datetime.datetime | None, bool]:
-    """(muted until, banned) for the user in this session."""
-    muted_until: datetime.datetime | None = None
-    banned = False
-    for sanction in active_sanctions(user_id, session):
-        if sanction.kind == SanctionKind.BAN:
-            banned = True
-        elif sanction.until is not None and (muted_until is None or sanction.until > muted_until):
-            muted_until = sanction.until
-    return muted_until, banned
 
 
 def require_not_sanctioned(user: User, session: LiveSession, *, mute_applies: bool = True) -> None:

@@ -14,9 +14,9 @@ from hub.errors import NotFound
 from hub.models import User
 from hub.services.audit import audit_record
 from sessions_live import events
+from sessions_live.events import sanction_data
 from sessions_live.models import LiveSession, SanctionKind, SessionSanction
 from sessions_live.permissions import can_moderate
-from sessions_live.serializers import SanctionOut
 from sessions_live.services.common import invalid, require_moderator, text_clean
 
 MAX_MUTE_MINUTES = 24 * 60
@@ -64,7 +64,7 @@ def _announce(sanction: SessionSanction) -> None:
     events.user_state_changed(sanction.user_id, sanction.session_id)
     if sanction.session_id:
         events.moderation_send(
-            sanction.session_id, events.MOD_SANCTION_CHANGED, {"sanction": dict(SanctionOut(sanction).data)}
+            sanction.session_id, events.MOD_SANCTION_CHANGED, {"sanction": sanction_data(sanction)}
         )
 
 

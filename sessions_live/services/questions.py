@@ -14,6 +14,7 @@ from hub.limits import is_id
 from hub.services.audit import audit_record
 from sessions_live import events
 from sessions_live.errors import AlreadyVoted, NotVoted, SessionNotLive, WrongStatus
+from sessions_live.events import question_data
 from sessions_live.models import (
     MAX_QUESTION_CHARS,
     PUBLIC_QUESTION_STATUSES,
@@ -24,7 +25,6 @@ from sessions_live.models import (
     SessionStatus,
 )
 from sessions_live.permissions import questions_open
-from sessions_live.serializers import QuestionOut, question_data
 from sessions_live.services.common import (
     idempotency_clean,
     invalid,
@@ -52,7 +52,7 @@ def question_get(session_id: int, question_id: Any) -> Question:
 
 
 def _moderation_pending(question: Question) -> None:
-    data = dict(QuestionOut(question, context={"reveal_authors": True}).data)
+    data = question_data(question, reveal_authors=True)
     events.moderation_send(question.session_id, events.MOD_QUESTION_PENDING, {"question": data})
 
 

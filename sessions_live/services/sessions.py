@@ -16,9 +16,10 @@ from hub.services.audit import audit_record
 from hub.services.outbox import outbox_record
 from sessions_live import events
 from sessions_live.errors import WrongStatus
+from sessions_live.events import agenda_item_data, session_path, session_status_data
 from sessions_live.models import AgendaItem, LiveSession, SessionDocument, SessionKind, SessionStatus
-from sessions_live.serializers import session_path
 from sessions_live.services.common import invalid, require_manager, require_user, text_clean, url_clean
+from sessions_live.services.polls import poll_close
 
 MAX_SLOW_MODE_SECONDS = 3600
 
@@ -146,14 +147,6 @@ def session_update(*, actor: Any, session: LiveSession, changes: dict[str, Any])
     return session
 
 
-def _status_data(session: LiveSession) -> dict[str, Any]:
-    return {
-        "status": session.status,
-        "started_at": session.started_at.isoformat() if session.started_at else None,
-        "ended_at": session.ended_at.isoformat() if session.ended_at else None,
-    }
-
-
 def session_start(*, actor: Any, session: LiveSession) -> LiveSession:
     """scheduled → live; followers are told it is live (once, even if started twice)."""
     user = require_manager(actor, session)
@@ -165,7 +158,7 @@ def session_start(*, actor: Any, session: LiveSession) -> LiveSession:
             raise WrongStatus(_("This session has ended."))
         locked.status, locked.started_at = SessionStatus.LIVE, timezone.now()
         locked.save(update_fields=["status", "started_at", "updated_at"])
-        events.event_append(locked.pk, events.SESSION_STATUS, _status_data(locked))
+        events.event_append(locked.pk, events.SESSION_STATUS, session_status_data(locked))
         audit_record(actor=user, action="session.start", obj=locked, commune=locked.commune)
         _notify_followers(locked, "session.live")
     return locked
@@ -173,8 +166,6 @@ def session_start(*, actor: Any, session: LiveSession) -> LiveSession:
 
 def session_end(*, actor: Any, session: LiveSession) -> LiveSession:
     """live → ended; polls still open are closed (their results archived)."""
-    from sessions_live.services.polls import poll_close
-
     user = require_manager(actor, session)
     with transaction.atomic():
         locked = LiveSession.objects.select_for_update().get(pk=session.pk)
@@ -186,7 +177,7 @@ def session_end(*, actor: Any, session: LiveSession) -> LiveSession:
             poll_close(actor=user, poll=poll)
         locked.status, locked.ended_at = SessionStatus.ENDED, timezone.now()
         locked.save(update_fields=["status", "ended_at", "updated_at"])
-        events.event_append(locked.pk, events.SESSION_STATUS, _status_data(locked))
+        events.event_append(locked.pk, events.SESSION_STATUS, session_status_data(locked))
         audit_record(actor=user, action="session.end", obj=locked, commune=locked.commune)
     return locked
 
@@ -203,7 +194,7 @@ def agenda_item_add(*, actor: Any, session: LiveSession, title: str) -> AgendaIt
         events.event_append(
             session.pk,
             events.AGENDA_ITEM,
-            {"item": {"id": item.pk, "position": item.position, "title": item.title}},
+            {"item": agenda_item_data(item)},
         )
         audit_record(actor=user, action="session.agenda_add", obj=item, commune=session.commune)
     return item

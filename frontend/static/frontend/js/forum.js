@@ -1,27 +1,24 @@
-// Live thread page: new posts, edits, removals, official answer, status and supports arrive over
-// /ws/forums/threads/<id>/ in order (each event has the thread's sequence number). After a
-// reconnect, or when a number is skipped, the page catches up from the API (posts changed since
-// the last number it applied), so nothing is missed and nothing is shown twice.
+// Live thread page. Events arrive over /ws/forums/threads/<id>/ (the site's one client,
+// live-socket.js), each numbered with the thread's sequence; the page applies a number only right
+// after the one before. Posts are never built here: the page asks the server for every post changed
+// since the number its posts are at (GET <data-posts-url>?apres=<n>), rendered with the page's own
+// include (_post.html) for this viewer, and swaps them in. After a reconnect (the hello carries the
+// thread's state and number) or a skipped number (resynchronise: reconnect) it does the same, so
+// nothing is missed, nothing is shown twice and a live post is the post the page would show.
+
+import { LiveSocket } from "./live-socket.js";
 
 const root = document.querySelector("[data-thread-id]");
 const list = root && root.querySelector("[data-posts]");
 const state = root && root.querySelector("[data-forum-live-state]");
-const threadId = root && root.dataset.threadId;
-let seq = root ? parseInt(root.dataset.seq, 10) || 0 : 0;
-let delay = 1000;
-let catchingUp = null;
-
-function say(text, offline) {
-  if (!state) return;
-  state.textContent = text;
-  state.dataset.state = offline ? "offline" : "online";
-}
-
-const template = root && root.querySelector("template[data-post-template]");
-const viewerId = root ? root.dataset.userId || "" : "";
-const dateFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-  day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
-});
+const RETRY_MS = 5000;
+let seq = root ? parseInt(root.dataset.seq, 10) || 0 : 0; // the last event applied
+let postsSeq = seq; // the posts shown are current up to this number
+let postsWanted = seq;
+let fetching = null;
+let retryTimer = null;
+let removed = false;
+let socket = null;
 
 const pluralRules = new Intl.PluralRules(document.documentElement.lang || undefined);
 
@@ -31,117 +28,87 @@ function labels(name) {
 const statusLabels = root ? labels("statusLabels") : {};
 const proposalLabels = root ? labels("proposalLabels") : {};
 
-function formatDate(iso) {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "" : dateFormat.format(date).replace(",", "");
+// The status line: "online" once live, "offline" while reconnecting, "closed" when signed out.
+function showState(name, code) {
+  if (!state || name === "connecting") return;
+  if (name === "closed" && code === 4404) { removedThread(); return; }
+  const online = name === "open" || name === "reconnected";
+  state.dataset.state = online ? "online" : name === "closed" ? "closed" : "offline";
+  state.textContent = (online ? state.dataset.online : name === "closed" ? state.dataset.closed : state.dataset.offline) || "";
 }
 
-// A post built from the page's <template>: the server rendered it once with this viewer's rights
-// (quote, edit/delete of their own posts, flag of others', hide for moderators, CSRF tokens).
-function postElement(post) {
-  const article = template.content.firstElementChild.cloneNode(true);
-  const slot = (name) => article.querySelector(`[data-slot="${name}"]`);
-  const id = String(post.id);
-  if (post.is_official) article.classList.add("forum-post--official");
-  article.id = `message-${id}`;
-  article.dataset.postId = id;
-  article.dataset.seq = String(post.seq || "");
-  article.dataset.created = post.created_at;
-  const author = slot("author");
-  author.id = `message-${id}-author`;
-  author.textContent = post.author.display_name;
-  article.setAttribute("aria-labelledby", author.id);
-  slot("official").hidden = !post.is_official;
-  const time = slot("time");
-  time.dateTime = post.created_at;
-  time.textContent = formatDate(post.created_at);
-  slot("edited").hidden = !(post.edited_at && !post.removed);
-  const actions = slot("actions");
-  if (post.removed) {
-    slot("removed").hidden = false;
-    slot("quote").remove();
-    slot("body").remove();
-    slot("photos").remove();
-    if (actions) actions.remove();
-    return article;
-  }
-  slot("removed").remove();
-  const quote = slot("quote");
-  if (post.quote_of) {
-    const link = quote.querySelector("a");
-    link.href = `#message-${post.quote_of.id}`;
-    link.textContent = `${root.dataset.labelQuote} ${post.quote_of.author}`;
-    quote.hidden = false;
-  } else {
-    quote.remove();
-  }
-  slot("body").innerHTML = post.body_html; // rendered and sanitised by the server (allow-list)
-  const photos = slot("photos");
-  if (post.attachments && post.attachments.length) {
-    for (const photo of post.attachments) {
-      const link = document.createElement("a");
-      link.href = photo.url;
-      const image = document.createElement("img");
-      image.src = photo.url;
-      image.alt = root.dataset.labelPhoto;
-      image.loading = "lazy";
-      if (photo.width) { image.width = photo.width; image.height = photo.height; }
-      link.append(image);
-      photos.append(link);
-    }
-    photos.hidden = false;
-  } else {
-    photos.remove();
-  }
-  if (actions) {
-    const own = viewerId !== "" && String(post.author.id) === viewerId;
-    const quoteLink = slot("quote-link");
-    if (quoteLink) {
-      quoteLink.href = `?citer=${id}#reply`;
-      quoteLink.dataset.quote = id;
-      quoteLink.dataset.quoteAuthor = post.author.display_name;
-    }
-    const edit = slot("edit");
-    if (own) edit.href = `/forum/messages/${id}/modifier/`;
-    else edit.remove();
-    if (!own || post.is_opening) slot("delete").remove();
-    const flag = slot("flag");
-    if (own) flag.remove();
-    else {
-      slot("flag-label").htmlFor = `flag-${id}`;
-      slot("flag-select").id = `flag-${id}`;
-    }
-    for (const field of article.querySelectorAll('[data-slot="post-id"]')) field.value = id;
-    const hide = article.querySelector("[data-hide-post]");
-    if (hide) hide.dataset.hidePost = id;
-  }
-  return article;
+function seqOf(element) {
+  return parseInt(element.dataset.seq, 10) || 0;
 }
 
-// Where a post goes: before the first post of the list created after it (then by id).
-function insertInPlace(element, post) {
-  const created = new Date(post.created_at).getTime();
-  for (const other of list.querySelectorAll(":scope > [data-post-id]")) {
-    const otherCreated = new Date(other.dataset.created || other.querySelector("time")?.dateTime || "").getTime();
-    const otherId = parseInt(other.dataset.postId, 10);
-    if (otherCreated > created || (otherCreated === created && otherId > post.id)) {
-      list.insertBefore(element, other);
-      return;
-    }
-  }
-  list.append(element);
+// Replies are in the order of their numbers, as the page lists them.
+function insertInList(element) {
+  const id = parseInt(element.dataset.postId, 10);
+  const next = [...list.querySelectorAll(":scope > [data-post-id]")].find((other) => parseInt(other.dataset.postId, 10) > id);
+  list.insertBefore(element, next || null);
 }
 
-function applyPost(post) {
-  const existing = root.querySelector(`[data-post-id="${post.id}"]`); // the answer section comes first
-  if (post.removed && !post.deleted) { // hidden by a moderator: gone for everyone
-    for (const element of root.querySelectorAll(`[data-post-id="${post.id}"]`)) element.remove();
+function placePost(element) {
+  if ("gone" in element.dataset) { // hidden by a moderator: gone for this viewer
+    root.querySelectorAll(`[data-post-id="${element.dataset.gone}"]`).forEach((other) => other.remove());
     return;
   }
-  if (post.is_opening && !existing) return;
-  const element = postElement(post);
-  if (existing) existing.replaceWith(element);
-  else insertInPlace(element, post);
+  const current = root.querySelector(`[data-post-id="${element.dataset.postId}"]`);
+  if (current) {
+    if (seqOf(current) <= seqOf(element)) current.replaceWith(element);
+    return;
+  }
+  element.classList.add("forum-new");
+  insertInList(element);
+}
+
+// The official answer is shown once, first, in its own section; an earlier one goes back among the
+// replies.
+function placeAnswer(answerId) {
+  const section = root.querySelector("[data-answer-section]");
+  const holder = root.querySelector("[data-answer]");
+  if (!section || !holder) return;
+  const current = holder.querySelector(":scope > [data-post-id]");
+  if ((current ? current.dataset.postId : "") === answerId) return;
+  const answer = answerId ? list.querySelector(`:scope > [data-post-id="${answerId}"]`) : null;
+  if (answerId && !answer) return;
+  holder.replaceChildren(...(answer ? [answer] : []));
+  if (current) insertInList(current);
+  section.hidden = !answer;
+}
+
+function refreshPosts(upTo) {
+  postsWanted = Math.max(postsWanted, upTo);
+  if (!fetching && !removed) fetching = fetchPosts().finally(() => { fetching = null; });
+}
+
+function retryLater() {
+  window.clearTimeout(retryTimer);
+  retryTimer = window.setTimeout(() => refreshPosts(0), RETRY_MS);
+}
+
+// One request at a time, until the posts are at the number wanted (events that come meanwhile
+// raise it); each answer says the number it is complete up to.
+async function fetchPosts() {
+  while (postsSeq < postsWanted && !removed) {
+    let response;
+    try {
+      response = await fetch(`${root.dataset.postsUrl}?apres=${postsSeq}`, { headers: { Accept: "text/html" } });
+    } catch {
+      retryLater();
+      return;
+    }
+    if (response.status === 404) { removedThread(); return; }
+    const holder = document.createElement("template");
+    holder.innerHTML = response.ok ? await response.text() : "";
+    const box = holder.content.querySelector("[data-post-fragments]");
+    if (!box) { retryLater(); return; }
+    [...box.children].forEach(placePost);
+    placeAnswer(box.dataset.answer || "");
+    const reached = parseInt(box.dataset.seq, 10) || 0;
+    if (reached <= postsSeq) return; // nothing newer there yet: the next event asks again
+    postsSeq = reached;
+  }
 }
 
 function applyThread(data) {
@@ -164,31 +131,9 @@ function applyThread(data) {
   }
 }
 
-async function refreshThread() {
-  const response = await fetch(`/api/v1/forum/threads/${threadId}/`, { headers: { Accept: "application/json" } });
-  if (response.status === 404) { removedThread(); return; }
-  if (!response.ok) throw new Error(String(response.status));
-  const thread = await response.json();
-  applyThread(thread);
-  if (thread.official_answer) showAnswer(thread.official_answer);
-}
-
-function showAnswer(post) {
-  const section = root.querySelector("[data-answer-section]");
-  const holder = root.querySelector("[data-answer]");
-  if (!section || !holder) return;
-  const element = postElement(post);
-  const previous = holder.querySelector("[data-post-id]");
-  for (const copy of list.querySelectorAll(`[data-post-id="${post.id}"]`)) copy.remove(); // shown once
-  holder.replaceChildren(element);
-  if (previous && previous.dataset.postId !== String(post.id)) { // an earlier answer goes back among the replies
-    previous.classList.remove("forum-post--official");
-    insertInPlace(previous, { id: parseInt(previous.dataset.postId, 10), created_at: previous.dataset.created || previous.querySelector("time")?.dateTime || "" });
-  }
-  section.hidden = false;
-}
-
 function removedThread() {
+  if (removed) return;
+  removed = true;
   root.replaceChildren();
   const note = document.createElement("p");
   note.className = "forum-removed";
@@ -197,54 +142,31 @@ function removedThread() {
   root.append(note);
 }
 
-async function catchUp() {
-  if (catchingUp) return catchingUp;
-  catchingUp = (async () => {
-    let url = `/api/v1/forum/threads/${threadId}/posts/?after_seq=${seq}`;
-    let highest = seq;
-    while (url) {
-      const response = await fetch(url, { headers: { Accept: "application/json" } });
-      if (response.status === 404) { removedThread(); return; }
-      if (!response.ok) throw new Error(String(response.status));
-      const page = await response.json();
-      for (const post of page.results) {
-        applyPost(post);
-        highest = Math.max(highest, post.seq);
-      }
-      url = page.next;
-    }
-    await refreshThread();
-    seq = Math.max(seq, highest);
-  })().finally(() => { catchingUp = null; });
-  return catchingUp;
+// The thread as it is now (subscribed first, then read): its state, and the posts up to its number.
+function hello(data) {
+  if (!Number.isInteger(data.seq) || data.seq < seq) return;
+  applyThread(data);
+  seq = data.seq;
+  refreshPosts(seq);
 }
 
-function handle(frame) {
-  if (frame.type === "hello") {
-    say(state ? state.dataset.online || "" : "", false);
-    if (frame.data.seq > seq) {
-      const target = frame.data.seq;
-      catchUp().then(() => { seq = Math.max(seq, target); }).catch(() => {});
-    }
-    return;
-  }
-  if (frame.type !== "event" || !Number.isInteger(frame.seq) || frame.seq <= seq) return;
-  if (frame.seq > seq + 1) { // a number was skipped: fetch what is missing, then go on
-    const target = frame.seq;
-    catchUp().then(() => { seq = Math.max(seq, target); }).catch(() => {});
+function event(frame) {
+  if (removed || frame.type !== "event" || !Number.isInteger(frame.seq) || frame.seq <= seq) return;
+  if (frame.seq > seq + 1) { // a number was skipped: start again from a hello, as after a cut
+    socket.restart();
     return;
   }
   seq = frame.seq;
-  const data = frame.data;
+  const data = frame.data || {};
   switch (frame.event) {
     case "post.created":
     case "post.edited":
     case "post.removed":
-      applyPost(data);
+      refreshPosts(seq);
       break;
     case "thread.answered":
       applyThread(data);
-      refreshThread().catch(() => {});
+      refreshPosts(seq);
       break;
     case "thread.status":
     case "thread.support":
@@ -258,38 +180,29 @@ function handle(frame) {
   }
 }
 
-function connect() {
-  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${window.location.host}/ws/forums/threads/${threadId}/`);
-  socket.addEventListener("open", () => { delay = 1000; });
-  socket.addEventListener("message", (message) => {
-    try { handle(JSON.parse(message.data)); } catch { /* a frame we cannot read: ignore it */ }
-  });
-  socket.addEventListener("close", (event) => {
-    if (event.code === 4404) { removedThread(); return; }
-    say(state ? state.dataset.offline || "…" : "", true);
-    window.setTimeout(connect, delay);
-    delay = Math.min(delay * 2, 30000);
-  });
-  window.forumSocket = socket;
-}
-
 function setupQuotes() {
   const field = root.querySelector("[data-quote-field]");
   const note = root.querySelector("[data-quote-note]");
   const body = root.querySelector("#id_body");
   if (!field || !body) return;
-  root.addEventListener("click", (event) => {
-    const link = event.target.closest("[data-quote]");
+  root.addEventListener("click", (click) => {
+    const link = click.target.closest("[data-quote]");
     if (!link) return;
-    event.preventDefault();
+    click.preventDefault();
     field.value = link.dataset.quote;
     if (note) note.hidden = false;
     body.focus();
   });
 }
 
-if (root && list && template && "WebSocket" in window) {
+if (root && list) {
   setupQuotes();
-  connect();
+  socket = new LiveSocket({
+    url: () => `/ws/forums/threads/${root.dataset.threadId}/`,
+    onHello: hello,
+    onFrame: event,
+    onState: showState,
+  });
+  root.liveSocket = socket; // tests cut the connection like a network failure
+  socket.connect();
 }

@@ -144,20 +144,18 @@ export function errorText(error) {
   return message;
 }
 
-// The "connection lost / reconnected" line (role=status). The "reconnected" note fades after a while.
-export function connectionStatus(state) {
+// The "connection lost / reconnected" line (role=status), from live-socket.js's states. The
+// "reconnected" note fades after a while.
+export function connectionStatus(state, code) {
   const line = document.querySelector("[data-connection]");
-  if (!line) return;
+  if (!line || state === "connecting") return;
   window.clearTimeout(line.fade);
-  // Trying again after a loss is still "lost" for the reader (and for tests waiting on it).
-  line.dataset.state = state === "connecting" && line.dataset.everOpen ? "lost" : state;
+  line.dataset.state = state;
   const text = {
     lost: labels.connectionLost,
-    connecting: line.dataset.everOpen ? labels.connectionLost : "",
     reconnected: labels.connectionBack,
-    closed: labels.connectionClosed,
+    closed: code === 4401 ? labels.signedOut : labels.connectionClosed,
   }[state];
-  if (state === "open" || state === "reconnected") line.dataset.everOpen = "1";
   line.textContent = text || "";
   line.hidden = !text;
   if (state === "reconnected") {

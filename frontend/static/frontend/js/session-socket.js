@@ -1,16 +1,17 @@
-// The live connection of a council session page (/ws/sessions/<id>/), shared by the public page,
-// the staff console and the moderator console.
+// The protocol of a council session's live connection (/ws/sessions/<id>/), shared by the public
+// page, the staff console and the moderator console, on top of the site's one websocket client
+// (live-socket.js: reconnects, backoff, close codes, foreground and back online).
 //
-// What it guarantees (docs/sessions.md): sequenced events are handed to the page exactly once and
-// in order. It resumes with ?last_seq=<n> after a reconnect, buffers events that arrive after a gap
+// What it adds (docs/sessions.md): sequenced events are handed to the page exactly once and in
+// order. It resumes with ?last_seq=<n> after a reconnect, buffers events that arrive after a gap
 // and asks the server to `resume`, drops duplicates, and reports `reset` (too much missed: reload
 // the state from REST). Actions (chat, question, vote...) carry a ref; unacknowledged ones are sent
 // again, unchanged (same idempotency key), after a reconnect, so a resent action counts once.
-// Reconnects use exponential backoff with jitter, so a crowd does not come back all at once.
 
-const MAX_DELAY_MS = 30000;
-const BASE_DELAY_MS = 1000;
+import { LiveSocket } from "./live-socket.js";
+
 const RESUME_RETRY_MS = 5000;
+const TOO_LARGE_CODES = [1009, 4009]; // the server refused a frame over 64 KiB: never send it again
 
 export function newKey() {
   if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
@@ -22,92 +23,37 @@ export function newKey() {
 
 export class SessionSocket {
   // options: { path, lastSeq, onHello, onEvent, onReset, onState, onFrame }
-  //   onState(state): "connecting" | "open" | "lost" | "reconnected" | "closed"
+  //   onState(state, code): "connecting" | "open" | "lost" | "reconnected" | "closed"
   constructor(options) {
     this.path = options.path;
     this.lastSeq = Number.isInteger(options.lastSeq) ? options.lastSeq : null;
     this.handlers = options;
-    this.socket = null;
     this.pending = new Map(); // ref -> { frame, resolve, reject }
     this.buffer = new Map(); // seq -> event frame received after a gap
     this.refCount = 0;
-    this.attempt = 0;
-    this.everOpened = false;
-    this.lost = false;
-    this.stopped = false;
     this.resumeAskedAt = 0;
-    this.timer = null;
-    // Back online (phone out of a tunnel, data switched on): try at once instead of waiting out the
-    // backoff.
-    window.addEventListener("online", () => {
-      if (!this.socket && !this.stopped) {
-        this.attempt = 0;
-        this.connect();
-      }
+    this.live = new LiveSocket({
+      // batch=1: the server may send several events of one short tick as one {"type": "batch"} frame.
+      url: () => `${this.path}?batch=1${this.lastSeq === null ? "" : `&last_seq=${this.lastSeq}`}`,
+      onHello: (data) => this.hello(data),
+      onFrame: (frame) => this.handle(frame),
+      onState: (state, code) => { if (options.onState) options.onState(state, code); },
+      onClose: (code) => {
+        if (TOO_LARGE_CODES.includes(code)) this.pending.forEach((entry, ref) => this.settle(ref, false, { code: "frame_too_large" }));
+      },
     });
   }
 
-  url() {
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    // batch=1: the server may send several events of one short tick as one {"type": "batch"} frame.
-    const query = this.lastSeq === null ? "?batch=1" : `?batch=1&last_seq=${this.lastSeq}`;
-    return `${scheme}://${window.location.host}${this.path}${query}`;
-  }
-
-  state(name, detail) {
-    if (this.handlers.onState) this.handlers.onState(name, detail);
-  }
-
   connect() {
-    if (this.stopped || !("WebSocket" in window)) return;
-    window.clearTimeout(this.timer);
-    this.state("connecting");
-    let socket;
-    try {
-      socket = new WebSocket(this.url());
-    } catch {
-      this.scheduleReconnect();
-      return;
-    }
-    this.socket = socket;
-    socket.addEventListener("message", (message) => this.receive(message.data));
-    socket.addEventListener("close", (event) => this.closed(socket, event));
+    this.live.connect();
   }
 
-  closed(socket, event) {
-    if (socket !== this.socket) return;
-    this.socket = null;
-    if (event.code === 4404 || event.code === 4403) {
-      this.stopped = true;
-      this.state("closed", event.code);
-      return;
-    }
-    this.lost = true;
-    this.state("lost");
-    this.scheduleReconnect();
-  }
-
-  scheduleReconnect() {
-    if (this.stopped) return;
-    const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** this.attempt);
-    this.attempt += 1;
-    // "Equal jitter": at least half the backoff, plus a random share of the other half.
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
-    this.timer = window.setTimeout(() => this.connect(), delay);
-  }
-
-  // Drop the socket as if the network failed, and reconnect (after a reset; also used by tests).
-  // Without waiting for the close handshake, which never ends when the network is gone.
+  // Cut the connection as if the network failed (tests use it too); it comes back by itself.
   drop() {
-    const socket = this.socket;
-    if (!socket) return;
-    this.socket = null;
-    socket.close();
-    this.lost = true;
-    this.state("lost");
-    this.scheduleReconnect();
+    this.live.drop();
   }
 
+  // A frame as if it came from the server (tests use it to play the server's part).
   receive(raw) {
     let frame;
     try {
@@ -123,9 +69,6 @@ export class SessionSocket {
     switch (frame.type) {
       case "batch":
         if (Array.isArray(frame.frames)) frame.frames.forEach((inner) => this.handle(inner));
-        break;
-      case "hello":
-        this.hello(frame);
         break;
       case "event":
         this.event(frame);
@@ -144,24 +87,13 @@ export class SessionSocket {
     }
   }
 
-  hello(frame) {
-    this.attempt = 0;
-    const data = frame.data || {};
+  hello(data) {
     if (this.lastSeq === null && Number.isInteger(data.last_seq)) this.lastSeq = data.last_seq;
+    this.resumeAskedAt = 0; // the server replays what we miss right after hello
+    // Actions not acknowledged before the cut: the same frame again (same idempotency key), before
+    // the page's own hello work, which may send new ones.
+    this.pending.forEach((entry) => this.live.send(entry.frame));
     if (this.handlers.onHello) this.handlers.onHello(data);
-    if (this.lost) {
-      this.lost = false;
-      this.state("reconnected");
-    } else {
-      this.state("open");
-    }
-    this.everOpened = true;
-    // Actions not acknowledged before the cut: the same frame again (same idempotency key).
-    this.pending.forEach((entry) => this.write(entry.frame));
-    // The replay follows hello; if the server already knows less than us there is nothing to do.
-    if (Number.isInteger(data.last_seq) && this.lastSeq !== null && data.last_seq > this.lastSeq) {
-      this.resumeAskedAt = 0; // the server sends the missing events right after hello
-    }
   }
 
   event(frame) {
@@ -203,7 +135,7 @@ export class SessionSocket {
     const now = Date.now();
     if (now - this.resumeAskedAt < RESUME_RETRY_MS) return;
     this.resumeAskedAt = now;
-    this.write({ type: "resume", last_seq: this.lastSeq });
+    this.live.send({ type: "resume", last_seq: this.lastSeq });
   }
 
   reset() {
@@ -215,20 +147,7 @@ export class SessionSocket {
   restartFrom(lastSeq) {
     this.lastSeq = Number.isInteger(lastSeq) ? lastSeq : null;
     this.buffer.clear();
-    this.drop();
-  }
-
-  write(frame) {
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
-      this.socket.send(JSON.stringify(frame));
-      return true;
-    }
-    return false;
-  }
-
-  // Unsequenced request with no retry (ping, moderation.subscribe).
-  sendOnce(frame) {
-    return this.write(frame);
+    this.live.restart();
   }
 
   // An action answered by ack or error. Kept and resent until answered.
@@ -238,7 +157,7 @@ export class SessionSocket {
     const full = { ...frame, ref };
     return new Promise((resolve, reject) => {
       this.pending.set(ref, { frame: full, resolve, reject });
-      this.write(full);
+      this.live.send(full);
     });
   }
 
@@ -252,6 +171,6 @@ export class SessionSocket {
   }
 
   isOpen() {
-    return Boolean(this.socket && this.socket.readyState === WebSocket.OPEN);
+    return this.live.isOpen();
   }
 }
