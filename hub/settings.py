@@ -275,6 +275,9 @@ IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # non-file request bodies
 
+# The data file of what each commune must publish and when (publications/data/, docs/publications.md).
+PUBLICATIONS_REGISTER_PATH = os.environ.get("PUBLICATIONS_REGISTER_PATH", "")
+
 # --- Notifications --------------------------------------------------------------------------------
 NOTIFICATION_BATCH_SIZE = int(os.environ.get("NOTIFICATION_BATCH_SIZE", "5000"))
 

@@ -48,7 +48,7 @@ class ExpectedPublication:
 
 
 def register_path() -> Path:
-    return Path(getattr(settings, "PUBLICATIONS_REGISTER_PATH", "") or DEFAULT_PATH)
+    return Path(settings.PUBLICATIONS_REGISTER_PATH or DEFAULT_PATH)
 
 
 def _entry(raw: Any, index: int) -> ExpectedPublication:
