@@ -9,12 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forums.errors import PostNotFound, ThreadNotFound
-from forums.models import Attachment, Category, Flag, Mute, Post, Support, Thread, ThreadFollow
+from forums.models import (
+    Attachment,
+    Category,
+    Flag,
+    Mute,
+    Post,
+    ProposalStatus,
+    Support,
+    Thread,
+    ThreadFollow,
+    ThreadKind,
+)
 from forums.permissions import MODERATE
 from hub.errors import NotFound
 from hub.models import Commune
@@ -215,3 +226,33 @@ def moderation_queue(*, commune: Commune) -> dict[str, Any]:
 
 def open_flags(*, commune: Commune) -> QuerySet[Flag]:
     return Flag.objects.filter(thread__commune=commune, resolved_at__isnull=True)
+
+
+AWAITING_PROPOSAL_STATUSES = (ProposalStatus.SUBMITTED, ProposalStatus.UNDER_STUDY)
+
+
+def proposals_awaiting_status(*, commune: Commune, limit: int = 10) -> tuple[list[Thread], int]:
+    """Visible proposals the commune has not decided on (submitted or under study), most supported
+    first, and how many there are."""
+    rows = Thread.objects.filter(
+        commune=commune,
+        kind=ThreadKind.PROPOSAL,
+        hidden=False,
+        proposal_status__in=AWAITING_PROPOSAL_STATUSES,
+    )
+    return list(rows.order_by("-support_count", "id")[:limit]), rows.count()
+
+
+def flagged_content(*, commune: Commune, limit: int = 10) -> tuple[list[Flag], int]:
+    """The commune's unresolved flags, one line per flagged thread or post (its latest flag), newest
+    first, and how many threads and posts wait for a moderator."""
+    open_rows = Flag.objects.filter(thread__commune=commune, resolved_at__isnull=True)
+    latest_ids = (
+        open_rows.values("thread_id", "post_id").annotate(last=Max("id")).values_list("last", flat=True)
+    )
+    flags = (
+        Flag.objects.filter(id__in=list(latest_ids))
+        .select_related("thread", "post")
+        .order_by("-created_at", "-id")
+    )
+    return list(flags[:limit]), open_rows.values("thread_id", "post_id").distinct().count()

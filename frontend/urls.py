@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from frontend import urls_forums, urls_notifications, urls_publications, urls_sessions, views
+from frontend import (
+    urls_commitments,
+    urls_forums,
+    urls_notifications,
+    urls_publications,
+    urls_sessions,
+    urls_staff,
+    urls_workspace,
+    views,
+)
 
 app_name = "frontend"
 
@@ -29,4 +38,7 @@ urlpatterns = [
     *urls_notifications.urlpatterns,
     *urls_forums.urlpatterns,
     *urls_sessions.urlpatterns,
+    *urls_staff.urlpatterns,
+    *urls_commitments.urlpatterns,
+    *urls_workspace.urlpatterns,
 ]

@@ -1,8 +1,9 @@
-"""Routes of the publication pages (documents, contracts, agenda, scorecard, search, staff form)."""
+"""Routes of the publication pages (documents, contracts, agenda, scorecard, search) and of their
+staff pages (publishing, editing, withdrawing)."""
 
 from django.urls import path
 
-from frontend.publications import pages, staff
+from frontend.publications import agenda_staff, contracts_staff, pages, staff
 
 urlpatterns = [
     path("rechercher/", pages.search, name="pub-search"),
@@ -38,7 +39,39 @@ urlpatterns = [
     ),
     path("communes/<slug:slug>/marches/", pages.contracts, name="pub-contracts"),
     path("communes/<slug:slug>/marches/<int:pk>/", pages.contract, name="pub-contract"),
+    path("communes/<slug:slug>/marches/nouveau/", contracts_staff.contract_new, name="pub-contract-new"),
+    path(
+        "communes/<slug:slug>/marches/<int:pk>/modifier/",
+        contracts_staff.contract_edit,
+        name="pub-contract-edit",
+    ),
+    path(
+        "communes/<slug:slug>/marches/<int:pk>/publier/",
+        contracts_staff.contract_publish,
+        name="pub-contract-publish",
+    ),
+    path(
+        "communes/<slug:slug>/marches/<int:pk>/retirer/",
+        contracts_staff.contract_withdraw,
+        name="pub-contract-withdraw",
+    ),
     path("communes/<slug:slug>/agenda/", pages.agenda, name="pub-agenda"),
     path("communes/<slug:slug>/agenda/<int:pk>/", pages.agenda_event, name="pub-agenda-event"),
+    path("communes/<slug:slug>/agenda/nouveau/", agenda_staff.agenda_event_new, name="pub-agenda-new"),
+    path(
+        "communes/<slug:slug>/agenda/<int:pk>/modifier/",
+        agenda_staff.agenda_event_edit,
+        name="pub-agenda-event-edit",
+    ),
+    path(
+        "communes/<slug:slug>/agenda/<int:pk>/publier/",
+        agenda_staff.agenda_event_publish,
+        name="pub-agenda-event-publish",
+    ),
+    path(
+        "communes/<slug:slug>/agenda/<int:pk>/annuler/",
+        agenda_staff.agenda_event_withdraw,
+        name="pub-agenda-event-withdraw",
+    ),
     path("communes/<slug:slug>/agenda.ics", pages.agenda_ics, name="pub-agenda-ics"),
 ]

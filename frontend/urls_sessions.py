@@ -2,12 +2,16 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from frontend.sessions import pages, staff
+from frontend.sessions import manage, pages, staff
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("seances/", pages.session_list, name="sessions"),
     path("seances/<int:pk>/", pages.session_detail, name="session"),
     path("seances/<int:pk>/console/", staff.console, name="session-console"),
     path("seances/<int:pk>/moderation/", staff.moderation, name="session-moderation"),
+    path("seances/<int:pk>/modifier/", manage.session_edit, name="session-edit"),
+    path("seances/<int:pk>/demarrer/", manage.session_start, name="session-start"),
+    path("seances/<int:pk>/terminer/", manage.session_end, name="session-end"),
     path("communes/<slug:slug>/seances/", pages.session_list, name="commune-sessions"),
+    path("communes/<slug:slug>/seances/nouvelle/", manage.session_new, name="session-new"),
 ]

@@ -155,3 +155,16 @@ def user_lookup(identifier: str) -> User:
     if user is None or not user.is_active:
         raise NotFound(_("No account matches this e-mail address or phone number."), code="user_not_found")
     return user
+
+
+def staff_communes(*, user: Any) -> list[Commune]:
+    """The communes where the user holds a role (any), by name: the workspaces they reach."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(Commune.objects.filter(memberships__user_id=user.pk).distinct().order_by("search_name", "id"))
+
+
+def commune_audit_entries(*, commune: Commune) -> QuerySet[AuditLogEntry]:
+    """The commune's audit log, newest first (callers check ``hub.view_commune_audit_log``)."""
+    entries = AuditLogEntry.objects.filter(commune=commune).select_related("actor", "commune")
+    return entries.order_by("-created_at", "-id")

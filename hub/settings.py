@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "sessions_live",
     "forums",
     "notifications",
+    # Above the feature apps it links (sessions, forums, publications): its demo data comes after theirs.
+    "commitments",
     "workers",
     "frontend",
 ]
@@ -102,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
+                "frontend.context_processors.workspace_link",
             ],
         },
     },
@@ -296,6 +299,8 @@ SESSIONS_TALLY_INTERVAL = float(os.environ.get("SESSIONS_TALLY_INTERVAL", "0.25"
 SESSIONS_VOTE_BATCH_WAIT = float(os.environ.get("SESSIONS_VOTE_BATCH_WAIT", "0.003"))  # group commit
 SESSIONS_VOTE_BATCH_MAX = int(os.environ.get("SESSIONS_VOTE_BATCH_MAX", "500"))
 SESSIONS_VOTE_WAIT = float(os.environ.get("SESSIONS_VOTE_WAIT", "30"))  # a REST vote's longest wait
+# Commitments: staff are reminded once of a commitment due within this many days (and once overdue).
+COMMITMENTS_REMINDER_DAYS = int(os.environ.get("COMMITMENTS_REMINDER_DAYS", "7"))
 # Outbox events not finished after this many seconds are re-driven by Celery beat.
 OUTBOX_REDRIVE_AFTER = int(os.environ.get("OUTBOX_REDRIVE_AFTER", "120"))
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
@@ -353,11 +358,12 @@ SPECTACULAR_SETTINGS = {
     # Several apps name a choice field "status" or "kind"; give each enum its own readable name.
     "ENUM_NAME_OVERRIDES": {
         "ContractStatusEnum": "publications.models.contracts.ContractStatus",
+        "RoleEnum": "hub.models.roles.Role",
         "SessionKindEnum": "sessions_live.models.SessionKind",
         "SessionStatusEnum": "sessions_live.models.SessionStatus",
         "PollStatusEnum": "sessions_live.models.PollStatus",
         "QuestionStatusEnum": "sessions_live.models.QuestionStatus",
-        "CommitmentStatusEnum": "sessions_live.models.CommitmentStatus",
+        "CommitmentStatusEnum": "commitments.models.CommitmentStatus",
         "SanctionKindEnum": "sessions_live.models.SanctionKind",
         "ThreadKindEnum": "forums.models.ThreadKind",
         "ThreadStatusEnum": "forums.models.ThreadStatus",

@@ -53,8 +53,8 @@ def _batch_size() -> int:
 
 
 def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
-    """Create the notifications of the event's audience (the commune's followers, or the users the
-    event names), then mark it processed and let delivery start.
+    """Create the notifications of the event's audience (the commune's followers, the users the event
+    names, or both), then mark it processed and let delivery start.
 
     Safe to run again at any point, and by two workers at once: rows are unique per (event,
     recipient, channel), each batch counts and announces only the rows it inserted, in the
@@ -69,16 +69,23 @@ def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
     OutboxEvent.objects.filter(pk=event_id).update(attempts=F("attempts") + 1)
     push_ready = bool(settings.VAPID_PRIVATE_KEY)
     audience = audience_user_ids(event.payload)
-    if audience is not None:
-        totals, recipients = _audience_fan_out(event, audience, push_ready), len(audience)
-    else:
-        totals, recipients = _followers_fan_out(event, push_ready)
+    followers = audience is None or audience_includes_followers(event.payload)
+    totals = {Channel.IN_APP.value: 0, Channel.EMAIL.value: 0, Channel.PUSH.value: 0}
+    recipients = 0
+    if followers:
+        # Followers first: a named user who follows the commune gets their rows here, and the named
+        # pass below (the same unique rows) adds nothing for them, so nothing announces them twice.
+        counts, recipients = _followers_fan_out(event, push_ready)
+        _add(totals, counts)
+    if audience:
+        _add(totals, _audience_fan_out(event, audience, push_ready))
+        recipients += len(audience) - (_followers_among(event.commune_id, audience) if followers else 0)
     with transaction.atomic():
         claimed = OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
             processed_at=timezone.now(), last_error=""
         )
         if claimed:
-            if audience is None:  # the audience's own live events left with their rows
+            if followers:  # the named users' own live events left with their rows
                 notification_new_on_commit(event.commune_id, _live_data(event))
             transaction.on_commit(lambda: _enqueue_delivery(event_id))
     return FanOutResult(
@@ -132,11 +139,26 @@ def _followers_fan_out(event: OutboxEvent, push_ready: bool) -> tuple[dict[str, 
     return totals, follows.count()
 
 
+def _add(totals: dict[str, int], counts: dict[str, int]) -> None:
+    for channel, count in counts.items():
+        totals[channel] += count
+
+
+def _followers_among(commune_id: int, user_ids: list[int]) -> int:
+    """How many of the named users follow the commune (counted once in the audience's size)."""
+    size = audience_chunk_size(_batch_size())
+    return sum(
+        Follow.objects.filter(commune_id=commune_id, user_id__in=user_ids[start : start + size]).count()
+        for start in range(0, len(user_ids), size)
+    )
+
+
 def audience_user_ids(payload: dict[str, Any]) -> list[int] | None:
     """The explicit audience of an event (``payload["audience"]["user_ids"]``), if it names one.
 
-    This is the seam for apps whose followers are not the commune's (a forum thread's followers):
-    they resolve the recipients when they record the event; this app never reads their tables.
+    This is the seam for apps whose followers are not the commune's (a forum thread's followers, a
+    commitment's watchers): they resolve the recipients when they record the event; this app never
+    reads their tables. With ``"followers": true`` the commune's followers are told as well.
     """
     audience = payload.get("audience")
     if not isinstance(audience, dict):
@@ -145,6 +167,14 @@ def audience_user_ids(payload: dict[str, Any]) -> list[int] | None:
     if not isinstance(ids, list):
         return None
     return sorted({int(i) for i in ids if isinstance(i, int) and not isinstance(i, bool)})
+
+
+def audience_includes_followers(payload: dict[str, Any]) -> bool:
+    """Whether an event that names its audience also goes to the commune's followers
+    (``payload["audience"]["followers"]`` is ``true``): each person still gets one notification per
+    channel, whichever way they are reached."""
+    audience = payload.get("audience")
+    return isinstance(audience, dict) and audience.get("followers") is True
 
 
 def _audience_fan_out(event: OutboxEvent, user_ids: list[int], push_ready: bool) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """How a notification reads, by event kind. Publications (the default) carry their own type label;
-other kinds (forum replies, live sessions...) get a label and an e-mail opening line from here, in
-the recipient's language (looked up when rendered, never frozen in the payload)."""
+other kinds (forum replies and proposals, live sessions, commitments...) get a label and an e-mail
+opening line from here, in the recipient's language (looked up when rendered, never frozen in the
+payload)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ _THREAD_REASON = gettext_noop(
     "You receive this message because you follow this discussion in %(commune)s. "
     "To stop these e-mails for this commune:"
 )
+_COMMITMENT_REASON = gettext_noop(
+    "You receive this message because you follow %(commune)s, or took part in the question or the "
+    "proposal this commitment answers. To stop these e-mails for this commune:"
+)
+_STAFF_REASON = gettext_noop(
+    "You receive this message because you are responsible for this commitment in %(commune)s. "
+    "To stop these e-mails for this commune:"
+)
 
 KIND_WORDING: dict[str, Wording] = {
     "forum.reply": Wording(
@@ -51,6 +60,62 @@ KIND_WORDING: dict[str, Wording] = {
         gettext_noop("%(commune)s is live now on Communes+:"),
         PUBLICATION.reason,
     ),
+    "forum.proposal_status": Wording(
+        gettext_noop("Proposal status changed"),
+        gettext_noop("The town hall of %(commune)s changed the status of a proposal you made or support:"),
+        gettext_noop(
+            "You receive this message because you made or support this proposal in %(commune)s. "
+            "To stop these e-mails for this commune:"
+        ),
+    ),
+    "commitment.created": Wording(
+        gettext_noop("New commitment"),
+        gettext_noop("%(commune)s has made a commitment:"),
+        _COMMITMENT_REASON,
+    ),
+    "commitment.updated": Wording(
+        gettext_noop("Commitment update"),
+        gettext_noop("%(commune)s has posted news of a commitment:"),
+        _COMMITMENT_REASON,
+    ),
+    "commitment.status": Wording(
+        gettext_noop("Commitment status changed"),
+        gettext_noop("%(commune)s has changed the status of a commitment:"),
+        _COMMITMENT_REASON,
+    ),
+    "commitment.due_soon": Wording(
+        gettext_noop("Commitment due soon"),
+        gettext_noop("A commitment of %(commune)s is due soon:"),
+        _STAFF_REASON,
+    ),
+    "commitment.overdue": Wording(
+        gettext_noop("Commitment overdue"),
+        gettext_noop("A commitment of %(commune)s is overdue:"),
+        _STAFF_REASON,
+    ),
+}
+
+# A status change says which status: "Commitment kept" reads better than "status changed".
+STATUS_LABELS: dict[str, tuple[str, dict[str, str]]] = {
+    "commitment.status": (
+        "status",
+        {
+            "planned": gettext_noop("Commitment planned"),
+            "in_progress": gettext_noop("Commitment in progress"),
+            "done": gettext_noop("Commitment kept"),
+            "dropped": gettext_noop("Commitment dropped"),
+        },
+    ),
+    "forum.proposal_status": (
+        "proposal_status",
+        {
+            "submitted": gettext_noop("Proposal submitted"),
+            "under_study": gettext_noop("Proposal under study"),
+            "accepted": gettext_noop("Proposal accepted"),
+            "rejected": gettext_noop("Proposal rejected"),
+            "carried_out": gettext_noop("Proposal carried out"),
+        },
+    ),
 }
 
 
@@ -63,6 +128,10 @@ def label(kind: str, payload: dict[str, Any]) -> str:
     wording = KIND_WORDING.get(kind)
     if wording is None:
         return str(payload.get("type_label", ""))
+    key, labels = STATUS_LABELS.get(kind, ("", {}))
+    status = payload.get(key)
+    if isinstance(status, str) and status in labels:
+        return _(labels[status])
     return _(wording.label)
 
 

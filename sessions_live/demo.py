@@ -1,9 +1,10 @@
 """Demo live sessions for ``make run`` (never loaded in production). Safe to run again.
 
-In Cotonou: a LIVE accountability session (open poll with votes, approved questions, one answered
-with a commitment, one pending, chat), an upcoming ordinary council session, and an ended public
-hearing with its recording, results, transcript and commitments. The demo sessions are created
-without notifying followers (like backdated demo publications), and nothing ends the live one.
+In Cotonou: a LIVE accountability session (open poll with votes, approved questions, one answered,
+one pending, chat), an upcoming ordinary council session, and an ended public hearing with its
+recording, results and transcript. The demo sessions are created without notifying followers (like
+backdated demo publications), and nothing ends the live one. The commitments made in answer to the
+two answered questions are the commitments app's demo data (``commitments/demo.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.utils import timezone
 from hub.demo_data import DEMO_DOMAIN
 from hub.models import Commune, User
 from sessions_live.models import AgendaItem, LiveSession, SessionKind, SessionStatus
-from sessions_live.services import chat, commitments, polls, questions
+from sessions_live.services import chat, polls, questions
 from sessions_live.services.sessions import session_end
 
 LIVE_TITLE = "Reddition de comptes 2026 de la mairie de Cotonou"
@@ -95,20 +96,13 @@ def _live(commune: Commune, now: datetime.datetime) -> None:
     for voter in (koffi, councillor, deputy):
         questions.question_upvote(actor=voter, question=approved[0])
     questions.question_upvote(actor=afiavi, question=approved[1])
-    answered = questions.question_answer(
+    questions.question_answer(
         actor=mayor,
         question=approved[0],
         status="answered",
         answer="Le curage des caniveaux d'Agla commence le 15 mars, avant la grande saison des pluies.",
     )
     questions.question_answer(actor=mayor, question=approved[1], status="answering")
-    commitments.commitment_create(
-        actor=mayor,
-        session=session,
-        text="Curer les caniveaux d'Agla avant la saison des pluies",
-        due_on=(now + datetime.timedelta(days=100)).date(),
-        question=answered.pk,
-    )
     questions.question_ask(
         actor=koffi, session=session, text="Pourquoi la taxe de voirie a-t-elle augmenté ?"
     )
@@ -168,14 +162,6 @@ def _archived(commune: Commune, now: datetime.datetime) -> None:
         question=question,
         status="answered",
         answer="Oui, Fidjrossè est dans la première tranche des travaux.",
-    )
-    commitments.commitment_create(
-        actor=mayor,
-        session=session,
-        question=question.pk,
-        text="Publier le calendrier des travaux de Fidjrossè",
-        status="done",
-        due_on=(started + datetime.timedelta(days=20)).date(),
     )
     for author, text in [(koffi, "Bonjour depuis Cadjèhoun"), (afiavi, "Merci pour ces précisions.")]:
         chat.chat_send(actor=author, session=session, text=text)

@@ -27,7 +27,6 @@ from hub.realtime.broadcast import broadcast_on_commit
 from sessions_live.models import (
     AgendaItem,
     ChatMessage,
-    Commitment,
     LiveSession,
     Poll,
     Question,
@@ -40,6 +39,7 @@ SESSION_STATUS = "session.status"
 SESSION_UPDATED = "session.updated"
 AGENDA_CURRENT = "agenda.current"
 AGENDA_ITEM = "agenda.item"
+AGENDA_CHANGED = "agenda.changed"  # items edited, removed or reordered: the whole agenda
 CHAT_MESSAGE = "chat.message"
 CHAT_REMOVED = "chat.removed"
 POLL_OPENED = "poll.opened"
@@ -48,6 +48,7 @@ POLL_CLOSED = "poll.closed"
 QUESTION_CREATED = "question.created"
 QUESTION_UPDATED = "question.updated"
 QUESTION_REMOVED = "question.removed"
+# Sent by the commitments app for the commitments of a session (their payload is built there).
 COMMITMENT_CREATED = "commitment.created"
 COMMITMENT_UPDATED = "commitment.updated"
 
@@ -139,6 +140,11 @@ class AgendaItemData(TypedDict):
     title: str
 
 
+class AgendaChangedData(TypedDict):
+    agenda: list[AgendaItemData]
+    current_item: int | None
+
+
 class SessionStatusData(TypedDict):
     status: str
     started_at: str | None
@@ -185,17 +191,6 @@ class QuestionData(TypedDict):
     answered_at: str | None
 
 
-class CommitmentData(TypedDict):
-    id: int
-    session: int
-    question: int | None
-    text: str
-    due_on: str | None
-    status: str
-    created_at: str | None
-    updated_at: str | None
-
-
 class SanctionData(TypedDict):
     id: int
     session: int | None
@@ -219,6 +214,11 @@ def user_ref(user: User) -> UserRef:
 
 def agenda_item_data(item: AgendaItem) -> AgendaItemData:
     return {"id": item.pk, "position": item.position, "title": item.title}
+
+
+def agenda_changed_data(items: list[AgendaItem], current_item: int | None) -> AgendaChangedData:
+    """``agenda.changed``: the whole agenda in order, and the current item (null if it was removed)."""
+    return {"agenda": [agenda_item_data(item) for item in items], "current_item": current_item}
 
 
 def session_status_data(session: LiveSession) -> SessionStatusData:
@@ -271,19 +271,6 @@ def question_data(question: Question, *, reveal_authors: bool = False) -> Questi
         "vote_count": question.vote_count,
         "created_at": datetime_text(question.created_at),
         "answered_at": datetime_text(question.answered_at),
-    }
-
-
-def commitment_data(commitment: Commitment) -> CommitmentData:
-    return {
-        "id": commitment.pk,
-        "session": commitment.session_id,
-        "question": int(commitment.question_id) if commitment.question_id is not None else None,
-        "text": commitment.text,
-        "due_on": date_text(commitment.due_on),
-        "status": str(commitment.status),
-        "created_at": datetime_text(commitment.created_at),
-        "updated_at": datetime_text(commitment.updated_at),
     }
 
 

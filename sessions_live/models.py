@@ -1,8 +1,10 @@
-"""Live council sessions: the session and its agenda, chat, polls, questions, commitments, sanctions,
-and the per-session event log that lets any client resume without a gap (``docs/sessions.md``).
+"""Live council sessions: the session and its agenda, chat, polls, questions, sanctions, and the
+per-session event log that lets any client resume without a gap (``docs/sessions.md``).
 
 Constraints carry the rules that must survive concurrency: one ballot per (poll, user), one upvote
 per (question, user), one row per (session, seq) in the log, one write per client idempotency key.
+Commitments made in a session belong to the ``commitments`` app, which links its sessions and
+questions (this app does not know it).
 """
 
 from __future__ import annotations
@@ -275,33 +277,6 @@ class QuestionVote(models.Model):
 
     def __str__(self) -> str:
         return f"upvote {self.question_id} by {self.user_id}"
-
-
-class CommitmentStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
-    DROPPED = "dropped", _("Dropped")
-
-
-class Commitment(models.Model):
-    session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="commitments")
-    question = models.ForeignKey(
-        Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="commitments"
-    )
-    text = models.CharField(_("commitment"), max_length=1000)
-    due_on = models.DateField(_("due on"), null=True, blank=True)
-    status = models.CharField(
-        max_length=12, choices=CommitmentStatus.choices, default=CommitmentStatus.PLANNED
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.text[:60]
 
 
 class SanctionKind(models.TextChoices):

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,6 @@ from sessions_live.models import (
     PUBLIC_QUESTION_STATUSES,
     ChatFlag,
     ChatMessage,
-    Commitment,
     LiveSession,
     Poll,
     PollStatus,
@@ -215,23 +214,6 @@ def question_list(
     return questions.order_by("-vote_count", "id") if order == "votes" else questions.order_by("id")
 
 
-def commitment_list(session: LiveSession) -> QuerySet[Commitment]:
-    return Commitment.objects.filter(session=session).order_by("id")
-
-
-def access_commitment(user: Any, commitment_id: int) -> Commitment:
-    commitment = (
-        Commitment.objects.select_related("session", "session__commune").filter(pk=commitment_id).first()
-    )
-    if commitment is None:
-        raise NotFound(_("This commitment does not exist."))
-    if not is_signed_in(user):
-        raise NotAuthenticated()
-    if not can_manage(user, commitment.session):
-        raise PermissionDenied(code="forbidden")
-    return commitment
-
-
 def moderation_overview(session: LiveSession) -> dict[str, Any]:
     flagged = (
         ChatMessage.objects.filter(session=session, removed_at__isnull=True, flags__isnull=False)
@@ -261,6 +243,8 @@ def moderation_overview(session: LiveSession) -> dict[str, Any]:
 
 
 def archive(session: LiveSession) -> dict[str, Any]:
+    """An ended session's record. Its commitments are the commitments app's
+    (``GET /api/v1/commitments/?session=<id>``)."""
     if session.status != SessionStatus.ENDED:
         raise WrongStatus(_("The archive is available once the session has ended."))
     return {
@@ -274,9 +258,30 @@ def archive(session: LiveSession) -> dict[str, Any]:
         "polls": list(
             Poll.objects.filter(session=session).exclude(status=PollStatus.DRAFT).prefetch_related("options")
         ),
-        "commitments": list(commitment_list(session)),
     }
 
 
 def flag_count(message: ChatMessage) -> int:
     return ChatFlag.objects.filter(message=message).count()
+
+
+def workspace_sessions(*, commune_id: int, limit: int = 20) -> list[LiveSession]:
+    """The commune's scheduled and live sessions, live first then soonest, each annotated with the
+    questions waiting for moderation (``pending_count``) and those approved but not answered yet
+    (``unanswered_count``): what the staff must act on across sessions (one query)."""
+    open_statuses = (SessionStatus.SCHEDULED, SessionStatus.LIVE)
+    return list(
+        LiveSession.objects.filter(commune_id=commune_id, status__in=open_statuses)
+        .annotate(
+            pending_count=Count("questions", filter=Q(questions__status=QuestionStatus.PENDING)),
+            unanswered_count=Count(
+                "questions",
+                filter=Q(questions__status__in=(QuestionStatus.APPROVED, QuestionStatus.ANSWERING)),
+            ),
+        )
+        .order_by(
+            Case(When(status=SessionStatus.LIVE, then=0), default=1),
+            "starts_at",
+            "id",
+        )[:limit]
+    )

@@ -1,6 +1,6 @@
 """REST output serializers of the live sessions (and the websocket ``hello`` frame, which is the
 session's detail). The shapes that live events also carry (a chat message, a poll, a question, a
-commitment, a sanction) are built by the payload functions of ``sessions_live.events``: these
+sanction) are built by the payload functions of ``sessions_live.events``: these
 serializers declare the fields for the API schema and write their output with those functions, so a
 client sees one shape whichever way it arrives. Services never import this module."""
 
@@ -14,7 +14,6 @@ from rest_framework import serializers
 from sessions_live.events import (
     agenda_item_data,
     chat_message_data,
-    commitment_data,
     poll_data,
     question_data,
     sanction_data,
@@ -23,7 +22,6 @@ from sessions_live.events import (
 from sessions_live.models import (
     AgendaItem,
     ChatMessage,
-    Commitment,
     LiveSession,
     Poll,
     Question,
@@ -140,18 +138,6 @@ class QuestionOut(serializers.ModelSerializer):
         return bool(self.context.get("reveal_authors"))
 
 
-class CommitmentOut(serializers.ModelSerializer):
-    session = serializers.IntegerField(source="session_id")
-    question = serializers.IntegerField(source="question_id", allow_null=True)
-
-    class Meta:
-        model = Commitment
-        fields = ["id", "session", "question", "text", "due_on", "status", "created_at", "updated_at"]
-
-    def to_representation(self, instance: Commitment) -> dict[str, Any]:
-        return dict(commitment_data(instance))
-
-
 class SanctionOut(serializers.ModelSerializer):
     user = SessionUserRefOut()
     session = serializers.IntegerField(source="session_id", allow_null=True)
@@ -250,7 +236,6 @@ class ArchiveOut(serializers.Serializer):
     transcript = ChatMessageOut(many=True)
     questions = QuestionOut(many=True)
     polls = PollOut(many=True)
-    commitments = CommitmentOut(many=True)
 
 
 class EventFrameOut(serializers.Serializer):

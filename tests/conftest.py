@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from celery._state import _set_task_join_will_block
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = bool(os.environ.get("CI"))
@@ -119,6 +120,10 @@ def _fresh_cache_and_eager_tasks() -> Iterator[None]:
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = eager
+    # An eager ``apply_async`` flips Celery's process-wide "join would block" flag and restores it
+    # on the way out; threads doing so at once (the concurrency tests) can leave it set, and the next
+    # test's ``EagerResult.get()`` would refuse. Each test starts with Celery's default.
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from hub.models import Role
 from sessions_live.models import (
     AgendaItem,
     ChatMessage,
-    Commitment,
     LiveSession,
     Poll,
     PollOption,
@@ -84,14 +83,6 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
     text = factory.Sequence(lambda n: f"Question {n} ?")
     status = QuestionStatus.APPROVED
-
-
-class CommitmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Commitment
-
-    session = factory.SubFactory(LiveSessionLiveFactory)
-    text = "Curer les caniveaux avant la saison des pluies"
 
 
 class SessionEventFactory(factory.django.DjangoModelFactory):

@@ -130,3 +130,40 @@ def test_a_reply_reaches_a_follower_through_the_real_worker(celery_worker):
     # then the worker process creates the author's notification
     found = wait_for(lambda: recipients("forum.reply") == {author.pk}, timeout=30)
     assert found, celery_worker.runner.log()
+
+
+@pytest.mark.django_db
+def test_a_proposal_status_change_tells_its_author_and_supporters_once(django_capture_on_commit_callbacks):
+    # given a proposal supported by two citizens, one of whom is on the commune's staff
+    author, supporter = veteran(), veteran()
+    thread = a_thread(author)
+    mayor = staff(thread.commune)
+    services.support_set(actor=supporter, thread=thread, supported=True)
+    services.support_set(actor=mayor, thread=thread, supported=True)
+    services.follow_set(actor=veteran(), thread=thread, following=True)  # follows, does not support
+    # when the mayor accepts it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_status_set(actor=mayor, thread=thread, proposal_status="accepted")
+    # then the author and the supporters are told once each, never the writer nor mere followers
+    assert recipients("forum.proposal_status") == {author.pk, supporter.pk}
+    event = OutboxEvent.objects.get(kind="forum.proposal_status")
+    assert event.payload["proposal_status"] == "accepted" and event.processed_at is not None
+    # and the inbox says which status, in the reader's language
+    api = APIClient()
+    api.force_authenticate(author)
+    listed = api.get("/api/v1/notifications/", HTTP_ACCEPT_LANGUAGE="fr").json()["results"][0]
+    assert listed["type_label"] == "Proposition acceptée" and listed["title"] == "Des poubelles au marché"
+    # when the same status is set again, or only the thread's status changes, nobody is told again
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_status_set(actor=mayor, thread=thread, proposal_status="accepted")
+        services.thread_status_set(actor=mayor, thread=thread, status="closed")
+    assert OutboxEvent.objects.filter(kind="forum.proposal_status").count() == 1
+    # and a later change is a new notification
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_status_set(actor=mayor, thread=thread, proposal_status="carried_out")
+    assert (
+        Notification.objects.filter(
+            event__kind="forum.proposal_status", recipient=author, channel=Channel.IN_APP
+        ).count()
+        == 2
+    )

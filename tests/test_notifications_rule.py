@@ -2,7 +2,8 @@
 enabled or digest), run through EVERY path that decides a preference, so that they cannot drift:
 
 - the fan-out to a commune's followers (bulk ``INSERT … SELECT``),
-- the fan-out to an event's named audience (a forum thread's followers),
+- the fan-out to an event's named audience (a forum thread's followers), alone or with the commune's
+  followers (a commitment's watchers and followers),
 - the communes a ``/ws/me/`` socket listens to (``live_commune_ids``),
 - what applies, as the preferences selector reports it (``preference_choices``),
 - what the preferences page shows checked.
@@ -152,6 +153,19 @@ def fan_out_to_an_audience(world: World) -> Decisions:
     return from_rows(event.pk, world)
 
 
+def fan_out_to_an_audience_and_the_followers(world: World) -> Decisions:
+    """A commitment's news: half of the users named (its watchers), and the commune's followers (all
+    of them here): every user decided once, by the same rule, whichever way they are reached."""
+    named = [user.pk for user in world.users.values()][::2]
+    event = OutboxEventFactory(
+        commune=world.commune,
+        kind="commitment.updated",
+        payload={"title": "t", "path": "/", "audience": {"user_ids": named, "followers": True}},
+    )
+    services.outbox_event_fan_out(event_id=event.pk)
+    return from_rows(event.pk, world)
+
+
 def live_groups(world: World) -> Decisions:
     """Only in-app is decided here: whether the user's sockets hear the commune's publications."""
     return {
@@ -201,6 +215,7 @@ def preferences_page(world: World, prefix: str = "") -> Decisions:
 PATHS: list[Callable[[World], Decisions]] = [
     fan_out_to_followers,
     fan_out_to_an_audience,
+    fan_out_to_an_audience_and_the_followers,
     live_groups,
     preference_choices,
     preferences_page,

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from commitments.services import commitment_create_from_question
 from hub.models import AuditLogEntry, Role
 from sessions_live.errors import ChatThrottled
 from sessions_live.models import ChatMessage, PollStatus, SessionEvent, SessionStatus
@@ -20,7 +21,6 @@ from tests.factories import CommuneFactory, UserFactory
 from tests.factories_sessions import (
     AgendaItemFactory,
     ChatMessageFactory,
-    CommitmentFactory,
     LiveSessionFactory,
     LiveSessionLiveFactory,
     PollFactory,
@@ -366,7 +366,9 @@ def test_archive_of_an_ended_session_has_everything():
     ChatMessageFactory(session=session, text="Bonsoir à tous")
     question = QuestionFactory(session=session)
     questions.question_answer(actor=mayor, question=question, status="answered", answer="Oui.")
-    CommitmentFactory(session=session, question=question)
+    commitment = commitment_create_from_question(
+        actor=mayor, commune=session.commune, question_id=question.pk, session=session, text="Promesse"
+    )
     poll = PollFactory(session=session)
     polls.poll_vote(actor=UserFactory(), poll=poll, option_ids=[poll.options.first().pk])
     assert client_for().get(url(session, "archive/")).status_code == 409
@@ -381,7 +383,10 @@ def test_archive_of_an_ended_session_has_everything():
     assert body["transcript"][0]["text"] == "Bonsoir à tous"
     assert body["questions"][0]["answer"] == "Oui."
     assert body["polls"][0]["results"]["total"] == 1
-    assert body["commitments"][0]["question"] == question.pk
+    # the session's commitments are the commitments app's: not in the archive, listed by session
+    assert "commitments" not in body
+    listed = client_for().get("/api/v1/commitments/", {"session": session.pk}).json()["results"]
+    assert [c["id"] for c in listed] == [commitment.pk] and listed[0]["question"] == question.pk
 
 
 def test_the_schema_documents_the_sessions_api():

@@ -49,7 +49,8 @@ LIVE_TIMEOUT = 20_000  # ms: a live change must show within this (it normally ta
 
 
 def open_page(browser: Browser, base_url: str, user: Any = None, **options: Any) -> Page:
-    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, **options)
+    options.setdefault("viewport", {"width": 390, "height": 844})
+    context = browser.new_context(locale="fr-FR", **options)
     context.set_default_timeout(LIVE_TIMEOUT)
     page = context.new_page()
     errors: list[str] = []

@@ -28,7 +28,8 @@ def test_demo_has_a_live_an_upcoming_and_an_archived_session_and_loads_once(refe
     assert statuses == sorted(
         [QuestionStatus.ANSWERED, QuestionStatus.ANSWERING, QuestionStatus.APPROVED, QuestionStatus.PENDING]
     )
-    assert live.commitments.get().question.status == QuestionStatus.ANSWERED
+    # the answered question has no commitment here: the commitments app's demo makes it
+    assert live.questions.filter(status=QuestionStatus.ANSWERED).count() == 1
     assert live.chat_messages.count() == 4 and live.last_seq > 0
     assert sessions[UPCOMING_TITLE].status == SessionStatus.SCHEDULED
     archived = sessions[ARCHIVED_TITLE]

@@ -12,12 +12,11 @@ from django.utils import timezone
 
 from sessions_live import events
 from sessions_live import serializers as out
-from sessions_live.models import CommitmentStatus, SanctionKind, SessionSanction
+from sessions_live.models import SanctionKind, SessionSanction
 from tests.factories import UserFactory
 from tests.factories_sessions import (
     AgendaItemFactory,
     ChatMessageFactory,
-    CommitmentFactory,
     LiveSessionLiveFactory,
     PollFactory,
     QuestionFactory,
@@ -31,7 +30,6 @@ PAIRS: list[tuple[type[Any], type[Any]]] = [
     (out.PollOut, events.PollData),
     (out.PollOptionOut, events.PollOptionData),
     (out.QuestionOut, events.QuestionData),
-    (out.CommitmentOut, events.CommitmentData),
     (out.SanctionOut, events.SanctionData),
     (out.SessionUserRefOut, events.UserRef),
 ]
@@ -48,7 +46,6 @@ def test_the_payload_functions_write_every_key_in_the_declared_order():
     # given one object of each kind, some fields empty and some set
     session = LiveSessionLiveFactory()
     question = QuestionFactory(session=session, anonymous=True)
-    commitment = CommitmentFactory(session=session, question=question)
     sanction = SessionSanction.objects.create(
         commune=session.commune, session=session, user=UserFactory(), kind=SanctionKind.MUTE
     )
@@ -58,7 +55,6 @@ def test_the_payload_functions_write_every_key_in_the_declared_order():
         (events.poll_data(PollFactory(session=session)), events.PollData),
         (events.question_data(question), events.QuestionData),
         (events.question_data(question, reveal_authors=True), events.QuestionData),
-        (events.commitment_data(commitment), events.CommitmentData),
         (events.sanction_data(sanction), events.SanctionData),
     ]
     # then each payload has exactly its type's keys, in order
@@ -76,18 +72,18 @@ def test_anonymous_authors_are_hidden_except_from_moderators():
 
 
 def test_datetimes_are_written_as_drf_writes_them_in_the_current_time_zone():
-    # given a commitment created at a known instant, with a due date
+    # given a question asked and answered at known instants
     at = datetime.datetime(2026, 3, 1, 11, 30, 5, 120000, tzinfo=datetime.UTC)
-    commitment = CommitmentFactory(due_on=datetime.date(2026, 4, 2), status=CommitmentStatus.DONE)
-    commitment.created_at = commitment.updated_at = at
+    question = QuestionFactory(status="answered")
+    question.created_at = question.answered_at = at
     # when it is written in UTC and in Porto-Novo
     with timezone.override("UTC"):
-        utc = events.commitment_data(commitment)
+        utc = events.question_data(question)
     with timezone.override("Africa/Porto-Novo"):
-        local = events.commitment_data(commitment)
-    # then UTC ends in Z, local time carries its offset, dates are plain, and the API agrees
+        local = events.question_data(question)
+    # then UTC ends in Z, local time carries its offset, and the API agrees
     assert utc["created_at"] == "2026-03-01T11:30:05.120000Z"
     assert local["created_at"] == "2026-03-01T12:30:05.120000+01:00"
-    assert local["due_on"] == "2026-04-02" and local["status"] == "done"
+    assert local["answered_at"] == local["created_at"] and local["status"] == "answered"
     with timezone.override("Africa/Porto-Novo"):
-        assert out.CommitmentOut(commitment).data == local
+        assert out.QuestionOut(question).data == local

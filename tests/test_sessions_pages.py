@@ -12,11 +12,11 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
+from commitments.models import Commitment
 from hub.models import Membership, Role
 from sessions_live.models import (
     AgendaItem,
     ChatMessage,
-    Commitment,
     LiveSession,
     Poll,
     PollBallot,
@@ -26,6 +26,7 @@ from sessions_live.models import (
     QuestionVote,
 )
 from tests.factories import CommuneFactory, UserFactory
+from tests.factories_commitments import CommitmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -297,12 +298,13 @@ def test_an_ended_session_shows_its_archive_without_javascript(cotonou):
     Question.objects.create(session=session, author=author, text="Refusée", status="rejected")
     poll_with_votes(session, status="closed", votes=(3, 1))
     Poll.objects.create(session=session, question="Brouillon jamais ouvert", status="draft")
-    Commitment.objects.create(
+    commitment = CommitmentFactory(
         session=session,
         question=question,
         text="Rénover le marché Dantokpa",
         due_on=datetime.date(2027, 6, 30),
         status="in_progress",
+        origin_snapshot={"id": question.pk, "text": question.text},
     )
 
     # when anyone opens its page
@@ -318,7 +320,7 @@ def test_an_ended_session_shows_its_archive_without_javascript(cotonou):
     assert "Quand le marché sera-t-il rénové ?" in page and "Les travaux commencent en mars." in page
     assert "Refusée" not in page
     assert "Quelle priorité pour 2027 ?" in page and "Brouillon jamais ouvert" not in page
-    assert "Rénover le marché Dantokpa" in page
+    assert "Rénover le marché Dantokpa" in page and f'href="/engagements/{commitment.pk}/"' in page
     assert "session-live.js" not in page and "data-chat-form" not in page
 
 
@@ -368,7 +370,7 @@ def test_the_staff_console_lists_drafts_questions_to_answer_and_commitments(coto
     Question.objects.create(
         session=session, author=UserFactory(), text="Question pas encore modérée", status="pending"
     )
-    Commitment.objects.create(session=session, text="Engagement existant")
+    CommitmentFactory(session=session, text="Engagement existant")
     page = html(signed_in(member(cotonou, Role.MAYOR)).get(f"/seances/{session.pk}/console/"))
     assert "Sondage en préparation" in page and "data-poll-open" in page
     assert "Approuvée" in page and "data-answered" in page
@@ -402,12 +404,15 @@ def test_the_moderation_console_shows_pending_questions_with_their_author(cotono
 
 
 def test_the_demo_sessions_render_live_upcoming_and_archived(reference_data):
+    # given the demo accounts and the sessions' demo data of `make run` (load_demo_data), with the
+    # commitments made in answer to their questions
+    from commitments.demo import demo_load as commitments_demo_load
     from hub.demo_data import demo_data_load
     from sessions_live.demo import ARCHIVED_TITLE, LIVE_TITLE, UPCOMING_TITLE, demo_load
 
-    # given the demo accounts and the sessions' demo data of `make run` (load_demo_data)
     demo_data_load()
     demo_load()
+    commitments_demo_load()
     live = LiveSession.objects.get(title=LIVE_TITLE)
     archived = LiveSession.objects.get(title=ARCHIVED_TITLE)
 

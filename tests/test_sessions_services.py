@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from commitments.services import commitment_create_from_question, commitment_update
 from hub.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from hub.models import AuditLogEntry, OutboxEvent, Role
 from sessions_live import selectors
@@ -32,7 +33,7 @@ from sessions_live.models import (
     SessionEvent,
     SessionStatus,
 )
-from sessions_live.services import chat, commitments, moderation, polls, questions, sessions
+from sessions_live.services import chat, moderation, polls, questions, sessions
 from sessions_live.tally import tally_flush
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_sessions import (
@@ -442,14 +443,16 @@ def test_answering_then_answered_with_a_commitment():
     questions.question_answer(actor=mayor, question=question, status="answering")
     done = questions.question_answer(actor=mayor, question=question, status="answered", answer="Dès mars.")
     assert done.status == "answered" and done.answer == "Dès mars." and done.answered_at is not None
-    commitment = commitments.commitment_create(
+    # the commitments app records the commitment in the session's live record
+    commitment = commitment_create_from_question(
         actor=mayor,
+        commune=question.session.commune,
         session=question.session,
+        question_id=question.pk,
         text="Forage à Agla",
-        due_on=datetime.date(2027, 3, 1),
-        question=question.pk,
+        due_on=timezone.localdate() + datetime.timedelta(days=90),
     )
-    commitments.commitment_update(actor=mayor, commitment=commitment, changes={"status": "in_progress"})
+    commitment_update(actor=mayor, commitment=commitment, changes={"status": "in_progress"})
     names = [n for _s, n in log(question.session)]
     assert names == ["question.updated", "question.updated", "commitment.created", "commitment.updated"]
     with pytest.raises(PermissionDenied):

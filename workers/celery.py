@@ -35,6 +35,10 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.daily_digest_dispatch",
         "schedule": crontab(minute=0, hour=7),
     },
+    "commitment-reminders": {
+        "task": "commitments.tasks.reminders_send",
+        "schedule": crontab(minute=30, hour=7),
+    },
     "clear-expired-sessions": {
         "task": "hub.tasks.clear_expired_sessions",
         "schedule": crontab(minute=27, hour=3),

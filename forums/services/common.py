@@ -17,7 +17,7 @@ from forums import cache as forum_cache
 from forums import markdown
 from forums.errors import NewAccountLimited, ThreadClosed, ThreadLocked, UserMuted
 from forums.events import thread_event_on_commit
-from forums.models import Post, Thread, ThreadFollow, ThreadStatus
+from forums.models import Post, Support, Thread, ThreadFollow, ThreadStatus
 from forums.selectors import active_mute
 from hub.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from hub.models import Commune, User
@@ -29,6 +29,7 @@ TITLE_MIN_CHARS = 5
 # Notification kinds (the notifications app words them; see notifications.wording).
 KIND_REPLY = "forum.reply"
 KIND_ANSWER = "forum.answer"
+KIND_PROPOSAL_STATUS = "forum.proposal_status"
 
 
 def setting(name: str) -> int:
@@ -147,6 +148,30 @@ def notify_followers(*, kind: str, thread: Thread, post: Post, actor: User) -> N
             "audience": {"user_ids": followers},
         },
         dedup_key=f"{kind}.{post.pk}",
+    )
+
+
+def notify_supporters(*, thread: Thread, actor: User, seq: int) -> None:
+    """One outbox event when a proposal's status changes: its author and supporters, except the
+    writer (the thread's event number makes each change its own event)."""
+    supporters = Support.objects.filter(thread_id=thread.pk).values_list("user_id", flat=True)
+    audience = sorted({thread.author_id, *supporters} - {actor.pk})
+    if not audience:
+        return
+    outbox_record(
+        kind=KIND_PROPOSAL_STATUS,
+        commune=thread.commune,
+        obj=thread,
+        payload={
+            "title": thread.title,
+            "path": thread_path(thread.pk),
+            "thread_id": thread.pk,
+            "proposal_status": thread.proposal_status,
+            "reason": thread.status_reason,
+            "author": actor.display_name,
+            "audience": {"user_ids": audience},
+        },
+        dedup_key=f"{KIND_PROPOSAL_STATUS}.{thread.pk}.{seq}",
     )
 
 

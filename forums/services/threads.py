@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -32,13 +33,14 @@ from forums.services.common import (
     follow,
     lock_thread,
     next_seq,
+    notify_supporters,
     require_perm,
     require_user,
     send,
     visible_length,
 )
 from hub.errors import InvalidInput
-from hub.models import Commune
+from hub.models import Commune, User
 from hub.services.audit import audit_record
 
 DEFAULT_CATEGORIES = [
@@ -140,8 +142,15 @@ def thread_create(
 
 
 def _staff_change(
-    thread_id: int, actor: Any, perm: str, action: str, changes: dict[str, Any], event: str
+    thread_id: int,
+    actor: Any,
+    perm: str,
+    action: str,
+    changes: dict[str, Any],
+    event: str,
+    on_change: Callable[[Thread, User, dict[str, Any], int], None] | None = None,
 ) -> Thread:
+    """``on_change(thread, user, before, seq)`` runs in the write's transaction (notifications)."""
     user = require_user(actor)
     with transaction.atomic():
         thread = lock_thread(thread_id)
@@ -157,7 +166,14 @@ def _staff_change(
             data={"before": before, "after": changes},
         )
         send(thread, seq, event, events.thread_state(thread))
+        if on_change is not None:
+            on_change(thread, user, before, seq)
     return thread
+
+
+def _proposal_status_notify(thread: Thread, user: User, before: dict[str, Any], seq: int) -> None:
+    if before.get("proposal_status") != thread.proposal_status:
+        notify_supporters(thread=thread, actor=user, seq=seq)
 
 
 def thread_status_set(*, actor: Any, thread: Thread, status: str, reason: str = "") -> Thread:
@@ -176,7 +192,8 @@ def thread_status_set(*, actor: Any, thread: Thread, status: str, reason: str = 
 
 
 def proposal_status_set(*, actor: Any, thread: Thread, proposal_status: str, reason: str = "") -> Thread:
-    """Commune staff move a proposal along; a rejection states its reason."""
+    """Commune staff move a proposal along; a rejection states its reason. Its author and supporters
+    are notified when the status changes."""
     if not thread.is_proposal:
         raise InvalidInput(_("Only a proposal has a proposal status."), code="not_a_proposal")
     if proposal_status not in ProposalStatus.values:
@@ -191,6 +208,7 @@ def proposal_status_set(*, actor: Any, thread: Thread, proposal_status: str, rea
         "forum.proposal_status",
         {"proposal_status": proposal_status, "status_reason": reason},
         events.THREAD_STATUS,
+        on_change=_proposal_status_notify,
     )
 
 

@@ -1,16 +1,21 @@
-"""Forms of the publication pages (shape only; services decide)."""
+"""Forms of the publication pages. The staff forms of contracts, agenda events and withdrawals are
+checked by the API's input serializers (``ApiCheckedForm``); services decide."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from frontend.forms import ApiCheckedForm
 from hub.uploads import MAX_FILES_PER_REQUEST, upload_max_bytes
-from publications.models import DocumentType
+from publications.api import serializers as api
+from publications.models import ContractProcedure, ContractStatus, DocumentType
 
 # --- Forms (shape only; services decide) ----------------------------------------------------------
 
@@ -94,9 +99,115 @@ class FileForm(forms.Form):
         _size_attrs(self.fields["file"])
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(ApiCheckedForm):
+    serializer_class = api.WithdrawIn
+
     reason = forms.CharField(
         label=gettext_lazy("Reason for withdrawal (shown publicly)"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+# --- Contracts and agenda events: checked by the API's input serializers ----------------------------
+
+ISO_DATE = "%Y-%m-%d"
+LOCAL_MOMENT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
+SPACES = re.compile(r"[\s\u00a0\u202f]")  # in amounts written "45 000 000"
+
+
+class ContractForm(ApiCheckedForm):
+    """An awarded contract (create, and edit without ``publish``)."""
+
+    serializer_class = api.ContractIn
+
+    reference = forms.CharField(
+        label=gettext_lazy("Reference"),
+        max_length=80,
+        help_text=gettext_lazy("As in the award notice, e.g. AOO/2025/012. Unique in the commune."),
+    )
+    title = forms.CharField(
+        label=gettext_lazy("Object of the contract"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    awardee = forms.CharField(label=gettext_lazy("Awardee"), max_length=200)
+    amount_xof = forms.CharField(
+        label=gettext_lazy("Amount (CFA francs)"),
+        max_length=24,
+        help_text=gettext_lazy("A whole number, e.g. 45 000 000."),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "data-amount": gettext_lazy("%(amount)s CFA francs"),
+            }
+        ),
+    )
+    procedure = forms.ChoiceField(label=gettext_lazy("Procedure"), choices=())
+    award_date = forms.DateField(
+        label=gettext_lazy("Award date"),
+        help_text=gettext_lazy("It cannot be in the future."),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
+    )
+    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=ContractStatus.choices)
+    fiscal_year = forms.ChoiceField(
+        label=gettext_lazy("Fiscal year"),
+        required=False,
+        choices=(),
+        help_text=gettext_lazy("By default, the year of the award date."),
+    )
+    publish = forms.BooleanField(
+        label=gettext_lazy("Publish now (otherwise, a draft that only staff can see)"), required=False
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["procedure"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose a procedure")),
+            *ContractProcedure.choices,
+        ]
+        self.fields["fiscal_year"].choices = year_choices(_("Year of the award date"))  # type: ignore[attr-defined]
+        if editing:
+            del self.fields["publish"]
+
+    def api_data(self) -> QueryDict:
+        data = super().api_data()
+        if "amount_xof" in data:
+            data["amount_xof"] = SPACES.sub("", str(data["amount_xof"]))
+        return data
+
+
+class AgendaEventForm(ApiCheckedForm):
+    """An event of the mayor's agenda (create, and edit without ``publish``)."""
+
+    serializer_class = api.AgendaEventIn
+
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("Start"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MOMENT),
+    )
+    ends_at = forms.DateTimeField(
+        label=gettext_lazy("End"),
+        required=False,
+        help_text=gettext_lazy("By default, the start."),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "data-not-before": "id_starts_at"}, format=LOCAL_MOMENT
+        ),
+    )
+    place = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False)
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    publish = forms.BooleanField(
+        label=gettext_lazy("Publish now (otherwise, a draft that only staff can see)"), required=False
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["publish"]

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from commitments.selectors import scorecard as commitments_kept
+from frontend.publications.agenda_staff import EVENT
 from frontend.publications.common import (
     choice_or_blank,
     commune_for,
@@ -22,6 +24,7 @@ from frontend.publications.common import (
     querystring,
     to_int,
 )
+from frontend.publications.contracts_staff import CONTRACT
 from frontend.publications.forms import FileForm, WithdrawForm, max_upload_mb, year_choices
 from hub.errors import NotFound
 from hub.models import Commune
@@ -30,8 +33,8 @@ from publications.api.views.agenda import agenda_ics_response
 from publications.downloads import file_response
 from publications.models import ContractProcedure, ContractStatus, DocumentType
 from publications.register import first_fiscal_year
-from publications.selectors.agenda import access_agenda_event, agenda_event_list
-from publications.selectors.contracts import access_contract, contract_list, contract_total
+from publications.selectors.agenda import agenda_event_list
+from publications.selectors.contracts import contract_list, contract_total
 from publications.selectors.documents import (
     access_document_file,
     document_list,
@@ -55,16 +58,21 @@ def documents(request: HttpRequest, slug: str) -> HttpResponse:
     commune = commune_for(request, slug)
     type_ = choice_or_blank(request.GET.get("type"), DocumentType)
     year = to_int(request.GET.get("annee"))
-    listed = document_list(user=request.user, commune=slug, type=type_, fiscal_year=year)
+    can_publish = request.user.has_perm("hub.publish_in_commune", commune)
+    # ``?etat=brouillons``: the commune's drafts, for its publishers (the workspace links here).
+    drafts = can_publish and request.GET.get("etat") == "brouillons"
+    state = "draft" if drafts else ""
+    listed = document_list(user=request.user, commune=slug, type=type_, fiscal_year=year, state=state)
     context = {
         "commune": commune,
         "page": paginate(request, listed),
         "types": DocumentType.choices,
         "years": document_years(commune_slug=slug),
         "query": {"type": type_, "annee": year},
-        "querystring": querystring(type=type_, annee=year),
-        "withdrawn": document_list(user=request.user, commune=slug, state="withdrawn")[:20],
-        "can_publish": request.user.has_perm("hub.publish_in_commune", commune),
+        "querystring": querystring(type=type_, annee=year, etat="brouillons" if drafts else ""),
+        "withdrawn": [] if drafts else document_list(user=request.user, commune=slug, state="withdrawn")[:20],
+        "can_publish": can_publish,
+        "drafts": drafts,
     }
     return render(request, "frontend/publications/documents.html", context)
 
@@ -133,6 +141,7 @@ def contracts(request: HttpRequest, slug: str) -> HttpResponse:
         "statuses": ContractStatus.choices,
         "csv_url": f"{reverse('publications-api:contract-export-csv')}?{export_query}",
         "json_url": f"{reverse('publications-api:contract-export-json')}?{export_query}",
+        "can_publish": request.user.has_perm("hub.publish_in_commune", commune),
     }
     return render(request, "frontend/publications/contracts.html", context)
 
@@ -140,10 +149,15 @@ def contracts(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @handles_domain_errors
 def contract(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    item = access_contract(request.user, pk)
-    if item.commune.slug != slug:
-        raise NotFound()
-    return render(request, "frontend/publications/contract.html", {"commune": item.commune, "contract": item})
+    item = CONTRACT.item_in(request, slug, pk, manage=False)
+    can_manage = request.user.has_perm("publications.manage_item", item)
+    context = {
+        "commune": item.commune,
+        "contract": item,
+        "can_manage": can_manage,
+        "withdraw_form": CONTRACT.withdraw_form() if can_manage else None,
+    }
+    return render(request, "frontend/publications/contract.html", context)
 
 
 # --- Agenda --------------------------------------------------------------------------------------------
@@ -166,6 +180,7 @@ def agenda(request: HttpRequest, slug: str) -> HttpResponse:
         "past": past,
         "ics_url": request.build_absolute_uri(ics_path),
         "webcal_url": "webcal://" + request.get_host() + ics_path,
+        "can_publish": request.user.has_perm("hub.publish_in_commune", commune),
     }
     return render(request, "frontend/publications/agenda.html", context)
 
@@ -173,12 +188,15 @@ def agenda(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @handles_domain_errors
 def agenda_event(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    item = access_agenda_event(request.user, pk)
-    if item.commune.slug != slug:
-        raise NotFound()
-    return render(
-        request, "frontend/publications/agenda_event.html", {"commune": item.commune, "event": item}
-    )
+    item = EVENT.item_in(request, slug, pk, manage=False)
+    can_manage = request.user.has_perm("publications.manage_item", item)
+    context = {
+        "commune": item.commune,
+        "event": item,
+        "can_manage": can_manage,
+        "withdraw_form": EVENT.withdraw_form() if can_manage else None,
+    }
+    return render(request, "frontend/publications/agenda_event.html", context)
 
 
 @require_GET
@@ -213,7 +231,11 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def scorecard(request: HttpRequest) -> HttpResponse:
     year = _fiscal_year(request)
-    context = {"registers": scorecard_list(fiscal_year=year), "years": register_years(), "year": year}
+    registers = scorecard_list(fiscal_year=year)
+    # With each register, the commune's commitments kept on time that year (the commitments app's).
+    kept = {row.commune.pk: row for row in commitments_kept(year=year)}
+    rows = [(register, kept.get(register.commune.pk)) for register in registers]
+    context = {"registers": registers, "rows": rows, "years": register_years(), "year": year}
     return render(request, "frontend/publications/scorecard.html", context)
 
 

@@ -1,5 +1,6 @@
-"""Staff publishing pages: the publishing form, publish/withdraw buttons, adding and replacing files.
-Upload forms check the body size before anything reads it."""
+"""Staff pages of documents: the publishing form, publish/withdraw (``lifecycle``, as for contracts
+and agenda events), adding and replacing files. Upload forms check the body size before anything
+reads it."""
 
 from __future__ import annotations
 
@@ -10,21 +11,40 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from frontend.forms import apply_field_errors
-from frontend.publications.common import commune_for, document_in, handles_domain_errors, upload_limited
-from frontend.publications.forms import DocumentForm, FileForm, WithdrawForm
+from frontend.publications import lifecycle
+from frontend.publications.common import (
+    commune_for,
+    document_in,
+    handles_domain_errors,
+    to_int,
+    upload_limited,
+)
+from frontend.publications.forms import DocumentForm, FileForm
+from frontend.staff.nav import staff_links
 from hub.errors import DomainError, NotFound, PermissionDenied
 from hub.selectors import signed_in
-from publications.models import Document
-from publications.selectors.documents import (
-    document_list,
-)
+from publications.models import Document, DocumentType
+from publications.selectors.documents import access_document, document_list
 from publications.selectors.register import (
     default_fiscal_year,
 )
 from publications.services import documents as document_services
+
+
+def _initial(request: HttpRequest) -> dict[str, Any]:
+    """The form's defaults; the workspace's "publish" links name the register's type and year
+    (``?type=budget&annee=2026``), ignored when they are not valid choices."""
+    initial: dict[str, Any] = {"fiscal_year": default_fiscal_year()}
+    if request.GET.get("type") in DocumentType.values:
+        initial["type"] = request.GET["type"]
+    year = to_int(request.GET.get("annee"))
+    if year is not None and 2000 <= year <= 2100:
+        initial["fiscal_year"] = year
+    return initial
 
 
 @upload_limited
@@ -34,9 +54,7 @@ def publish_form(request: HttpRequest, slug: str) -> HttpResponse:
     commune = commune_for(request, slug)
     if not request.user.has_perm("hub.publish_in_commune", commune):
         raise PermissionDenied()
-    form = DocumentForm(
-        request.POST or None, request.FILES or None, initial={"fiscal_year": default_fiscal_year()}
-    )
+    form = DocumentForm(request.POST or None, request.FILES or None, initial=_initial(request))
     status = 200
     if request.method == "POST":
         status = 400
@@ -75,46 +93,36 @@ def publish_form(request: HttpRequest, slug: str) -> HttpResponse:
         "commune": commune,
         "form": form,
         "drafts": document_list(user=request.user, commune=slug, state="draft")[:50],
+        "staff_links": staff_links(request, commune),
     }
     return render(request, "frontend/publications/publish.html", context, status=status)
+
+
+DOCUMENT = lifecycle.Kind(
+    access=access_document,
+    publish=lambda actor, item: document_services.document_publish(actor=actor, document=item),
+    withdraw=lambda actor, item, reason: document_services.document_withdraw(
+        actor=actor, document=item, reason=reason
+    ),
+    page="frontend:pub-document",
+    published=gettext_lazy("The document is published."),
+    withdrawn=gettext_lazy("The document is withdrawn. A notice stays public."),
+    withdraw_title=gettext_lazy("Withdraw the document “%(title)s”"),
+    withdraw_button=gettext_lazy("Withdraw"),
+    reason_label=gettext_lazy("Reason for withdrawal (shown publicly)"),
+)
 
 
 @require_POST
 @handles_domain_errors
 def document_publish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    item = document_in(request, slug, pk, manage=True)
-    try:
-        _item, published = document_services.document_publish(actor=signed_in(request.user), document=item)
-    except DomainError as exc:
-        if isinstance(exc, NotFound | PermissionDenied):
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("The document is published.") if published else _("It was already published.")
-        )
-    return redirect("frontend:pub-document", slug=slug, pk=pk)
+    return lifecycle.publish(request, DOCUMENT, slug, pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @handles_domain_errors
 def document_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    item = document_in(request, slug, pk, manage=True)
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the reason for the withdrawal: it is shown publicly."))
-        return redirect("frontend:pub-document", slug=slug, pk=pk)
-    try:
-        document_services.document_withdraw(
-            actor=signed_in(request.user), document=item, reason=form.cleaned_data["reason"]
-        )
-    except DomainError as exc:
-        if isinstance(exc, NotFound | PermissionDenied):
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The document is withdrawn. A notice stays public."))
-    return redirect("frontend:pub-document", slug=slug, pk=pk)
+    return lifecycle.withdraw(request, DOCUMENT, slug, pk)
 
 
 def _file_action(

@@ -10,10 +10,11 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from commitments.models import Commitment
+from commitments.selectors import session_commitments
 from sessions_live.models import (
     PUBLIC_QUESTION_STATUSES,
     ChatMessage,
-    Commitment,
     LiveSession,
     Poll,
     PollOption,
@@ -144,7 +145,7 @@ def page_state(
         messages=messages,
         questions=questions_for(session, user, order=order, everything=staff_view and (manage or moderate)),
         polls=polls_for(session, user, drafts=staff_view and manage),
-        commitments=list(Commitment.objects.filter(session=session).select_related("question")),
+        commitments=session_commitments(session.pk),
         can_manage=manage,
         can_moderate=moderate,
         can_ask=is_signed_in(user) and questions_open(session),

@@ -9,11 +9,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from frontend.sessions.common import handles_domain_errors, session_get
+from commitments.selectors import session_commitments
+from frontend.sessions.common import (
+    handles_domain_errors,
+    schedulable_communes,
+    session_get,
+    with_staff_rights,
+)
 from frontend.sessions.data import page_state, polls_for, question_order, questions_for, sessions_by_state
 from hub.models import Commune
 from hub.selectors import commune_get
-from sessions_live.models import Commitment, LiveSession, SessionStatus
+from sessions_live.models import LiveSession, SessionStatus
+from sessions_live.permissions import can_manage, can_moderate
 from sessions_live.presence import viewer_count
 from sessions_live.selectors import chat_transcript
 
@@ -27,13 +34,18 @@ def session_list(request: HttpRequest, slug: str = "") -> HttpResponse:
     commune = commune_get(slug=slug, user=request.user) if slug else None
     chosen = slug or request.GET.get("commune", "").strip()[:100]
     groups = sessions_by_state(chosen)
+    archived = Paginator(groups["archived"], ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page"))
+    archived.object_list = with_staff_rights(request.user, archived.object_list)
+    schedulable = schedulable_communes(request.user)
     context = {
         "commune": commune,
         "chosen": chosen,
         "communes": Commune.objects.filter(live_sessions__isnull=False).distinct().order_by("name"),
-        "live": groups["live"][:20],
-        "upcoming": groups["upcoming"][:50],
-        "archived": Paginator(groups["archived"], ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page")),
+        "live": with_staff_rights(request.user, groups["live"][:20]),
+        "upcoming": with_staff_rights(request.user, groups["upcoming"][:50]),
+        "archived": archived,
+        # Staff are offered to schedule a session where they may (here: this commune only).
+        "schedulable": [c for c in schedulable if commune is None or c.pk == commune.pk],
     }
     return render(request, "frontend/sessions/list.html", context)
 
@@ -59,6 +71,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_ask": state.can_ask,
         "viewer_count": viewer_count(session.pk),
         "stream_embed_url": session.stream_url,
+        "can_manage": state.can_manage,
+        "can_moderate": state.can_moderate,
     }
     # The embeds (YouTube / Facebook frames, https sound) are allowed by the site's policy (hub.security).
     return render(request, "frontend/sessions/live.html", context)
@@ -76,8 +90,11 @@ def archive(request: HttpRequest, session: LiveSession) -> HttpResponse:
         ),
         "questions": [q for q in questions_for(session, None, order=order) if q.status != "pending"],
         "polls": [poll for poll in polls_for(session, None) if poll["status"] == "closed"],
-        "commitments": Commitment.objects.filter(session=session).select_related("question"),
+        # The commitments app's (this page may read any app; the sessions app does not know it).
+        "commitments": session_commitments(session.pk),
         "documents": session.session_documents.select_related("document", "document__commune"),
         "viewer_count": 0,
+        "can_manage": can_manage(request.user, session),
+        "can_moderate": can_moderate(request.user, session),
     }
     return render(request, "frontend/sessions/archive.html", context)

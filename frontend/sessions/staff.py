@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from commitments.models import CommitmentStatus
 from frontend.sessions.common import forbidden, handles_domain_errors, session_get
 from frontend.sessions.data import page_state
-from sessions_live.models import CommitmentStatus, QuestionStatus
+from sessions_live.models import QuestionStatus
 from sessions_live.permissions import can_manage, can_moderate
 from sessions_live.presence import viewer_count
 from sessions_live.selectors import moderation_overview

@@ -195,7 +195,7 @@ class PasswordResetConfirmIn(serializers.Serializer):
 class CommuneProfileIn(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     website = serializers.URLField(required=False, allow_blank=True, max_length=200)
-    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

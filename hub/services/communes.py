@@ -99,17 +99,22 @@ def membership_grant(
     return membership
 
 
-def membership_revoke(*, actor: User, membership: Membership) -> None:
+def membership_revoke(*, actor: User, membership: Membership) -> bool:
+    """Remove a role (the same rule as granting it: a mayor only by a platform admin). The person loses
+    it at once: roles are read again on their next request. Revoking twice (a double click, two
+    heads at once) removes it once and writes one audit entry. Returns whether it was removed now."""
     commune = membership.commune
     if not may_grant_role(actor, commune, membership.role):
         raise PermissionDenied()
     with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action="membership.revoked",
-            obj=membership,
-            commune=commune,
-            data={"user_id": membership.user_id, "role": membership.role},
-        )
-        membership.delete()
+        deleted, _details = Membership.objects.filter(pk=membership.pk).delete()
+        if deleted:
+            audit_record(
+                actor=actor,
+                action="membership.revoked",
+                obj=membership,
+                commune=commune,
+                data={"user_id": membership.user_id, "role": membership.role},
+            )
     forget_roles(membership.user)
+    return bool(deleted)

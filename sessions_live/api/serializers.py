@@ -10,7 +10,6 @@ from sessions_live.models import (
     MAX_CHAT_CHARS,
     MAX_IDEMPOTENCY_KEY,
     MAX_QUESTION_CHARS,
-    CommitmentStatus,
     SanctionKind,
     SessionKind,
     SessionStatus,
@@ -23,6 +22,7 @@ class SessionQueryIn(serializers.Serializer):
 
 
 class SessionSettingsIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SessionKind.choices, required=False)
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     starts_at = serializers.DateTimeField(required=False)
@@ -33,6 +33,10 @@ class SessionSettingsIn(serializers.Serializer):
     questions_premoderated = serializers.BooleanField(required=False)
     documents = serializers.ListField(
         child=serializers.IntegerField(max_value=ID_MAX), required=False, max_length=50
+    )
+    # The whole agenda, as titles (before the session starts): unchanged titles keep their item.
+    agenda = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=100
     )
 
 
@@ -48,6 +52,10 @@ class SessionIn(SessionSettingsIn):
 
 class AgendaItemIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
+
+
+class AgendaOrderIn(serializers.Serializer):
+    items = serializers.ListField(child=serializers.IntegerField(max_value=ID_MAX), max_length=100)
 
 
 class AgendaCurrentIn(serializers.Serializer):
@@ -104,19 +112,6 @@ class ModerateIn(serializers.Serializer):
 class AnswerIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=["answering", "answered"])
     answer = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-
-
-class CommitmentIn(serializers.Serializer):
-    text = serializers.CharField(max_length=1000)
-    due_on = serializers.DateField(required=False, allow_null=True)
-    status = serializers.ChoiceField(choices=CommitmentStatus.choices, required=False)
-    question = serializers.IntegerField(max_value=ID_MAX, required=False, allow_null=True)
-
-
-class CommitmentPatchIn(serializers.Serializer):
-    text = serializers.CharField(max_length=1000, required=False)
-    due_on = serializers.DateField(required=False, allow_null=True)
-    status = serializers.ChoiceField(choices=CommitmentStatus.choices, required=False)
 
 
 class SanctionIn(serializers.Serializer):

@@ -1,8 +1,10 @@
-"""REST routes of the sessions_live app under /api/v1/ (wired in hub.urls)."""
+"""REST routes of the sessions_live app under /api/v1/ (wired in hub.urls). A session's commitments
+(``sessions/<id>/commitments/``, ``commitments/<id>/``) are routed by the commitments app."""
 
 from django.urls import URLPattern, URLResolver, path
 
 from sessions_live.api import views as v
+from sessions_live.api import views_agenda
 
 app_name = "sessions-api"
 
@@ -15,6 +17,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(S + "end/", v.SessionEndView.as_view(), name="session-end"),
     path(S + "agenda/", v.AgendaItemCreateView.as_view(), name="session-agenda"),
     path(S + "agenda/current/", v.AgendaCurrentView.as_view(), name="session-agenda-current"),
+    path(S + "agenda/order/", views_agenda.AgendaOrderView.as_view(), name="session-agenda-order"),
+    path(
+        S + "agenda/<int:item_id>/",
+        views_agenda.AgendaItemDetailView.as_view(),
+        name="session-agenda-item",
+    ),
     path(S + "events/", v.EventListView.as_view(), name="session-events"),
     path(S + "chat/", v.ChatView.as_view(), name="session-chat"),
     path(S + "chat/<int:message_id>/", v.ChatMessageView.as_view(), name="session-chat-message"),
@@ -39,8 +47,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         v.QuestionAnswerView.as_view(),
         name="session-question-answer",
     ),
-    path(S + "commitments/", v.CommitmentListView.as_view(), name="session-commitments"),
-    path("commitments/<int:commitment_id>/", v.CommitmentDetailView.as_view(), name="commitment-detail"),
     path(S + "moderation/", v.ModerationView.as_view(), name="session-moderation"),
     path(S + "moderation/sanctions/", v.SanctionCreateView.as_view(), name="session-sanctions"),
     path(

@@ -19,7 +19,7 @@ from sessions_live import selectors, votebatch
 from sessions_live import serializers as out
 from sessions_live.api import serializers as s
 from sessions_live.api.pagination import SessionCursorPagination
-from sessions_live.services import chat, commitments, moderation, polls, questions, sessions
+from sessions_live.services import agenda, chat, moderation, polls, questions, sessions
 
 
 def _detail(request: Request, session_id: int) -> Response:
@@ -93,7 +93,7 @@ class AgendaItemCreateView(APIView):
     def post(self, request: Request, session_id: int) -> Response:
         session = selectors.access_session(request.user, session_id, manage=True)
         data = validated(s.AgendaItemIn, request.data)
-        item = sessions.agenda_item_add(actor=request.user, session=session, title=data["title"])
+        item = agenda.agenda_item_add(actor=request.user, session=session, title=data["title"])
         return Response(out.AgendaItemOut(item).data, status=status.HTTP_201_CREATED)
 
 
@@ -102,7 +102,7 @@ class AgendaCurrentView(APIView):
     def post(self, request: Request, session_id: int) -> Response:
         session = selectors.access_session(request.user, session_id, manage=True)
         data = validated(s.AgendaCurrentIn, request.data)
-        sessions.agenda_current_set(actor=request.user, session=session, item_id=data["item"])
+        agenda.agenda_current_set(actor=request.user, session=session, item_id=data["item"])
         return _detail(request, session_id)
 
 
@@ -282,32 +282,6 @@ class QuestionAnswerView(APIView):
         return Response(out.QuestionOut(question).data)
 
 
-# --- Commitments -----------------------------------------------------------------------------------
-
-
-class CommitmentListView(APIView):
-    @extend_schema(responses=out.CommitmentOut(many=True))
-    def get(self, request: Request, session_id: int) -> Response:
-        session = selectors.session_get(session_id)
-        return Response(out.CommitmentOut(selectors.commitment_list(session), many=True).data)
-
-    @extend_schema(request=s.CommitmentIn, responses={201: out.CommitmentOut})
-    def post(self, request: Request, session_id: int) -> Response:
-        session = selectors.access_session(request.user, session_id, manage=True)
-        data = validated(s.CommitmentIn, request.data)
-        commitment = commitments.commitment_create(actor=request.user, session=session, **data)
-        return Response(out.CommitmentOut(commitment).data, status=status.HTTP_201_CREATED)
-
-
-class CommitmentDetailView(APIView):
-    @extend_schema(request=s.CommitmentPatchIn, responses=out.CommitmentOut)
-    def patch(self, request: Request, commitment_id: int) -> Response:
-        commitment = selectors.access_commitment(request.user, commitment_id)
-        changes = validated(s.CommitmentPatchIn, request.data)
-        updated = commitments.commitment_update(actor=request.user, commitment=commitment, changes=changes)
-        return Response(out.CommitmentOut(updated).data)
-
-
 # --- Moderation ------------------------------------------------------------------------------------
 
 FlaggedOut = inline_serializer(
@@ -388,6 +362,7 @@ class SanctionDetailView(APIView):
 class ArchiveView(APIView):
     @extend_schema(responses=out.ArchiveOut)
     def get(self, request: Request, session_id: int) -> Response:
-        """An ended session: recording, agenda, documents, transcript, Q&A, poll results, commitments."""
+        """An ended session: recording, agenda, documents, transcript, Q&A, poll results (its
+        commitments: ``GET /api/v1/commitments/?session=<id>``)."""
         session = selectors.session_get(session_id, detail=True)
         return Response(out.ArchiveOut(selectors.archive(session), context={"user": request.user}).data)

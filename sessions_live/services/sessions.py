@@ -1,13 +1,19 @@
-"""Session writes: scheduling, settings, start and end, agenda and documents."""
+"""Session writes: scheduling, settings (with documents, and the agenda as a whole), start and end.
+The agenda's own writes (one item at a time) are in ``sessions_live.services.agenda``.
+
+Scheduling and settings check every field before writing and report all the fields in error at
+once (one ``Invalid`` with ``fields``): the API and the staff pages show the same messages, next to
+each field.
+"""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,13 +21,23 @@ from hub.models import Commune, User
 from hub.services.audit import audit_record
 from hub.services.outbox import outbox_record
 from sessions_live import events
-from sessions_live.errors import WrongStatus
-from sessions_live.events import agenda_item_data, session_path, session_status_data
+from sessions_live.errors import Invalid, WrongStatus
+from sessions_live.events import session_path, session_status_data
 from sessions_live.models import AgendaItem, LiveSession, SessionDocument, SessionKind, SessionStatus
+from sessions_live.services.agenda import agenda_apply, agenda_of, agenda_titles_clean, rows_for_titles
 from sessions_live.services.common import invalid, require_manager, require_user, text_clean, url_clean
 from sessions_live.services.polls import poll_close
 
 MAX_SLOW_MODE_SECONDS = 3600
+MAX_TITLE_CHARS = 200
+MAX_DESCRIPTION_CHARS = 4000
+MAX_SESSION_DOCUMENTS = 50
+# What an ended session still takes (documents too: the minutes are often published afterwards).
+ENDED_FIELDS = frozenset({"recording_url", "description"})
+# What only a session that has not started takes.
+BEFORE_START_FIELDS = frozenset({"kind", "agenda"})
+
+FieldErrors = dict[str, list[str]]
 
 
 def _notify_followers(session: LiveSession, kind: str) -> None:
@@ -38,33 +54,67 @@ def _notify_followers(session: LiveSession, kind: str) -> None:
     )
 
 
-def _settings_clean(changes: dict[str, Any]) -> dict[str, Any]:
-    clean: dict[str, Any] = {}
-    if "title" in changes:
-        clean["title"] = text_clean(changes["title"], field="title", max_length=200)
-    if "description" in changes:
-        clean["description"] = text_clean(
-            changes["description"], field="description", max_length=4000, required=False
+def _add_errors(errors: FieldErrors, exc: Invalid) -> None:
+    for name, messages in (exc.details.get("fields") or {}).items():
+        errors.setdefault(name, []).extend(str(message) for message in messages)
+
+
+def _raise_gathered(errors: FieldErrors) -> None:
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise Invalid(first, fields=errors)
+
+
+def _kind_clean(value: Any) -> str:
+    if value not in SessionKind.values:
+        raise invalid("kind", _("Choose a kind of session."))
+    return str(value)
+
+
+def _slow_mode_clean(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SLOW_MODE_SECONDS:
+        raise invalid(
+            "slow_mode_seconds", _("Between 0 and %(max)d seconds.") % {"max": MAX_SLOW_MODE_SECONDS}
         )
-    for field in ("stream_url", "audio_url", "recording_url"):
+    return value
+
+
+def _premoderated_clean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise invalid("questions_premoderated", _("true or false."))
+    return value
+
+
+def _starts_at_clean(value: Any) -> datetime.datetime:
+    if not isinstance(value, datetime.datetime) or timezone.is_naive(value):
+        raise invalid("starts_at", _("Give a date and time with a time zone."))
+    return value
+
+
+_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "kind": _kind_clean,
+    "title": lambda value: text_clean(value, field="title", max_length=MAX_TITLE_CHARS),
+    "description": lambda value: text_clean(
+        value, field="description", max_length=MAX_DESCRIPTION_CHARS, required=False
+    ),
+    "starts_at": _starts_at_clean,
+    "stream_url": lambda value: url_clean(value, field="stream_url", embed=True),
+    "audio_url": lambda value: url_clean(value, field="audio_url"),
+    "recording_url": lambda value: url_clean(value, field="recording_url"),
+    "slow_mode_seconds": _slow_mode_clean,
+    "questions_premoderated": _premoderated_clean,
+}
+
+
+def _settings_clean(changes: dict[str, Any], errors: FieldErrors) -> dict[str, Any]:
+    """The known fields of ``changes``, cleaned; the errors of every bad one go to ``errors``."""
+    clean: dict[str, Any] = {}
+    for field, cleaner in _CLEANERS.items():
         if field in changes:
-            clean[field] = url_clean(changes[field], field=field, embed=field == "stream_url")
-    if "slow_mode_seconds" in changes:
-        value = changes["slow_mode_seconds"]
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SLOW_MODE_SECONDS:
-            raise invalid(
-                "slow_mode_seconds", _("Between 0 and %(max)d seconds.") % {"max": MAX_SLOW_MODE_SECONDS}
-            )
-        clean["slow_mode_seconds"] = value
-    if "questions_premoderated" in changes:
-        if not isinstance(changes["questions_premoderated"], bool):
-            raise invalid("questions_premoderated", _("true or false."))
-        clean["questions_premoderated"] = changes["questions_premoderated"]
-    if "starts_at" in changes:
-        starts_at = changes["starts_at"]
-        if not isinstance(starts_at, datetime.datetime) or timezone.is_naive(starts_at):
-            raise invalid("starts_at", _("Give a date and time with a time zone."))
-        clean["starts_at"] = starts_at
+            try:
+                clean[field] = cleaner(changes[field])
+            except Invalid as exc:
+                _add_errors(errors, exc)
     return clean
 
 
@@ -75,13 +125,22 @@ def _published_documents() -> QuerySet[Any]:
     return document_model.objects.published()
 
 
-def _documents_set(session: LiveSession, document_ids: Sequence[int]) -> None:
+def _documents_clean(commune_id: int, document_ids: Any) -> list[int]:
+    message = _("Attach published documents of this commune only.")
+    if not isinstance(document_ids, list | tuple) or not all(
+        isinstance(pk, int) and not isinstance(pk, bool) for pk in document_ids
+    ):
+        raise invalid("documents", message)
     ids = list(dict.fromkeys(document_ids))
-    found = set(
-        _published_documents().filter(pk__in=ids, commune_id=session.commune_id).values_list("pk", flat=True)
-    )
+    if len(ids) > MAX_SESSION_DOCUMENTS:
+        raise invalid("documents", _("At most %(max)d documents.") % {"max": MAX_SESSION_DOCUMENTS})
+    found = set(_published_documents().filter(pk__in=ids, commune_id=commune_id).values_list("pk", flat=True))
     if found != set(ids):
-        raise invalid("documents", _("Attach published documents of this commune only."))
+        raise invalid("documents", message)
+    return ids
+
+
+def _documents_set(session: LiveSession, ids: list[int]) -> None:
     SessionDocument.objects.filter(session=session).delete()
     SessionDocument.objects.bulk_create(
         [SessionDocument(session=session, document_id=pk, position=index) for index, pk in enumerate(ids)]
@@ -103,46 +162,79 @@ def session_schedule(
     user = require_user(actor)
     probe = LiveSession(commune=commune)
     require_manager(user, probe)
-    if kind not in SessionKind.values:
-        raise invalid("kind", _("Choose a kind of session."))
-    clean = _settings_clean({"title": title, "starts_at": starts_at, **settings_})
-    titles = [text_clean(item, field="agenda", max_length=200) for item in agenda]
+    errors: FieldErrors = {}
+    clean = _settings_clean({"kind": kind, "title": title, "starts_at": starts_at, **settings_}, errors)
+    titles: list[str] = []
+    try:
+        titles = agenda_titles_clean(agenda)
+    except Invalid as exc:
+        _add_errors(errors, exc)
     with transaction.atomic():
-        session = LiveSession.objects.create(commune=commune, kind=kind, created_by=user, **clean)
+        document_ids: list[int] = []
+        try:
+            document_ids = _documents_clean(commune.pk, documents) if documents else []
+        except Invalid as exc:
+            _add_errors(errors, exc)
+        _raise_gathered(errors)
+        session = LiveSession.objects.create(commune=commune, created_by=user, **clean)
         AgendaItem.objects.bulk_create(
             [AgendaItem(session=session, position=index + 1, title=t) for index, t in enumerate(titles)]
         )
-        if documents:
-            _documents_set(session, documents)
+        if document_ids:
+            _documents_set(session, document_ids)
         audit_record(actor=user, action="session.schedule", obj=session, commune=commune, data={"kind": kind})
         _notify_followers(session, "session.scheduled")
     return session
 
 
 def session_update(*, actor: Any, session: LiveSession, changes: dict[str, Any]) -> LiveSession:
+    """Settings, documents, and (before the start) the kind and the whole agenda, as a list of
+    titles: items whose title is unchanged keep their identity, the others are renamed, added or
+    removed in order."""
     user = require_manager(actor, session)
+    changes = dict(changes)
     documents = changes.pop("documents", None)
-    clean = _settings_clean(changes)
-    if session.status == SessionStatus.ENDED and set(clean) - {"recording_url", "description"}:
-        raise WrongStatus(_("An ended session only takes a recording link and a description."))
+    agenda = changes.pop("agenda", None)
+    errors: FieldErrors = {}
+    clean = _settings_clean(changes, errors)
+    titles: list[str] | None = None
+    document_ids: list[int] = []
+    try:
+        titles = agenda_titles_clean(agenda) if agenda is not None else None
+    except Invalid as exc:
+        _add_errors(errors, exc)
     with transaction.atomic():
+        locked = LiveSession.objects.select_for_update().only("id", "status").get(pk=session.pk)
+        try:
+            document_ids = _documents_clean(session.commune_id, documents) if documents is not None else []
+        except Invalid as exc:
+            _add_errors(errors, exc)
+        _raise_gathered(errors)
+        asked = set(clean) | ({"agenda"} if titles is not None else set())
+        if locked.status == SessionStatus.ENDED and asked - ENDED_FIELDS:
+            raise WrongStatus(_("An ended session only takes a recording link and a description."))
+        if locked.status != SessionStatus.SCHEDULED and asked & BEFORE_START_FIELDS:
+            raise WrongStatus(_("The kind and the agenda can be changed only before the session starts."))
         for field, value in clean.items():
             setattr(session, field, value)
         if clean:
             session.save(update_fields=[*clean, "updated_at"])
         if documents is not None:
-            _documents_set(session, documents)
+            _documents_set(session, document_ids)
         public = {k: (v.isoformat() if isinstance(v, datetime.datetime) else v) for k, v in clean.items()}
         if documents is not None:
-            public["documents"] = list(documents)
+            public["documents"] = document_ids
         if public:
             events.event_append(session.pk, events.SESSION_UPDATED, public)
+        if titles is not None:
+            agenda_apply(session, rows_for_titles(agenda_of(session), titles))
+        if public or titles is not None:
             audit_record(
                 actor=user,
                 action="session.update",
                 obj=session,
                 commune=session.commune,
-                data={"fields": sorted(public)},
+                data={"fields": sorted([*public, *(["agenda"] if titles is not None else [])])},
             )
     return session
 
@@ -180,41 +272,3 @@ def session_end(*, actor: Any, session: LiveSession) -> LiveSession:
         events.event_append(locked.pk, events.SESSION_STATUS, session_status_data(locked))
         audit_record(actor=user, action="session.end", obj=locked, commune=locked.commune)
     return locked
-
-
-def agenda_item_add(*, actor: Any, session: LiveSession, title: str) -> AgendaItem:
-    user = require_manager(actor, session)
-    if session.status == SessionStatus.ENDED:
-        raise WrongStatus()
-    clean = text_clean(title, field="title", max_length=200)
-    with transaction.atomic():
-        LiveSession.objects.select_for_update().only("id").get(pk=session.pk)
-        last = AgendaItem.objects.filter(session=session).aggregate(m=Max("position"))["m"] or 0
-        item = AgendaItem.objects.create(session=session, position=last + 1, title=clean)
-        events.event_append(
-            session.pk,
-            events.AGENDA_ITEM,
-            {"item": agenda_item_data(item)},
-        )
-        audit_record(actor=user, action="session.agenda_add", obj=item, commune=session.commune)
-    return item
-
-
-def agenda_current_set(*, actor: Any, session: LiveSession, item_id: int | None) -> LiveSession:
-    user = require_manager(actor, session)
-    if session.status == SessionStatus.ENDED:
-        raise WrongStatus()
-    if item_id is not None and not AgendaItem.objects.filter(pk=item_id, session=session).exists():
-        raise invalid("item", _("This item is not on this session's agenda."))
-    with transaction.atomic():
-        LiveSession.objects.filter(pk=session.pk).update(current_item_id=item_id)
-        session.current_item_id = item_id
-        events.event_append(session.pk, events.AGENDA_CURRENT, {"item": item_id})
-        audit_record(
-            actor=user,
-            action="session.agenda_current",
-            obj=session,
-            commune=session.commune,
-            data={"item": item_id},
-        )
-    return session

@@ -7,7 +7,7 @@ import {
   socketPath,
 } from "./session-common.js";
 import {
-  agendaCurrent, agendaItem, pollId, pollResults, pollStatus, pollTally, pollUpsert, questionRemove, questionSort,
+  agendaCurrent, agendaItem, agendaReplace, pollId, pollResults, pollStatus, pollTally, pollUpsert, questionRemove, questionSort,
   questionUpsert, sessionStatus,
 } from "./session-render.js";
 import { SessionSocket } from "./session-socket.js";
@@ -56,7 +56,8 @@ function statusButtons(state) {
 
 function setupSession() {
   document.querySelectorAll("[data-action]").forEach((button) => {
-    button.addEventListener("click", async () => {
+    button.addEventListener("click", async (event) => {
+      event.preventDefault(); // the form around it is for pages without JavaScript
       const action = button.dataset.action;
       if (action === "end" && !window.confirm(root.dataset.confirmEnd)) return;
       const session = await act(button, () => api(`${base}${action}/`, { method: "POST" }));
@@ -203,6 +204,8 @@ function commitmentUpsert(commitment) {
     commitmentList.append(node);
   }
   setText(node, "text", commitment.text);
+  const link = node.querySelector('[data-part="text"]');
+  if (link && commitment.path) link.setAttribute("href", commitment.path); // the commitment's page
   setText(node, "due", commitment.due_on || "");
   const select = node.querySelector("[data-commitment-status]");
   if (select && commitment.status && document.activeElement !== select) select.value = commitment.status;
@@ -250,6 +253,9 @@ function applyEvent(frame) {
       break;
     case "agenda.item":
       agendaItem(data.item);
+      break;
+    case "agenda.changed":
+      agendaReplace(data.agenda, data.current_item);
       break;
     case "poll.opened":
       pollUpsert(pollList, data.poll, { canVote: false });

@@ -7,7 +7,7 @@ import {
   timeOf,
 } from "./session-common.js";
 import {
-  agendaCurrent, agendaItem, chatMessage, chatRemove, count, pollId, pollMine, pollResults, pollStatus, pollTally,
+  agendaCurrent, agendaItem, agendaReplace, chatMessage, chatRemove, count, pollId, pollMine, pollResults, pollStatus, pollTally,
   pollUpsert, questionRemove, questionSort, questionUpsert, sessionStatus,
 } from "./session-render.js";
 import { newKey, SessionSocket } from "./session-socket.js";
@@ -75,6 +75,9 @@ function applyEvent(frame) {
       break;
     case "agenda.item":
       agendaItem(data.item);
+      break;
+    case "agenda.changed":
+      agendaReplace(data.agenda, data.current_item);
       break;
     case "chat.message":
       chatMessage(chatList, data.message || data);
@@ -169,8 +172,7 @@ async function reloadFromRest() {
     if (questionList) questionList.replaceChildren();
     questions.forEach((question) => upsertQuestion(question));
     polls.filter((poll) => poll.status !== "draft").forEach((poll) => wirePoll(pollUpsert(pollList, poll, { canVote: signedIn })));
-    (detail.agenda || []).forEach(agendaItem);
-    agendaCurrent(detail.current_item);
+    agendaReplace(detail.agenda || [], detail.current_item);
     setViewerCount(detail.viewer_count);
     liveState();
     socket.restartFrom(detail.last_seq);

@@ -273,6 +273,25 @@ export function agendaItem(item) {
   if (empty) empty.hidden = true;
 }
 
+// `agenda.changed` (before the session starts): the whole agenda, in order. Items no longer on it
+// go; the others are updated in place and put in order.
+export function agendaReplace(items, current) {
+  const list = document.querySelector("[data-agenda]");
+  if (!list || !Array.isArray(items)) return;
+  const keep = new Set(items.map((item) => String(item.id)));
+  list.querySelectorAll("[data-item-id]").forEach((node) => {
+    if (!keep.has(node.dataset.itemId)) node.remove();
+  });
+  items.forEach((item) => {
+    agendaItem(item);
+    const node = list.querySelector(`[data-item-id="${item.id}"]`);
+    if (node) list.append(node); // in the order given
+  });
+  const empty = document.querySelector("[data-agenda-empty]");
+  if (empty) empty.hidden = items.length > 0;
+  agendaCurrent(current);
+}
+
 export function sessionStatus(status) {
   const badge = document.querySelector("[data-status-label]");
   if (badge) {

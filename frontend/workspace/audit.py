@@ -1,0 +1,91 @@
+"""How an audit-log entry reads on the workspace and the journal: a label for its action and a link
+to the object it names, when that object has a page."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from hub.models import AuditLogEntry
+
+ACTION_LABELS = {
+    "document.created": _("Document created"),
+    "document.updated": _("Document edited"),
+    "document.published": _("Document published"),
+    "document.withdrawn": _("Document withdrawn"),
+    "document.deleted": _("Document deleted"),
+    "document.file_added": _("File added to a document"),
+    "document.file_replaced": _("File of a document replaced"),
+    "contract.created": _("Contract recorded"),
+    "contract.updated": _("Contract edited"),
+    "contract.published": _("Contract published"),
+    "contract.withdrawn": _("Contract withdrawn"),
+    "agenda.created": _("Agenda event added"),
+    "agenda.updated": _("Agenda event edited"),
+    "agenda.published": _("Agenda event published"),
+    "agenda.withdrawn": _("Agenda event cancelled"),
+    "commitment.create": _("Commitment made"),
+    "commitment.update": _("Commitment edited"),
+    "commitment.post_update": _("Commitment update posted"),
+    "commune.profile_updated": _("Public profile edited"),
+    "membership.granted": _("Role granted"),
+    "membership.revoked": _("Role revoked"),
+    "forum.category_created": _("Forum category created"),
+    "forum.official_answer": _("Official answer on the forum"),
+    "forum.post_hidden": _("Forum message hidden"),
+    "forum.post_restored": _("Forum message restored"),
+    "forum.thread_hidden": _("Forum topic hidden"),
+    "forum.user_muted": _("Citizen muted on the forum"),
+    "session.schedule": _("Session scheduled"),
+    "session.update": _("Session edited"),
+    "session.start": _("Session started"),
+    "session.end": _("Session ended"),
+    "session.agenda_add": _("Agenda item added to a session"),
+    "session.agenda_update": _("Agenda item of a session edited"),
+    "session.agenda_remove": _("Agenda item removed from a session"),
+    "session.agenda_reorder": _("Session agenda reordered"),
+    "session.agenda_current": _("Session moved to an agenda item"),
+    "session.poll_create": _("Poll created"),
+    "session.poll_open": _("Poll opened"),
+    "session.poll_close": _("Poll closed"),
+    "session.chat_remove": _("Chat message removed"),
+    "session.commitment_create": _("Commitment made in session"),
+    "session.question_approve": _("Question approved"),
+    "session.question_reject": _("Question rejected"),
+    "session.question_answering": _("Question being answered"),
+    "session.question_answered": _("Question answered"),
+    "session.mute": _("Citizen muted in a session"),
+    "session.ban": _("Citizen banned from a session"),
+    "session.sanction_lift": _("Sanction lifted"),
+}
+
+# object_type (model label) → (URL name, whether the URL takes the commune's slug first).
+OBJECT_PAGES = {
+    "publications.document": ("frontend:pub-document", True),
+    "publications.contract": ("frontend:pub-contract", True),
+    "publications.agendaevent": ("frontend:pub-agenda-event", True),
+    "commitments.commitment": ("frontend:commitment", False),
+    "sessions_live.livesession": ("frontend:session", False),
+    "forums.thread": ("frontend:forum-thread", False),
+}
+
+
+def action_label(entry: AuditLogEntry) -> str:
+    return str(ACTION_LABELS.get(entry.action, entry.action))
+
+
+def object_url(entry: AuditLogEntry) -> str:
+    """The page of the object the entry names, or "" (no page, or it was deleted)."""
+    target = OBJECT_PAGES.get(entry.object_type)
+    if target is None or not entry.object_id.isdigit() or entry.action.endswith(".deleted"):
+        return ""
+    name, with_slug = target
+    args: list[object] = [int(entry.object_id)]
+    if with_slug:
+        if entry.commune is None:
+            return ""
+        args.insert(0, entry.commune.slug)
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
