@@ -11,6 +11,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from forums.routing import websocket_urlpatterns as forum_routes  # noqa: E402
+from hub import scheduler  # noqa: E402
 from hub.realtime import serverloop, transports  # noqa: E402
 from hub.realtime.auth import TicketOrSessionAuthMiddleware  # noqa: E402
 from hub.realtime.routing import fallback_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
@@ -38,6 +39,8 @@ router = ProtocolTypeRouter(
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     # The server's loop, for synchronous code in its worker threads (hub.realtime.serverloop).
     serverloop.remember()
+    # On the embedded defaults, beat's schedule runs in this loop (hub.scheduler; off elsewhere).
+    scheduler.ensure_started()
     await router(scope, receive, send)
 
 

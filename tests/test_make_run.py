@@ -154,3 +154,20 @@ def test_links_built_while_make_run_loads_the_demo_use_the_port_it_serves_on(mak
     port = make_run["port"]
     assert all(f"http://127.0.0.1:{port}/" in mail for mail in mails)
     assert not any("127.0.0.1:8000" in mail for mail in mails)
+
+
+def test_make_run_runs_beats_schedule_in_its_web_process(make_run):
+    # given make run serving (a request has reached it), when its log is read
+    httpx.get(f"{make_run['url']}/healthz", timeout=10)
+    from workers.celery import app
+
+    # then the web process runs every entry of beat's schedule itself (there is no beat without a broker)
+    def started() -> str:
+        return make_run["log"].read_text(errors="replace")
+
+    deadline = time.monotonic() + 20
+    while "embedded schedule:" not in started() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    line = next(line for line in started().splitlines() if "embedded schedule:" in line)
+    assert f"embedded schedule: {len(app.conf.beat_schedule)} periodic tasks" in line
+    assert all(name in line for name in app.conf.beat_schedule)

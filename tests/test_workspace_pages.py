@@ -336,3 +336,16 @@ def test_the_journal_pages_by_fifty_newest_first_and_names_unknown_actions_as_th
     assert first.count("data-ws-audit") == 50 and second.count("data-ws-audit") == 6
     assert first.index("something.new") < first.index("Marché modifié")
     assert "Page 1 sur 2" in first
+
+
+def test_the_journal_names_objects_and_people_in_words(cotonou: Commune):
+    mayor = MembershipFactory(commune=cotonou, role=Role.MAYOR, user__display_name="Maire Adjovi").user
+    post = PostFactory(thread=ThreadFactory(category__commune=cotonou))
+    audit_record(actor=mayor, action="forum.post_hidden", obj=post, commune=cotonou)
+    audit_record(actor=None, action="forum.thread_status", obj=post.thread, commune=cotonou)
+
+    html = page(browser_for(mayor).get("/communes/cotonou/journal/"))
+
+    assert "Message du forum masqué" in html and "un message du forum" in html
+    assert f"#{post.pk} in" not in html and "forum.thread_status" not in html
+    assert f"par Maire Adjovi (compte n° {mayor.pk})" in html and "par la plateforme" in html

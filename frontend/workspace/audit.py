@@ -3,6 +3,8 @@ to the object it names, when that object has a page."""
 
 from __future__ import annotations
 
+import re
+
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +33,12 @@ ACTION_LABELS = {
     "membership.granted": _("Role granted"),
     "membership.revoked": _("Role revoked"),
     "forum.category_created": _("Forum category created"),
+    "forum.category_updated": _("Forum category edited"),
+    "forum.thread_status": _("Status of a forum topic changed"),
+    "forum.proposal_status": _("Status of a proposal changed"),
+    "forum.thread_locked": _("Forum topic locked"),
+    "forum.thread_unlocked": _("Forum topic unlocked"),
+    "forum.thread_restored": _("Forum topic restored"),
     "forum.official_answer": _("Official answer on the forum"),
     "forum.post_hidden": _("Forum message hidden"),
     "forum.post_restored": _("Forum message restored"),
@@ -50,6 +58,7 @@ ACTION_LABELS = {
     "session.poll_close": _("Poll closed"),
     "session.chat_remove": _("Chat message removed"),
     "session.commitment_create": _("Commitment made in session"),
+    "session.commitment_update": _("Commitment edited in session"),
     "session.question_approve": _("Question approved"),
     "session.question_reject": _("Question rejected"),
     "session.question_answering": _("Question being answered"),
@@ -65,17 +74,45 @@ OBJECT_PAGES = {
     "publications.contract": ("frontend:pub-contract", True),
     "publications.agendaevent": ("frontend:pub-agenda-event", True),
     "commitments.commitment": ("frontend:commitment", False),
+    "sessions_live.commitment": ("frontend:commitment", False),  # moved to commitments, same ids
     "sessions_live.livesession": ("frontend:session", False),
     "forums.thread": ("frontend:forum-thread", False),
 }
+
+
+# Objects whose own label is technical ("#24 in 9"): named by what they are instead.
+OBJECT_NOUNS = {
+    "forums.post": _("a message of the forum"),
+    "commitments.commitmentupdate": _("an update of a commitment"),
+    "sessions_live.sessionsanction": _("a sanction in a session"),
+}
+ACCOUNT = re.compile(r"^(?P<name>.*) \(#(?P<id>\d+)\)$")
 
 
 def action_label(entry: AuditLogEntry) -> str:
     return str(ACTION_LABELS.get(entry.action, entry.action))
 
 
+def object_text(entry: AuditLogEntry) -> str:
+    noun = OBJECT_NOUNS.get(entry.object_type)
+    return str(noun) if noun is not None else entry.object_label
+
+
+def actor_parts(entry: AuditLogEntry) -> tuple[str, str]:
+    """(name, account number) from the stored label "Name (#12)"; the number may be ""."""
+    if entry.actor_label == "system":
+        return str(_("the platform")), ""
+    found = ACCOUNT.match(entry.actor_label)
+    return (found["name"], found["id"]) if found else (entry.actor_label, "")
+
+
 def object_url(entry: AuditLogEntry) -> str:
     """The page of the object the entry names, or "" (no page, or it was deleted)."""
+    if (
+        entry.object_type == "commitments.commitmentupdate"
+        and str(entry.data.get("commitment", "")).isdigit()
+    ):
+        return reverse("frontend:commitment", args=[int(entry.data["commitment"])])
     target = OBJECT_PAGES.get(entry.object_type)
     if target is None or not entry.object_id.isdigit() or entry.action.endswith(".deleted"):
         return ""

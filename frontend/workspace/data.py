@@ -13,7 +13,7 @@ from commitments.models import Commitment
 from commitments.selectors import commune_counts, open_commitments
 from forums.models import Flag, Thread
 from forums.selectors import flagged_content, proposals_awaiting_status
-from frontend.workspace.audit import action_label, object_url
+from frontend.workspace.audit import action_label, actor_parts, object_text, object_url
 from hub.models import AuditLogEntry, Commune
 from hub.selectors import commune_audit_entries
 from publications.selectors.workspace import Drafts, DueItem, drafts, register_attention
@@ -28,6 +28,14 @@ class AuditLine:
     entry: AuditLogEntry
     label: str
     url: str
+    target: str
+    actor: str
+    account: str
+
+    @classmethod
+    def of(cls, entry: AuditLogEntry) -> AuditLine:
+        actor, account = actor_parts(entry)
+        return cls(entry, action_label(entry), object_url(entry), object_text(entry), actor, account)
 
 
 @dataclass
@@ -69,8 +77,9 @@ class Workspace:
             lines.append(("to_moderate", self.questions_to_moderate, "seances"))
         if self.can_publish:
             lines.append(("to_answer", self.questions_to_answer, "seances"))
-        overdue = self.commitment_counts.overdue if self.commitment_counts else 0
-        lines.append(("overdue", overdue, "engagements"))
+        if self.can_publish:  # those who post the commitments' updates
+            overdue = self.commitment_counts.overdue if self.commitment_counts else 0
+            lines.append(("overdue", overdue, "engagements"))
         if self.can_moderate:
             lines.append(("flags", self.flag_count, "signalements"))
         if self.can_set_status:
@@ -99,5 +108,5 @@ def workspace_for(request: HttpRequest, commune: Commune) -> Workspace:
         space.proposals, space.proposal_count = proposals_awaiting_status(commune=commune)
     if space.can_read_audit:
         entries = commune_audit_entries(commune=commune)[:AUDIT_SHOWN]
-        space.audit = [AuditLine(entry=e, label=action_label(e), url=object_url(e)) for e in entries]
+        space.audit = [AuditLine.of(e) for e in entries]
     return space

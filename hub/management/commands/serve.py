@@ -24,6 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from hub import scheduler
+
 
 def web_command(
     server: str, host: str, port: int, workers: int = 1, proxy_headers: bool = False
@@ -120,15 +122,24 @@ class Command(BaseCommand):
                 "--loglevel=INFO",
                 f"--schedule={beat_schedule}",
             ]
+        environments: dict[str, dict[str, str]] = {}
+        if settings.CELERY_TASK_ALWAYS_EAGER and not web_only:
+            # No broker, no beat: the web process runs beat's schedule itself (hub/scheduler.py).
+            environments["web"] = {**os.environ, scheduler.ENV_FLAG: "1"}
         mode = (
             "PostgreSQL/Redis + Celery worker and beat"
             if len(commands) > 1
-            else ("web only" if web_only else "embedded (SQLite, in-process)")
+            else (
+                "web only" if web_only else "embedded (SQLite, in-process, periodic tasks in the web process)"
+            )
         )
         if workers > 1:
             mode += f", {workers} web processes"
         self.stdout.write(f"Communes+ on http://{host}:{port}/ — {mode}. Ctrl-C stops everything.")
-        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        processes = {
+            name: subprocess.Popen(cmd, env=environments.get(name))  # noqa: S603
+            for name, cmd in commands.items()
+        }
         stopping = False
 
         def stop(*_args: Any) -> None:
