@@ -90,7 +90,9 @@ def commune_detail(request: HttpRequest, slug: str) -> HttpResponse:
         commune = commune_get(slug=slug, user=request.user)
     except NotFound:
         return page_not_found(request, None)
-    return render(request, "frontend/commune.html", {"commune": commune})
+    live_now = session_selectors.session_list(commune=commune.slug, status="live")
+    live = list(live_now.order_by("starts_at")[:3])
+    return render(request, "frontend/commune.html", {"commune": commune, "live_sessions": live})
 
 
 @require_POST

@@ -96,7 +96,7 @@ def upload_max_bytes() -> int:
 
 def _too_large() -> FileTooLarge:
     limit_mb = upload_max_bytes() / (1024 * 1024)
-    message = _("A file may not be larger than %(limit)s MB.") % {"limit": f"{limit_mb:g}"}
+    message = _("The files sent at once may not exceed %(limit)s MB in all.") % {"limit": f"{limit_mb:g}"}
     return FileTooLarge(message, fields={"file": [message]})
 
 

@@ -12,8 +12,9 @@ from html import unescape
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.translation import pgettext
 
 from commitments import services
 from commitments.models import Commitment, CommitmentPhoto, CommitmentUpdate
@@ -83,6 +84,43 @@ def test_the_tracker_lists_filters_and_links_the_open_data():
         == 200
     )
     assert Client().get("/communes/atlantide/engagements/").status_code == 404
+
+
+def counts_shown(page: str) -> list[str]:
+    block = re.search(r'<ul class="commitment-counts"[^>]*>(.*?)</ul>', page, re.S).group(1)  # type: ignore[union-attr]
+    return [
+        " ".join(unescape(re.sub(r"<[^>]+>", "", item)).split())
+        for item in re.findall(r"<li>(.*?)</li>", block, re.S)
+    ]
+
+
+def test_the_trackers_counts_say_done_not_kept_and_agree_in_number():
+    # given one commitment done on time, one done late, one overdue
+    cotonou = CommuneFactory(slug="cotonou")
+    now = timezone.now()
+    CommitmentFactory(commune=cotonou, status="done", due_on=in_days(5), done_at=now)
+    CommitmentFactory(commune=cotonou, status="done", due_on=in_days(-5), done_at=now)
+    CommitmentFactory(commune=cotonou, due_on=in_days(-1))
+    # when anyone reads the tracker in English
+    page = html(Client().get("/communes/cotonou/engagements/", HTTP_ACCEPT_LANGUAGE="en"))
+    # then the done count includes the late one and says "done" (not "kept", which is the
+    # scorecard's "kept on time"), and each label agrees with its number
+    assert counts_shown(page) == ["3 commitments", "1 open", "1 overdue", "2 done"]
+    one = html(
+        Client().get("/communes/cotonou/engagements/", {"en_retard": "oui"}, HTTP_ACCEPT_LANGUAGE="en")
+    )
+    assert counts_shown(one)[3] == "2 done"  # the counts are the commune's, whatever the filters
+
+
+def test_the_trackers_filter_button_is_a_verb():
+    # given a commune's tracker in French
+    CommuneFactory(slug="cotonou")
+    page = html(Client().get("/communes/cotonou/engagements/"))
+    # then its button is not the admin's noun "Filtre" (the shared msgid "Filter" is one)
+    button = re.search(r'<button type="submit" class="button">(.*?)</button>', page).group(1)  # type: ignore[union-attr]
+    assert button.strip() and button.strip() != "Filtre"
+    with translation.override("fr"):
+        assert button.strip() == pgettext("verb", "Filter")
 
 
 def test_the_tracker_pages_twenty_at_a_time():
@@ -360,6 +398,51 @@ def test_a_bad_update_comes_back_with_the_reason_and_nothing_is_written(data, fi
         answer.json()["error"]["fields"][field][0]
         == field_error(page, field).removeprefix("Erreur : ").strip()
     )
+
+
+def staff_forms(page: str) -> list[str]:
+    """The opening tags of the page's own forms (not the header's sign-out button)."""
+    return re.findall(r'<form method="post"[^>]*class="stack-form"[^>]*>', page)
+
+
+def test_the_staff_forms_leave_the_checks_to_the_server():
+    # given a commitment and a mayor of its commune
+    commitment = CommitmentFactory(commune=CommuneFactory(slug="cotonou"))
+    client = signed_in(staff(commitment.commune))
+    # when the mayor opens the commitment's page and the new commitment's page
+    detail = html(client.get(f"/engagements/{commitment.pk}/"))
+    new = html(client.get("/communes/cotonou/engagements/nouveau/"))
+    # then the update, edit and new forms are not checked by the browser (its popups speak the
+    # browser's language): the server's errors come back next to the fields, in the page's
+    forms = staff_forms(detail) + staff_forms(new)
+    assert len(forms) == 3 and all(" novalidate" in form for form in forms), forms
+    assert 'id="update-form"' in forms[0] and 'id="edit-form"' in forms[1]
+
+
+@pytest.mark.parametrize("progress", ["150", "abc", "-1", "12.5"])
+def test_a_progress_out_of_range_comes_back_next_to_its_field_with_what_was_typed(progress):
+    # given a commitment at 40 %
+    commitment = CommitmentFactory(progress=40)
+    client = signed_in(staff(commitment.commune))
+    # when staff post an update with a bad progress
+    response = client.post(
+        f"/engagements/{commitment.pk}/mise-a-jour/",
+        {"text": "Dalles posées", "status": "in_progress", "progress": progress, "document": ""},
+    )
+    # then the page comes back (400) with the reason next to the progress field
+    page = html(response)
+    assert response.status_code == 400
+    assert field_error(page, "progress") and not field_error(page, "text")
+    assert 'aria-invalid="true"' in re.search(r'<input[^>]*name="progress"[^>]*>', page).group(0)
+    # and what was typed is kept
+    assert re.search(rf'<input[^>]*name="progress"[^>]*value="{re.escape(progress)}"', page)
+    assert re.search(r'<textarea[^>]*name="text"[^>]*>\s*Dalles posées</textarea>', page)
+    assert re.search(r'<option value="in_progress" selected>', page)
+    # and nothing is written
+    fresh = Commitment.objects.get()
+    assert (fresh.progress, fresh.status) == (40, commitment.status)
+    assert not CommitmentUpdate.objects.exists() and not AuditLogEntry.objects.exists()
+    assert not OutboxEvent.objects.filter(kind__startswith="commitment.").exists()
 
 
 def test_an_oversized_update_is_refused_before_its_body_is_read(settings):

@@ -107,6 +107,33 @@ def test_the_window_is_a_setting_and_a_new_due_date_reminds_again(settings):
 
 
 @pytest.mark.django_db
+def test_the_count_is_of_reminders_sent_not_of_due_dates_already_reminded(settings):
+    # given a commitment reminded for its due date in 9 days, then moved to 5 days and back to 9
+    # before the next run (each change clears the reminder columns)
+    settings.COMMITMENTS_REMINDER_DAYS = 10
+    commune, people = given_a_commune_and_its_staff()
+    moved = CommitmentFactory(commune=commune, due_on=in_days(9))
+    assert services.reminders_send().due_soon == 1
+    for due_on in (in_days(5), in_days(9)):
+        services.commitment_update(actor=people[Role.MAYOR], commitment=moved, changes={"due_on": due_on})
+    # and a new commitment due soon
+    fresh = CommitmentFactory(commune=commune, due_on=in_days(4))
+    # when the reminders run
+    run = services.reminders_send()
+    # then only the new commitment's reminder is sent and counted: the moved one's due date already
+    # had its reminder, which stands alone
+    assert (run.due_soon, run.overdue) == (1, 0)
+    assert [(e.object_id, e.payload["due_on"]) for e in reminders("commitment.due_soon")] == [
+        (str(moved.pk), in_days(9).isoformat()),
+        (str(fresh.pk), in_days(4).isoformat()),
+    ]
+    assert Commitment.objects.get(pk=moved.pk).due_soon_reminded_at is not None
+    # and a further run sends and counts nothing
+    again = services.reminders_send()
+    assert (again.due_soon, again.overdue) == (0, 0)
+
+
+@pytest.mark.django_db
 def test_a_commune_without_staff_marks_the_reminder_without_an_event():
     commitment = CommitmentFactory(due_on=in_days(1))
     assert services.reminders_send().due_soon == 0

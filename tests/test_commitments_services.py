@@ -386,6 +386,81 @@ def test_a_bad_update_is_refused_and_nothing_is_written(fields, field):
     assert not OutboxEvent.objects.filter(kind__startswith="commitment.").exists()
 
 
+class StorageSpy:
+    """The real storage, noting how deep in transactions each file was saved."""
+
+    def __init__(self) -> None:
+        from django.core.files.storage import default_storage
+
+        self.storage = default_storage
+        self.depths: list[int] = []
+
+    def save(self, name, content):  # type: ignore[no-untyped-def]
+        from django.db import connection
+
+        self.depths.append(len(connection.atomic_blocks))
+        return self.storage.save(name, content)
+
+    def delete(self, name):  # type: ignore[no-untyped-def]
+        return self.storage.delete(name)
+
+
+def stored_photo_files(settings) -> list[str]:  # type: ignore[no-untyped-def]
+    folder = settings.MEDIA_ROOT / "commitments"
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+def test_photos_are_stored_before_the_transaction(settings, monkeypatch):
+    # given a commitment and a storage that notes where it is called from
+    from django.core.files.storage import default_storage
+    from django.db import connection
+
+    spy = StorageSpy()
+    monkeypatch.setattr("commitments.services.updates.default_storage", spy)
+    commitment = CommitmentFactory()
+    mayor = staff(commitment.commune)
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    # when staff post an update with two photos
+    update = services.commitment_post_update(
+        actor=mayor, commitment=commitment, text="Chantier", photos=[png("a.png"), png("b.png")]
+    )
+    # then both were stored outside the service's transaction, and recorded with the entry
+    assert spy.depths == [outside, outside]
+    names = sorted(photo.file.name for photo in CommitmentPhoto.objects.filter(update=update))
+    assert len(names) == 2 and all(default_storage.exists(name) for name in names)
+    assert [name.removeprefix("commitments/") for name in names] == stored_photo_files(settings)
+
+
+def test_a_failed_update_leaves_no_photo_file_behind(settings, monkeypatch):
+    # given a commitment, and a write that fails after the photos are stored (the outbox refuses)
+    commitment = CommitmentFactory()
+    mayor = staff(commitment.commune)
+
+    def outbox_down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("outbox down")
+
+    monkeypatch.setattr("commitments.services.updates.notify_update", outbox_down)
+    # when staff post an update with two photos
+    with pytest.raises(RuntimeError):
+        services.commitment_post_update(
+            actor=mayor, commitment=commitment, text="Chantier", photos=[png("a.png"), png("b.png")]
+        )
+    # then nothing is written, and no file is left in storage
+    assert not CommitmentUpdate.objects.exists() and not CommitmentPhoto.objects.exists()
+    assert stored_photo_files(settings) == []
+
+
+def test_an_update_refused_inside_the_transaction_leaves_no_photo_file_behind(settings):
+    # given a commitment deleted after the page was read (the lock finds nothing)
+    commitment = CommitmentFactory()
+    mayor = staff(commitment.commune)
+    Commitment.objects.filter(pk=commitment.pk).delete()
+    # when staff post an update with a photo, then it fails and no file stays behind
+    with pytest.raises(Commitment.DoesNotExist):
+        services.commitment_post_update(actor=mayor, commitment=commitment, photos=[png()])
+    assert stored_photo_files(settings) == []
+
+
 def test_hostile_and_oversized_photos_say_why(settings):
     commitment = CommitmentFactory()
     mayor = staff(commitment.commune)

@@ -78,7 +78,7 @@ def test_a_question_answered_in_session_becomes_a_commitment_kept_and_everyone_i
         page.select_option("#id_kind", "accountability")
         page.fill("#id_title", TITLE)
         page.fill("#id_starts_on", today.isoformat())
-        page.fill("#id_starts_time", "10:00")
+        page.fill("#id_starts_time", timezone.localtime().strftime("%H:%M"))
         expect(page.locator("#id_questions_premoderated")).to_be_checked()  # approved before shown
         rows = page.locator("[data-agenda-rows] [data-agenda-title]")
         rows.nth(0).fill("Eau potable à Zogbo")

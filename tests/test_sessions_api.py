@@ -13,9 +13,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from commitments.services import commitment_create_from_question
-from hub.models import AuditLogEntry, Role
+from hub.models import AuditLogEntry, OutboxEvent, Role
 from sessions_live.errors import ChatThrottled
-from sessions_live.models import ChatMessage, PollStatus, SessionEvent, SessionStatus
+from sessions_live.models import ChatMessage, LiveSession, PollStatus, SessionEvent, SessionStatus
 from sessions_live.services import chat, polls, questions
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_sessions import (
@@ -176,6 +176,26 @@ def test_scheduling_with_bad_input_says_which_fields():
     )
     assert response.status_code == 400
     assert {"kind", "title", "starts_at"} <= set(response.json()["error"]["fields"])
+
+
+def test_scheduling_in_the_past_is_a_400_on_the_start_that_writes_and_notifies_nothing():
+    # given the mayor of a commune
+    commune = CommuneFactory()
+    api = client_for(staff_of(commune))
+    # when they schedule a session that would have started on 15 January 2020
+    body = {
+        "commune": commune.slug,
+        "kind": "ordinary",
+        "title": "Session",
+        "starts_at": "2020-01-15T10:00:00+01:00",
+    }
+    response = api.post("/api/v1/sessions/", body, format="json")
+    # then the start is refused like the other fields the service checks, and nothing is written
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error" and list(error["fields"]) == ["starts_at"]
+    assert not LiveSession.objects.exists() and not OutboxEvent.objects.exists()
+    assert not AuditLogEntry.objects.filter(action__startswith="session.").exists()
 
 
 def test_malformed_json_body_is_a_400():

@@ -24,9 +24,11 @@ from sessions_live.models import (
     PollVote,
     Question,
     QuestionVote,
+    SessionDocument,
 )
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_commitments import CommitmentFactory
+from tests.factories_publications import PublishedDocumentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -268,6 +270,36 @@ def test_a_scheduled_accountability_session_collects_questions_but_not_chat(coto
     )
 
 
+def attach_documents(session, *titles):
+    documents = [PublishedDocumentFactory(commune=session.commune, title=title) for title in titles]
+    for position, document in enumerate(documents):
+        SessionDocument.objects.create(session=session, document=document, position=position)
+    return documents
+
+
+@pytest.mark.parametrize("status", ["scheduled", "live", "ended"])
+def test_the_session_page_links_its_documents_before_during_and_after_the_session(cotonou, status):
+    # given a session with two published documents attached, the budget first
+    session = live_session(cotonou, status=status, starts_at=timezone.now() + datetime.timedelta(hours=1))
+    budget, minutes = attach_documents(session, "Budget primitif 2027", "Procès-verbal de mars")
+    # when anyone opens its page
+    page = html(Client().get(f"/seances/{session.pk}/"))
+    # then each document links to its page, in the order given
+    listed = re.search(r"<ul class=\"links\" data-documents>(.*?)</ul>", page, re.S)
+    assert listed, page
+    links = re.findall(r'data-document-id="(\d+)"><a href="([^"]+)">([^<]+)</a>', listed.group(1))
+    assert links == [
+        (str(budget.pk), f"/communes/cotonou/documents/{budget.pk}/", "Budget primitif 2027"),
+        (str(minutes.pk), f"/communes/cotonou/documents/{minutes.pk}/", "Procès-verbal de mars"),
+    ]
+
+
+def test_a_session_without_documents_says_so(cotonou):
+    session = live_session(cotonou, status="scheduled", starts_at=timezone.now() + datetime.timedelta(days=1))
+    page = html(Client().get(f"/seances/{session.pk}/"))
+    assert "data-documents-empty" in page and "data-documents>" not in page
+
+
 def test_the_page_speaks_english_when_asked(cotonou):
     session = live_session(cotonou)
     page = html(Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/seances/{session.pk}/"))
@@ -439,12 +471,21 @@ def fill(session, n):
         )
         QuestionVote.objects.create(question=question, user=UserFactory())
         AgendaItem.objects.create(session=session, position=i + 1, title=f"Point {i}")
+    attach_documents(session, *(f"Document {i}" for i in range(n)))
     for _ in range(n // 3):
         poll_with_votes(session, votes=(1, 1))
 
 
 @pytest.mark.parametrize(
-    ("page", "status"), [("", "live"), ("", "ended"), ("console/", "live"), ("moderation/", "live")]
+    ("page", "status"),
+    [
+        ("", "scheduled"),
+        ("", "live"),
+        ("", "ended"),
+        ("console/", "live"),
+        ("console/", "ended"),
+        ("moderation/", "live"),
+    ],
 )
 def test_each_page_costs_the_same_queries_for_a_small_or_a_busy_session(cotonou, page, status):
     from django.db import connection
@@ -461,3 +502,19 @@ def test_each_page_costs_the_same_queries_for_a_small_or_a_busy_session(cotonou,
             assert client.get(f"/seances/{session.pk}/{page}").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] < 30, counts
+
+
+def test_the_communes_page_shows_a_session_live_now_and_only_then(cotonou):
+    from tests.factories_sessions import LiveSessionFactory, LiveSessionLiveFactory
+
+    LiveSessionFactory(commune=cotonou, title="Session à venir")
+    client = Client()
+    before = client.get(f"/communes/{cotonou.slug}/").content.decode()
+    live = LiveSessionLiveFactory(commune=cotonou, title="Reddition en direct")
+    LiveSessionLiveFactory(commune=CommuneFactory(), title="Ailleurs en direct")
+
+    during = client.get(f"/communes/{cotonou.slug}/").content.decode()
+
+    assert "data-live-now" not in before
+    assert re.findall(r'data-live-now>.*?href="([^"]+)"', during) == [f"/seances/{live.pk}/"]
+    assert "Ailleurs en direct" not in during and "Session à venir" not in during

@@ -25,6 +25,7 @@ from sessions_live.errors import (
 )
 from sessions_live.models import (
     ChatMessage,
+    LiveSession,
     PollBallot,
     PollStatus,
     PollVote,
@@ -97,6 +98,82 @@ def test_staff_of_another_commune_cannot_schedule_and_a_stream_must_be_an_allowe
             stream_url="https://evil.example/embed",
         )
     assert "stream_url" in info.value.details["fields"]
+
+
+PAST_STARTS = {
+    "years ago": lambda now: datetime.datetime(2020, 1, 15, 9, 0, tzinfo=datetime.UTC),
+    "just past the grace": lambda now: now - sessions.PAST_START_GRACE - datetime.timedelta(minutes=1),
+}
+
+
+@pytest.mark.parametrize("when", list(PAST_STARTS))
+def test_scheduling_in_the_past_is_refused_on_the_start_and_writes_and_notifies_nothing(when):
+    # given the mayor of a commune
+    commune = CommuneFactory()
+    mayor = staff_of(commune)
+    # when they schedule a session that would start in the past (with another bad field)
+    with pytest.raises(Invalid) as refused:
+        sessions.session_schedule(
+            actor=mayor,
+            commune=commune,
+            kind="ordinary",
+            title="Session de janvier",
+            starts_at=PAST_STARTS[when](timezone.now()),
+            audio_url="http://radio.bj/live",
+        )
+    # then the start is named, with every other bad field, and nothing is written or announced
+    assert refused.value.code == "validation_error" and refused.value.status == 400
+    assert {"starts_at", "audio_url"} <= set(refused.value.details["fields"])
+    assert not LiveSession.objects.exists() and not OutboxEvent.objects.exists()
+    assert not AuditLogEntry.objects.exists()
+
+
+def test_a_start_within_the_grace_is_taken():
+    # given the mayor, when they schedule the session that started a few minutes ago
+    commune = CommuneFactory()
+    starts = timezone.now() - sessions.PAST_START_GRACE + datetime.timedelta(minutes=5)
+    session = sessions.session_schedule(
+        actor=staff_of(commune), commune=commune, kind="hearing", title="Audience", starts_at=starts
+    )
+    # then it is scheduled, and followers are told
+    assert session.starts_at == starts and OutboxEvent.objects.filter(kind="session.scheduled").exists()
+
+
+def test_a_scheduled_session_cannot_be_moved_into_the_past():
+    # given a scheduled session
+    session = LiveSessionFactory()
+    mayor = staff_of(session.commune)
+    announced = session.starts_at
+    # when its start is moved to yesterday
+    with pytest.raises(Invalid) as refused:
+        sessions.session_update(
+            actor=mayor,
+            session=session,
+            changes={"starts_at": timezone.now() - datetime.timedelta(days=1), "title": "Nouveau titre"},
+        )
+    # then the start is refused and nothing changes
+    assert set(refused.value.details["fields"]) == {"starts_at"}
+    session.refresh_from_db()
+    assert session.starts_at == announced and session.title != "Nouveau titre"
+    assert not SessionEvent.objects.exists() and not AuditLogEntry.objects.exists()
+
+
+def test_a_late_session_keeps_its_start_and_a_live_one_may_correct_it():
+    # given a scheduled session whose start passed hours ago (not started yet), and a live one
+    late = LiveSessionFactory(starts_at=timezone.now() - datetime.timedelta(hours=3))
+    live = LiveSessionLiveFactory()
+    mayor = staff_of(late.commune)
+    # when the late one is saved with its start unchanged, and the live one's start is set to when
+    # it really began
+    sessions.session_update(
+        actor=mayor, session=late, changes={"starts_at": late.starts_at, "title": "Retard"}
+    )
+    began = timezone.now() - datetime.timedelta(hours=2)
+    sessions.session_update(actor=staff_of(live.commune), session=live, changes={"starts_at": began})
+    # then both are taken: only a new start of a session that has not started is checked
+    late.refresh_from_db()
+    live.refresh_from_db()
+    assert late.title == "Retard" and live.starts_at == began
 
 
 def test_start_then_end_moves_status_logs_events_notifies_once_and_closes_open_polls():

@@ -3,14 +3,17 @@ both backends (embedded: SQLite and one server process; PostgreSQL with Redis).
 
 The mayor of Cotonou schedules a session through the form from the commune's page (two agenda items
 entered in the script's rows, reordered once), finds it in the sessions list with the console link,
-opens the console, starts the session and ends it. Assertions use the pages' structure (data
+opens the console, starts the session and ends it: the console then drops the controls the services
+refuse after the end and links to the archive, in place. Assertions use the pages' structure (data
 attributes, roles, ids), not their wording."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from hub.models import Commune, Membership, Role
@@ -46,7 +49,8 @@ def test_the_mayor_schedules_a_session_with_its_agenda_then_starts_and_ends_it_f
         # and fill the form: the agenda is a list of rows (the textarea behind it is hidden)
         page.select_option("#id_kind", "accountability")
         page.fill("#id_title", "Reddition de comptes de novembre")
-        page.fill("#id_starts_on", "2026-11-30")
+        # a week ahead (a start in the past is refused)
+        page.fill("#id_starts_on", (timezone.localdate() + datetime.timedelta(days=7)).isoformat())
         page.fill("#id_starts_time", "10:00")
         expect(page.locator("#id_agenda")).to_be_hidden()
         rows = page.locator("[data-agenda-rows] [data-agenda-title]")
@@ -101,6 +105,32 @@ def test_the_mayor_schedules_a_session_with_its_agenda_then_starts_and_ends_it_f
         # then it has ended, and nothing reloaded the console or failed in its scripts
         expect(page.locator("[data-session]")).to_have_attribute("data-status", "ended")
         expect(page.locator('[data-action="end"]')).to_be_hidden()
+        # the console says so with links to the archive and the edit page; what the services refuse
+        # now (agenda, polls, live settings) is gone, commitments and the recording link stay
+        expect(page.locator("[data-ended-notice]")).to_be_visible()
+        expect(page.locator("[data-archive-link]")).to_have_attribute("href", f"/seances/{session.pk}/")
+        expect(page.locator("[data-recording-link]")).to_have_attribute(
+            "href", f"/seances/{session.pk}/modifier/"
+        )
+        expect(page.locator("[data-set-current]")).to_have_count(2)
+        for refused in (
+            "[data-agenda-form]",
+            "[data-poll-create]",
+            "[data-clear-current]",
+            "[data-set-current]",
+        ):
+            for control in page.locator(refused).all():
+                expect(control).to_be_hidden()
+        expect(page.locator("#set-stream")).to_be_hidden()
+        expect(page.locator("[data-commitment-form]")).to_be_visible()
+        # the settings form now sends the recording link only, which an ended session takes
+        page.fill("#set-recording", "https://www.youtube.com/watch?v=rec")
+        with page.expect_response(lambda response: response.request.method == "PATCH") as patched:
+            page.locator("[data-settings-form] button[type=submit]").click()
+        assert patched.value.status == 200
+        assert patched.value.request.post_data_json == {
+            "recording_url": "https://www.youtube.com/watch?v=rec"
+        }
         assert off_loop(lambda: LiveSession.objects.get(pk=session.pk).status) == "ended"
         assert page.evaluate("window.__sameDocument === true")
         assert page.js_errors == []  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -17,10 +18,24 @@ from rest_framework.test import APIClient
 
 from hub.models import AuditLogEntry, OutboxEvent, Role
 from publications.models import PublicationState
-from sessions_live.models import AgendaItem, LiveSession, SessionDocument, SessionEvent, SessionStatus
+from sessions_live.models import (
+    AgendaItem,
+    LiveSession,
+    PollStatus,
+    SessionDocument,
+    SessionEvent,
+    SessionStatus,
+)
+from sessions_live.services.sessions import PAST_START_GRACE
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_publications import DocumentFactory, PublishedDocumentFactory
-from tests.factories_sessions import AgendaItemFactory, LiveSessionFactory, staff_of
+from tests.factories_sessions import (
+    AgendaItemFactory,
+    LiveSessionFactory,
+    PollFactory,
+    QuestionFactory,
+    staff_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +50,8 @@ ROLES = {
 EVERYONE = [*ROLES, "citizen", "anonymous", "mayor_elsewhere"]
 PUBLISHERS = {"mayor", "secretary_general", "communication_officer", "focal_point"}
 MODERATORS = {"mayor", "secretary_general", "moderator"}
+# Sessions are scheduled ahead: the dates below fall next year, whenever the tests run.
+YEAR = timezone.localdate().year + 1
 
 
 # --- Given ---------------------------------------------------------------------------------------
@@ -71,7 +88,7 @@ def form_data(**overrides):
     data = {
         "kind": "ordinary",
         "title": "Session ordinaire de mars",
-        "starts_on": "2026-03-15",
+        "starts_on": f"{YEAR}-03-15",
         "starts_time": "10:00",
         "description": "Budget et eau.",
         "agenda": "Budget primitif\nAdduction d'eau",
@@ -90,7 +107,7 @@ def api_body(commune, **overrides):
         "commune": commune.slug,
         "kind": "ordinary",
         "title": "Session ordinaire de mars",
-        "starts_at": "2026-03-15T10:00:00+01:00",
+        "starts_at": f"{YEAR}-03-15T10:00:00+01:00",
         "description": "Budget et eau.",
         "agenda": ["Budget primitif", "Adduction d'eau"],
         "questions_premoderated": True,
@@ -184,7 +201,7 @@ def test_the_form_schedules_with_everything_the_api_takes(cotonou):
     # when they fill every field (French date and time typed by hand, blank agenda lines)
     data = form_data(
         kind="accountability",
-        starts_on="15/03/2026",
+        starts_on=f"15/03/{YEAR}",
         starts_time="10h30",
         agenda="Budget primitif\n\n  Adduction d'eau  \n",
         stream_url="https://www.youtube-nocookie.com/embed/abc123",
@@ -198,7 +215,7 @@ def test_the_form_schedules_with_everything_the_api_takes(cotonou):
     assert response.status_code == 302
     session = LiveSession.objects.get()
     assert session.kind == "accountability" and session.title == "Session ordinaire de mars"
-    assert session.starts_at == datetime.datetime(2026, 3, 15, 9, 30, tzinfo=datetime.UTC)
+    assert session.starts_at == datetime.datetime(YEAR, 3, 15, 9, 30, tzinfo=datetime.UTC)
     assert [item.title for item in session.agenda_items.all()] == ["Budget primitif", "Adduction d'eau"]
     assert session.stream_url.endswith("/embed/abc123") and session.audio_url.endswith("live.mp3")
     assert session.slow_mode_seconds == 20 and session.questions_premoderated is False
@@ -369,10 +386,52 @@ def test_more_than_fifty_documents_are_refused_as_by_the_api(cotonou):
     assert nothing_written()
 
 
-def test_a_past_start_is_accepted_as_the_api_accepts_it(cotonou):
-    # The service does not refuse a start in the past (a session recorded afterwards): neither does the page.
-    response = client_for(staff_of(cotonou)).post(new_url(cotonou), form_data(starts_on="2020-01-06"))
-    assert response.status_code == 302 and LiveSession.objects.get().starts_at.year == 2020
+def local_start(moment):
+    """A moment as the form types it (the commune's date and time, to the minute) and as the API."""
+    local = timezone.localtime(moment).replace(second=0, microsecond=0)
+    return {"starts_on": local.date().isoformat(), "starts_time": local.strftime("%H:%M")}, local.isoformat()
+
+
+PAST = {
+    "the review's 15/01/2020": lambda: (
+        {"starts_on": "15/01/2020", "starts_time": "10:00"},
+        "2020-01-15T10:00:00+01:00",
+    ),
+    "earlier today": lambda: local_start(timezone.now() - PAST_START_GRACE - datetime.timedelta(minutes=5)),
+}
+
+
+@pytest.mark.parametrize("when", list(PAST))
+def test_a_start_in_the_past_is_refused_next_to_the_date_as_by_the_api(cotonou, when):
+    # given the mayor, and the API's answer to a session starting in the past
+    mayor = staff_of(cotonou)
+    typed, iso = PAST[when]()
+    api = APIClient()
+    api.force_authenticate(mayor)
+    api_answer = api.post("/api/v1/sessions/", api_body(cotonou, starts_at=iso), format="json")
+    assert api_answer.status_code == 400, api_answer.content
+    assert api_answer.json()["error"]["code"] == "validation_error"
+    expected = api_messages(api_answer.json()["error"]["fields"], "starts_at")
+    assert expected and nothing_written()
+    # when the page gets the same start
+    response = client_for(mayor).post(new_url(cotonou), form_data(**typed))
+    # then it answers 400 with the API's words next to the date, linked from the summary
+    html = page(response)
+    assert response.status_code == 400
+    for message in expected:
+        assert escape(message) in field_error(html, "starts_on"), field_error(html, "starts_on")
+    assert 'href="#id_starts_on"' in html and not field_error(html, "starts_time")
+    # and nothing is written, and no follower is told
+    assert nothing_written()
+
+
+def test_a_start_a_little_in_the_past_is_taken(cotonou):
+    # given the mayor, when they schedule the session starting now (a few minutes ago, within the grace)
+    typed, _iso = local_start(timezone.now() - PAST_START_GRACE + datetime.timedelta(minutes=10))
+    response = client_for(staff_of(cotonou)).post(new_url(cotonou), form_data(**typed))
+    # then it is scheduled and followers are told
+    assert response.status_code == 302 and LiveSession.objects.count() == 1
+    assert OutboxEvent.objects.filter(kind="session.scheduled").count() == 1
 
 
 # --- Edit ------------------------------------------------------------------------------------------
@@ -443,7 +502,7 @@ def test_editing_changes_only_what_changed_and_keeps_the_agenda_items_that_stay(
         session,
         title="Session extraordinaire",
         kind="extraordinary",
-        starts_on="2026-04-02",
+        starts_on=f"{YEAR}-04-02",
         starts_time="09:00",
         agenda="Voirie\nBudget\nMarché central",
     )
@@ -452,7 +511,7 @@ def test_editing_changes_only_what_changed_and_keeps_the_agenda_items_that_stay(
     assert response.status_code == 302
     session.refresh_from_db()
     assert (session.title, session.kind) == ("Session extraordinaire", "extraordinary")
-    assert session.starts_at == datetime.datetime(2026, 4, 2, 8, 0, tzinfo=datetime.UTC)
+    assert session.starts_at == datetime.datetime(YEAR, 4, 2, 8, 0, tzinfo=datetime.UTC)
     items = list(session.agenda_items.all())
     assert [(item.title, item.position) for item in items] == [
         ("Voirie", 1),
@@ -493,6 +552,45 @@ def test_bad_input_on_the_edit_page_changes_nothing(cotonou, overrides, field):
     session.refresh_from_db()
     assert session.title == "Session de mars" and session.agenda_items.count() == 3
     assert not SessionEvent.objects.exists() and not AuditLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize("over", ["page", "api"])
+def test_a_scheduled_session_cannot_be_moved_into_the_past(cotonou, over):
+    # given a scheduled session
+    mayor = staff_of(cotonou)
+    session = scheduled(cotonou)
+    announced = session.starts_at
+    typed, iso = local_start(timezone.now() - datetime.timedelta(days=2))
+    # when its start is moved two days back, with a new title
+    if over == "page":
+        data = edit_data(session, title="Titre revu", **typed)
+        response = client_for(mayor).post(f"/seances/{session.pk}/modifier/", data)
+        # then the page says so next to the date
+        assert response.status_code == 400 and field_error(page(response), "starts_on")
+    else:
+        api = APIClient()
+        api.force_authenticate(mayor)
+        response = api.patch(
+            f"/api/v1/sessions/{session.pk}/", {"starts_at": iso, "title": "Titre revu"}, format="json"
+        )
+        assert response.status_code == 400
+        assert set(response.json()["error"]["fields"]) == {"starts_at"}
+    # and nothing changes, nothing is announced
+    session.refresh_from_db()
+    assert session.starts_at == announced and session.title == "Session de mars"
+    assert not SessionEvent.objects.exists() and not AuditLogEntry.objects.exists()
+
+
+def test_a_late_session_can_still_be_edited_without_moving_its_start(cotonou):
+    # given a scheduled session whose start passed two hours ago (it has not started yet)
+    session = scheduled(cotonou, starts_at=timezone.now() - datetime.timedelta(hours=2))
+    # when its edit form is sent with its start unchanged and a new title
+    data = edit_data(session, title="Séance retardée")
+    response = client_for(staff_of(cotonou)).post(f"/seances/{session.pk}/modifier/", data)
+    # then it is saved
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.title == "Séance retardée"
 
 
 def test_a_live_session_cannot_change_its_kind_or_agenda_here(cotonou):
@@ -639,3 +737,123 @@ def test_the_sessions_list_keeps_its_query_count_with_staff_links(cotonou, djang
     # when the list is opened, then the rights cost one query for the roles, not one per session
     with django_assert_max_num_queries(12):
         client.get("/seances/")
+
+
+# --- The console after the end ---------------------------------------------------------------------
+
+
+class Tags(HTMLParser):
+    """The start tags of a page with their attributes, for structure assertions: not those of the
+    <template> markup the scripts clone, nor the page's root (its data-* attributes are labels)."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.tags = []
+        self.in_template = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "template":
+            self.in_template += 1
+        elif not self.in_template and "data-session" not in dict(attrs):
+            self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if tag == "template":
+            self.in_template -= 1
+
+    def having(self, attribute):
+        return [attrs for _tag, attrs in self.tags if attribute in attrs]
+
+
+def console_with_everything(commune, status):
+    session = LiveSessionFactory(
+        commune=commune, status=status, started_at=timezone.now(), ended_at=None, questions_premoderated=False
+    )
+    item = AgendaItemFactory(session=session, position=1, title="Budget")
+    draft = PollFactory(session=session, status=PollStatus.DRAFT)
+    question = QuestionFactory(session=session, status="approved")
+    if status == SessionStatus.ENDED:
+        LiveSession.objects.filter(pk=session.pk).update(ended_at=timezone.now())
+    return session, item, draft, question
+
+
+# Controls of the console the services refuse after the end (409): hidden then.
+UNTIL_ENDED = {
+    "data-set-current",
+    "data-clear-current",
+    "data-agenda-form",
+    "data-poll-create",
+    "data-poll-open",
+}
+# What they still take after the end: answering questions, commitments, the recording link.
+STILL_TAKEN = {"data-answering", "data-answered", "data-commit", "data-commitment-form", "data-settings-form"}
+
+
+@pytest.mark.parametrize("status", [SessionStatus.LIVE, SessionStatus.ENDED])
+def test_the_console_shows_only_the_controls_the_session_still_takes(cotonou, status):
+    # given a session with an agenda item, a draft poll and an approved question, live or ended
+    session, _item, _draft, _question = console_with_everything(cotonou, status)
+    # when the mayor opens its console
+    response = client_for(staff_of(cotonou)).get(f"/seances/{session.pk}/console/")
+    assert response.status_code == 200
+    tags = Tags(page(response))
+    ended = status == SessionStatus.ENDED
+    # then every control marked to go at the end is hidden once it has ended (forms stay hidden
+    # when the script reveals the others), and shown while it is live
+    marked = tags.having("data-until-ended")
+    for attribute in UNTIL_ENDED:
+        found = tags.having(attribute)
+        assert found, attribute
+        for attrs in found:
+            wrapped = attribute == "data-clear-current"  # its paragraph carries the mark
+            assert wrapped or "data-until-ended" in attrs, attribute
+    for attrs in marked:
+        if "data-needs-js" in attrs:  # hidden until the script shows it, unless initially hidden
+            assert ("data-initially-hidden" in attrs) == ended, attrs
+        else:
+            assert ("hidden" in attrs) == ended, attrs
+    # only the stream, audio, slow mode and pre-moderation settings go: the recording stays
+    settings_fields = [attrs for attrs in marked if attrs.get("class", "").startswith("field")]
+    assert len(settings_fields) == 4
+    assert tags.having("data-settings-form") and [a for _t, a in tags.tags if a.get("id") == "set-recording"]
+    # what the services still take has no such mark and is not hidden
+    for attribute in STILL_TAKEN:
+        found = tags.having(attribute)
+        assert found, attribute
+        for attrs in found:
+            assert "data-until-ended" not in attrs and "data-initially-hidden" not in attrs, attribute
+            if "data-needs-js" not in attrs:
+                assert "hidden" not in attrs, attribute
+    # start and end are gone after the end; the note about the end shows, with its links
+    (notice,) = tags.having("data-ended-notice")
+    assert ("hidden" in notice) == (not ended)
+    (archive,) = tags.having("data-archive-link")
+    (recording,) = tags.having("data-recording-link")
+    assert archive["href"] == f"/seances/{session.pk}/"
+    assert recording["href"] == f"/seances/{session.pk}/modifier/"
+    (end,) = [attrs for attrs in tags.having("data-action") if attrs["data-action"] == "end"]
+    assert ("hidden" in end) == ended
+
+
+def test_what_the_ended_console_hides_is_what_the_services_refuse(cotonou):
+    # given an ended session with an agenda item, a draft poll and an approved question
+    session, item, draft, question = console_with_everything(cotonou, SessionStatus.ENDED)
+    api = APIClient()
+    api.force_authenticate(staff_of(cotonou))
+    base = f"/api/v1/sessions/{session.pk}/"
+    # when the staff try what the console hides, then the API refuses it (409)
+    refused = [
+        api.post(f"{base}agenda/current/", {"item": item.pk}, format="json"),
+        api.post(f"{base}agenda/current/", {"item": None}, format="json"),
+        api.post(f"{base}agenda/", {"title": "Divers"}, format="json"),
+        api.post(f"{base}polls/", {"question": "Q ?", "options": ["Oui", "Non"]}, format="json"),
+        api.post(f"{base}polls/{draft.pk}/open/"),
+        api.patch(base, {"stream_url": "", "slow_mode_seconds": 0}, format="json"),
+    ]
+    assert [response.status_code for response in refused] == [409] * len(refused)
+    # and what it keeps is taken: answering, a commitment, the recording link
+    answered = api.post(f"{base}questions/{question.pk}/answer/", {"status": "answered"}, format="json")
+    committed = api.post(f"{base}commitments/", {"text": "Paver la rue"}, format="json")
+    recorded = api.patch(base, {"recording_url": "https://www.youtube.com/watch?v=x"}, format="json")
+    assert (answered.status_code, committed.status_code, recorded.status_code) == (200, 201, 200)

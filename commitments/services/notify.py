@@ -77,9 +77,10 @@ def notify_update(commitment: Commitment, update: CommitmentUpdate, actor: User)
     )
 
 
-def notify_reminder(commitment: Commitment, kind: str, staff_ids: list[int]) -> None:
-    """A reminder to the staff responsible; one per commitment, kind and due date."""
-    outbox_record(
+def notify_reminder(commitment: Commitment, kind: str, staff_ids: list[int]) -> bool:
+    """A reminder to the staff responsible; one per commitment, kind and due date. True when the
+    event is new (False: this due date was already reminded, the existing event stands)."""
+    _event, created = outbox_record(
         kind=kind,
         commune=commitment.commune,
         obj=commitment,
@@ -90,3 +91,4 @@ def notify_reminder(commitment: Commitment, kind: str, staff_ids: list[int]) -> 
         ),
         dedup_key=f"{kind}.{commitment.pk}.{commitment.due_on}",
     )
+    return created

@@ -29,6 +29,8 @@ from commitments.services.notify import KIND_DUE_SOON, KIND_OVERDUE, notify_remi
 
 @dataclass(frozen=True)
 class ReminderRun:
+    """How many reminder events this run created, per kind."""
+
     due_soon: int
     overdue: int
 
@@ -53,8 +55,9 @@ def _send(kind: str, column: str, due: Q) -> int:
                 continue
             commitment = Commitment.objects.select_related("commune").get(pk=commitment_id)
             staff = reminder_staff_ids(commitment)
-            if staff:
-                notify_reminder(commitment, kind, staff)
+            # Counted only when the event is new: a due date reminded before (the column cleared by a
+            # change of due date, then set back) finds its event already there and sends nothing.
+            if staff and notify_reminder(commitment, kind, staff):
                 sent += 1
     return sent
 

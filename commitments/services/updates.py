@@ -6,12 +6,19 @@ What citizens should see change goes into the timeline and is announced: a new s
 progress, a new due date (``commitment_update`` records such an entry itself, so a status changed
 from the session console is on the timeline too). Corrections of the text or the owner are audited
 only. A new due date makes both reminders due again.
+
+Photos are checked, then stored *before* the transaction (as the publications' document files):
+storage may be S3, and the network is never called inside a transaction. If the transaction then
+fails (a refusal, a lost race, a database error), the stored files are deleted again.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -34,6 +41,8 @@ from hub.models import User
 from hub.services.audit import audit_record
 from hub.uploads import IMAGE_KINDS, CheckedUpload, upload_check
 from publications.models import Document
+
+logger = logging.getLogger(__name__)
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
@@ -60,25 +69,42 @@ def photos_check(uploads: list[Any]) -> list[CheckedUpload]:
     return checked
 
 
-def _photos_save(update: CommitmentUpdate, checked: list[CheckedUpload]) -> None:
-    rows = []
-    for item in checked:
-        item.file.seek(0)
-        name = default_storage.save(
-            f"commitments/{uuid.uuid4().hex}.{EXTENSIONS[item.content_type]}", item.file
-        )
-        rows.append(
-            CommitmentPhoto(
-                update=update,
-                file=name,
-                content_type=item.content_type,
-                size=item.size,
-                width=item.width,
-                height=item.height,
-                original_name=item.original_name[:200],
+@contextmanager
+def _photos_stored(checked: Sequence[CheckedUpload]) -> Iterator[list[str]]:
+    """Store the checked photos under random names (outside any transaction); delete them again if
+    the block that records them fails."""
+    names: list[str] = []
+    try:
+        for item in checked:
+            item.file.seek(0)
+            names.append(
+                default_storage.save(
+                    f"commitments/{uuid.uuid4().hex}.{EXTENSIONS[item.content_type]}", item.file
+                )
             )
+        yield names
+    except BaseException:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except Exception:  # an orphan file is harmless; the error that matters is re-raised
+                logger.warning("could not delete the orphan photo %s", name, exc_info=True)
+        raise
+
+
+def _photos_record(update: CommitmentUpdate, checked: Sequence[CheckedUpload], names: Sequence[str]) -> None:
+    CommitmentPhoto.objects.bulk_create(
+        CommitmentPhoto(
+            update=update,
+            file=name,
+            content_type=item.content_type,
+            size=item.size,
+            width=item.width,
+            height=item.height,
+            original_name=item.original_name[:200],
         )
-    CommitmentPhoto.objects.bulk_create(rows)
+        for item, name in zip(checked, names, strict=True)
+    )
 
 
 def _document_clean(cleaner: Cleaner, commitment: Commitment, value: Any) -> Document | None:
@@ -112,10 +138,11 @@ def _record(
     progress: int | None = None,
     due_on: datetime.date | None = None,
     document: Document | None = None,
-    photos: list[CheckedUpload] | None = None,
+    photos: Sequence[CheckedUpload] = (),
+    photo_names: Sequence[str] = (),
 ) -> CommitmentUpdate:
-    """The timeline entry, its evidence, the audit entry, the session event and the outbox event
-    (the caller's transaction, the commitment saved)."""
+    """The timeline entry, its evidence (photos already stored as ``photo_names``), the audit entry,
+    the session event and the outbox event (the caller's transaction, the commitment saved)."""
     update = CommitmentUpdate.objects.create(
         commitment=commitment,
         author=user,
@@ -127,7 +154,7 @@ def _record(
         created_at=commitment.updated_at,
     )
     if photos:
-        _photos_save(update, photos)
+        _photos_record(update, photos, photo_names)
     audit_record(
         actor=user,
         action="commitment.post_update",
@@ -139,7 +166,7 @@ def _record(
             "progress": progress,
             "due_on": due_on.isoformat() if due_on else None,
             "document": document.pk if document is not None else None,
-            "photos": len(photos or []),
+            "photos": len(photos),
         },
     )
     session_event_append(commitment, created=False)
@@ -166,7 +193,7 @@ def commitment_post_update(
     chosen = _document_clean(cleaner, commitment, document)
     cleaner.done()
     checked = photos_check(list(photos or []))
-    with transaction.atomic():
+    with _photos_stored(checked) as names, transaction.atomic():
         locked = _lock(commitment)
         new_status = changes.get("status", "")
         new_status = new_status if new_status != locked.status else ""
@@ -184,6 +211,7 @@ def commitment_post_update(
             progress=locked.progress if (new_progress is not None or new_status) else None,
             document=chosen,
             photos=checked,
+            photo_names=names,
         )
 
 

@@ -108,7 +108,8 @@ class MultiplePhotoInput(forms.ClearableFileInput):
 
 class UpdateForm(ApiCheckedForm):
     """A timeline entry (``POST /api/v1/commitments/<id>/updates/``); the photos go to the service as
-    they came (its checks: images only, at most four, the size limit)."""
+    they came (its checks: images only, at most four). Their size is checked before the form exists:
+    the whole request body, photos together, is limited to ``UPLOAD_MAX_BYTES``."""
 
     serializer_class = api.UpdateIn
 
@@ -148,8 +149,9 @@ class UpdateForm(ApiCheckedForm):
             ("", _("None")),
             *[(str(d.pk), f"{d.title} ({d.fiscal_year})") for d in documents],
         ]
+        # The limit is on the whole request (``hub.uploads.limit_upload_size``), not on each photo.
         self.fields["photos"].help_text = _(
-            "Up to %(count)s photos (PNG, JPEG or WebP), at most %(size)s MB each."
+            "Up to %(count)s photos (PNG, JPEG or WebP), at most %(size)s MB in all."
         ) % {"count": MAX_PHOTOS, "size": f"{upload_max_bytes() / (1024 * 1024):g}"}
 
     def api_data(self) -> QueryDict:

@@ -46,7 +46,7 @@ class MultipleFileField(forms.FileField):
 
 
 FILE_HELP = gettext_lazy(
-    "PDF, images (PNG, JPEG, WebP), ODT, ODS, DOCX, XLSX or CSV; at most %(size)s MB per file."
+    "PDF, images (PNG, JPEG, WebP), ODT, ODS, DOCX, XLSX or CSV; at most %(size)s MB in all."
 )
 
 

@@ -21,6 +21,7 @@ from sessions_live.models import (
     PollVote,
     Question,
     QuestionVote,
+    SessionDocument,
     SessionStatus,
 )
 from sessions_live.permissions import can_manage, can_moderate, chat_open, is_signed_in, questions_open
@@ -151,6 +152,14 @@ def page_state(
         can_ask=is_signed_in(user) and questions_open(session),
         can_chat=is_signed_in(user) and chat_open(session),
     )
+
+
+def session_documents(session: LiveSession) -> list[SessionDocument]:
+    """The documents linked to the session, in their order, for the session's page before, during
+    and after it. No query of its own: ``session_get`` (``selectors.session_get(detail=True)``)
+    prefetches them with their document and its commune (for the document's address), as the API's
+    detail does."""
+    return list(session.session_documents.all())
 
 
 def sessions_by_state(commune_slug: str = "") -> dict[str, QuerySet[LiveSession]]:

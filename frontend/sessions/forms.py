@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 from django import forms
 from django.forms.utils import ErrorDict
@@ -28,10 +30,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from frontend.forms import ApiCheckedForm
+from hub.errors import DomainError
 from hub.models import Commune
 from publications.models import Document
 from sessions_live.api.serializers import SessionIn, SessionSettingsIn
 from sessions_live.models import LiveSession, SessionKind, SessionStatus
+
+T = TypeVar("T")
 
 DOCUMENT_CHOICES_SHOWN = 200
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
@@ -243,7 +248,7 @@ class SessionForm(ApiCheckedForm):
         for name, errors in ({} if valid else serializer.errors).items():
             if name == "starts_at" and start_errors:
                 continue  # the page said which of the date or the time it could not read
-            target = "starts_on" if name == "starts_at" else name
+            target = _page_field(name)
             for message in _messages(errors):
                 self.add_error(target if target in self.fields else None, message)
         for name, message in start_errors.items():
@@ -251,10 +256,22 @@ class SessionForm(ApiCheckedForm):
         if not self._errors:
             self.cleaned_data = dict(serializer.validated_data)
 
-    def add_error(self, field: str | None, error: Any) -> None:
-        if field == "starts_at":  # a service's refusal of the start goes next to its date
-            field = "starts_on"
-        super().add_error(field, error)
+    def submit(
+        self, write: Callable[[dict[str, Any]], T], *, on_field: Mapping[str, str] = MappingProxyType({})
+    ) -> T | None:
+        """As ``ApiCheckedForm.submit``; a service's refusal of ``starts_at`` (a start in the past)
+        goes next to the date, the field the page shows for it."""
+
+        def write_on_page_fields(data: dict[str, Any]) -> T:
+            try:
+                return write(data)
+            except DomainError as exc:
+                fields = exc.details.get("fields")
+                if isinstance(fields, dict) and "starts_at" in fields:
+                    exc.details["fields"] = {_page_field(name): value for name, value in fields.items()}
+                raise
+
+        return super().submit(write_on_page_fields, on_field=on_field)
 
     def changes(self) -> dict[str, Any]:
         """Edit: what differs from the session (what the service should write and audit)."""
@@ -284,6 +301,11 @@ class SessionForm(ApiCheckedForm):
             elif value != getattr(session, name):
                 changed[name] = value
         return changed
+
+
+def _page_field(name: str) -> str:
+    """The page's field for an API field: the start is typed as a date and a time."""
+    return "starts_on" if name == "starts_at" else name
 
 
 def _messages(errors: Any) -> list[str]:

@@ -16,7 +16,14 @@ from frontend.sessions.common import (
     session_get,
     with_staff_rights,
 )
-from frontend.sessions.data import page_state, polls_for, question_order, questions_for, sessions_by_state
+from frontend.sessions.data import (
+    page_state,
+    polls_for,
+    question_order,
+    questions_for,
+    session_documents,
+    sessions_by_state,
+)
 from hub.models import Commune
 from hub.selectors import commune_get
 from sessions_live.models import LiveSession, SessionStatus
@@ -64,6 +71,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "last_seq": state.last_seq,
         "agenda": state.agenda,
         "current_item_id": session.current_item_id,
+        "documents": session_documents(session),
         "chat_messages": state.messages,
         "questions": state.questions,
         "polls": state.polls,
@@ -92,7 +100,7 @@ def archive(request: HttpRequest, session: LiveSession) -> HttpResponse:
         "polls": [poll for poll in polls_for(session, None) if poll["status"] == "closed"],
         # The commitments app's (this page may read any app; the sessions app does not know it).
         "commitments": session_commitments(session.pk),
-        "documents": session.session_documents.select_related("document", "document__commune"),
+        "documents": session_documents(session),
         "viewer_count": 0,
         "can_manage": can_manage(request.user, session),
         "can_moderate": can_moderate(request.user, session),

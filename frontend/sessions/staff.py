@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from commitments.models import CommitmentStatus
 from frontend.sessions.common import forbidden, handles_domain_errors, session_get
 from frontend.sessions.data import page_state
-from sessions_live.models import QuestionStatus
+from sessions_live.models import QuestionStatus, SessionStatus
 from sessions_live.permissions import can_manage, can_moderate
 from sessions_live.presence import viewer_count
 from sessions_live.selectors import moderation_overview
@@ -48,6 +48,8 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
         "commitments": state.commitments,
         "commitment_statuses": CommitmentStatus.choices,
         "viewer_count": viewer_count(session.pk),
+        # After the end the services refuse the agenda, polls and most settings: no control for them.
+        "session_ended": session.status == SessionStatus.ENDED,
     }
     return render(request, "frontend/sessions/console.html", context)
 

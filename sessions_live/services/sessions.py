@@ -4,6 +4,11 @@ The agenda's own writes (one item at a time) are in ``sessions_live.services.age
 Scheduling and settings check every field before writing and report all the fields in error at
 once (one ``Invalid`` with ``fields``): the API and the staff pages show the same messages, next to
 each field.
+
+A session cannot be scheduled in the past, nor a session that has not started moved there: it would
+notify followers of something already over and sit among the upcoming sessions for ever. A start a
+little in the past (``PAST_START_GRACE``) is still taken: the form has minutes, clocks drift, and a
+secretary may schedule the session that is starting now just before starting it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ MAX_SLOW_MODE_SECONDS = 3600
 MAX_TITLE_CHARS = 200
 MAX_DESCRIPTION_CHARS = 4000
 MAX_SESSION_DOCUMENTS = 50
+# How far in the past a new start may be (scheduling, or moving a session that has not started).
+PAST_START_GRACE = datetime.timedelta(hours=1)
 # What an ended session still takes (documents too: the minutes are often published afterwards).
 ENDED_FIELDS = frozenset({"recording_url", "description"})
 # What only a session that has not started takes.
@@ -89,6 +96,13 @@ def _starts_at_clean(value: Any) -> datetime.datetime:
     if not isinstance(value, datetime.datetime) or timezone.is_naive(value):
         raise invalid("starts_at", _("Give a date and time with a time zone."))
     return value
+
+
+def _start_not_past(starts_at: datetime.datetime, errors: FieldErrors) -> None:
+    if starts_at < timezone.now() - PAST_START_GRACE:
+        errors.setdefault("starts_at", []).append(
+            _("A session cannot start in the past: choose a later date or time.")
+        )
 
 
 _CLEANERS: dict[str, Callable[[Any], Any]] = {
@@ -164,6 +178,8 @@ def session_schedule(
     require_manager(user, probe)
     errors: FieldErrors = {}
     clean = _settings_clean({"kind": kind, "title": title, "starts_at": starts_at, **settings_}, errors)
+    if "starts_at" in clean:
+        _start_not_past(clean["starts_at"], errors)
     titles: list[str] = []
     try:
         titles = agenda_titles_clean(agenda)
@@ -204,11 +220,15 @@ def session_update(*, actor: Any, session: LiveSession, changes: dict[str, Any])
     except Invalid as exc:
         _add_errors(errors, exc)
     with transaction.atomic():
-        locked = LiveSession.objects.select_for_update().only("id", "status").get(pk=session.pk)
+        locked = LiveSession.objects.select_for_update().only("id", "status", "starts_at").get(pk=session.pk)
         try:
             document_ids = _documents_clean(session.commune_id, documents) if documents is not None else []
         except Invalid as exc:
             _add_errors(errors, exc)
+        # Only a new start is checked: a late session keeps the start it was announced with.
+        moved = "starts_at" in clean and clean["starts_at"] != locked.starts_at
+        if moved and locked.status == SessionStatus.SCHEDULED:
+            _start_not_past(clean["starts_at"], errors)
         _raise_gathered(errors)
         asked = set(clean) | ({"agenda"} if titles is not None else set())
         if locked.status == SessionStatus.ENDED and asked - ENDED_FIELDS:

@@ -43,13 +43,30 @@ async function act(button, call, errorRegion) {
   }
 }
 
+// Once the session has ended the services refuse the agenda, polls and most settings: their
+// controls (data-until-ended) go, as the server renders an ended console, and a note links to the
+// archive and to the edit page (recording, description, documents). Answering and commitments stay.
+function endedControls(announceIt) {
+  document.querySelectorAll("[data-until-ended]").forEach((node) => { node.hidden = true; });
+  const notice = document.querySelector("[data-ended-notice]");
+  if (!notice) return;
+  notice.hidden = false;
+  if (!announceIt) return;
+  const text = notice.querySelector("[data-ended-text]");
+  if (text) announce(status, text.textContent.trim(), false);
+  // The end button had the focus and is gone: keep the keyboard user in the page, on the note.
+  if (!document.activeElement || document.activeElement === document.body) notice.focus();
+}
+
 function statusButtons(state) {
+  const wasEnded = root.dataset.status === "ended";
   root.dataset.status = state;
   sessionStatus(state);
   const start = document.querySelector('[data-action="start"]');
   const end = document.querySelector('[data-action="end"]');
   if (start) start.hidden = state !== "scheduled";
   if (end) end.hidden = state !== "live";
+  if (state === "ended") endedControls(!wasEnded);
 }
 
 // --- Session -------------------------------------------------------------------------------------
@@ -68,10 +85,12 @@ function setupSession() {
   if (form) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const body = {
+      const recording = { recording_url: form.elements.recording_url.value.trim() };
+      // An ended session takes only the recording here (the other fields are hidden then).
+      const body = root.dataset.status === "ended" ? recording : {
         stream_url: form.elements.stream_url.value.trim(),
         audio_url: form.elements.audio_url.value.trim(),
-        recording_url: form.elements.recording_url.value.trim(),
+        ...recording,
         slow_mode_seconds: Number(form.elements.slow_mode_seconds.value || 0),
         questions_premoderated: form.elements.questions_premoderated.checked,
       };
@@ -293,6 +312,7 @@ function applyEvent(frame) {
 function start() {
   if (!root) return;
   revealScriptForms();
+  if (root.dataset.status === "ended") endedControls(false);
   setupSession();
   setupAgenda();
   setupPolls();
