@@ -115,9 +115,12 @@ def commune_follow_toggle(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """Create an account, sign in, and go back where the citizen was (``?next=``, a path of this
+    site only, checked as the login page checks it), or to the home page."""
     if request.user.is_authenticated:
         return redirect("frontend:profile")
     form = SignupForm(request.POST or None, initial={"preferred_language": translation.get_language()})
+    context = {"form": form, "next": _safe_next(request, "")}
     if request.method == "POST" and form.is_valid():
         try:
             user = accounts.user_signup(**form.cleaned_data, ip=request_ip(request))
@@ -125,13 +128,14 @@ def signup(request: HttpRequest) -> HttpResponse:
             apply_field_errors(form, exc.details.get("fields"), exc.message)
         except Throttled as exc:
             form.add_error(None, exc.message)
-            return render(request, "frontend/signup.html", {"form": form}, status=429)
+            return render(request, "frontend/signup.html", context, status=429)
         else:
             login(request, user, backend="hub.auth_backends.IdentifierBackend")
             messages.success(request, _("Welcome to Communes+! Your account is ready."))
-            return _set_language(redirect("frontend:home"), user.preferred_language)
+            redirect_to = HttpResponseRedirect(_safe_next(request, reverse("frontend:home")))
+            return _set_language(redirect_to, user.preferred_language)
     status = 400 if request.method == "POST" else 200
-    return render(request, "frontend/signup.html", {"form": form}, status=status)
+    return render(request, "frontend/signup.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,8 +1,14 @@
-"""The citizen's notification preferences page: for all communes and for each followed commune, which
-channels reach them and whether e-mail comes once a day. Works without JavaScript.
+"""The citizen's notification pages beside the inbox (``views.notifications_page``): opening one
+notification, and the preferences page. Both work without JavaScript.
 
-A commune follows the all-communes settings until the citizen changes something in its own section:
-only the boxes that changed are saved, through ``notifications.services.preference_set``.
+Opening goes through ``notif-open`` so that following the link marks the notification read (through
+``notifications.services.notification_mark_read``, which also tells the user's other tabs the new
+unread count) before the reader lands on what it is about. The target comes from the event's payload:
+only a path on this site is followed, never another host.
+
+On the preferences page, a commune follows the all-communes settings until the citizen changes
+something in its own section: only the boxes that changed are saved, through
+``notifications.services.preference_set``.
 """
 
 from __future__ import annotations
@@ -15,13 +21,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from hub.errors import DomainError
+from hub.errors import DomainError, NotFound
 from hub.models import Commune, User
 from hub.selectors import signed_in, user_follows
 from notifications import selectors as notification_selectors
@@ -140,3 +148,31 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
         "has_errors": bool(error) or any(scope.form.errors for scope in scopes),
     }
     return render(request, "frontend/notification_preferences.html", context, status=status)
+
+
+def same_site_path(target: object) -> str | None:
+    """``target`` if it is a path on this site (``/forum/sujets/1/``), else None. A payload is data:
+    a scheme, a host (``//evil.example``), a backslash or a control character is never followed."""
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) <= 32 or ord(char) == 127 for char in target):
+        return None
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return None
+    return target
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark the notification read for its recipient, then go where it points (the inbox if nowhere
+    safe). Someone else's notification is a 404 and stays as it was."""
+    try:
+        notification = notification_services.notification_mark_read(
+            user=signed_in(request.user), notification_id=notification_id
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    payload = notification.event.payload
+    target = same_site_path(payload.get("path") if isinstance(payload, dict) else None)
+    return redirect(target or reverse("frontend:notifications"))

@@ -28,6 +28,7 @@ from notifications.delivery import UNSUBSCRIBE_SALT
 from notifications.events import notification_new_on_commit
 from notifications.fanout_sql import audience_chunk_size, audience_insert_batch, followers_insert_batch
 from notifications.models import Channel, Notification, NotificationPreference, PushSubscription, Status
+from notifications.selectors import unread_count
 from workers.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -236,18 +237,35 @@ def outbox_pending_event_ids(*, older_than: timedelta) -> list[int]:
 # --- Reading --------------------------------------------------------------------------------------
 
 
+def _unread_count_changed_on_commit(user: User) -> None:
+    """Every open tab and device of the user shows the new count, not only the one that read."""
+    send_to_user_on_commit(user.pk, "notification.read", {"unread_count": unread_count(user=user)})
+
+
 def notification_mark_read(*, user: User, notification_id: int) -> Notification:
-    notification = Notification.objects.in_app().filter(pk=notification_id, recipient=user).first()
-    if notification is None:
-        raise NotFound(_("No such notification."))
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+    """Mark one of the user's own in-app notifications read (someone else's is ``NotFound``)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.in_app()
+            .filter(pk=notification_id, recipient=user)
+            .select_related("event")
+            .first()
+        )
+        if notification is None:
+            raise NotFound(_("No such notification."))
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at"])
+            _unread_count_changed_on_commit(user)
     return notification
 
 
 def notification_mark_all_read(*, user: User) -> int:
-    return Notification.objects.unread().filter(recipient=user).update(read_at=timezone.now())
+    with transaction.atomic():
+        marked = Notification.objects.unread().filter(recipient=user).update(read_at=timezone.now())
+        if marked:
+            _unread_count_changed_on_commit(user)
+    return marked
 
 
 # --- Unsubscribe links ------------------------------------------------------------------------------

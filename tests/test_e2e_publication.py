@@ -107,8 +107,7 @@ def test_a_budget_published_in_the_browser_reaches_its_follower_everywhere(
             staff.fill("#id_title", TITLE)
             staff.fill("#id_summary", "Le budget voté par le conseil municipal pour 2026.")
             staff.set_input_files("#id_uploads", str(budget_pdf))
-            staff.check("#id_publish")
-            staff.locator("main form button[type=submit]").last.click()
+            staff.get_by_role("button", name="Publier", exact=True).click()
             staff.wait_for_load_state()
             expect(staff.locator("h1")).to_contain_text(TITLE)
 

@@ -1,5 +1,7 @@
-"""The notification preferences page: signed-in only, one section for all communes and one per followed
-commune, saved through the preference service, without JavaScript, in French first."""
+"""The notification pages. The preferences page: signed-in only, one section for all communes and one
+per followed commune, saved through the preference service, without JavaScript, in French first. The
+inbox: read and unread items told apart by more than colour, opening one marks it read (for its
+recipient only) and goes to a path on this site, "mark all as read", and every tab's badge follows."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from hub.services.outbox import outbox_record
 from notifications import services
@@ -309,3 +312,323 @@ def test_the_inbox_labels_forum_and_session_events_by_kind(client):
     assert "Budget :" in " ".join(html.split())
     assert "Nouvelle réponse" in html and "Caniveaux bouchés" in html
     assert "Reddition de comptes" in html and " — :" not in " ".join(html.split())
+
+
+# --- The inbox: reading -----------------------------------------------------------------------------
+
+INBOX = "/notifications/"
+
+
+def open_url(notification: Notification) -> str:
+    return f"/notifications/{notification.pk}/ouvrir/"
+
+
+class InboxItems(HTMLParser):
+    """The inbox list as structure: per item, its state, link, title, commune and time."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.items: list[dict[str, str]] = []
+        self.list_roles: list[str] = []
+        self.mark_all_forms = 0
+        self.csrf_in_mark_all = False
+        self._in_mark_all = False
+        self._capture: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        classes = a.get("class", "").split()
+        if tag == "ul" and "notification-list" in classes:
+            self.list_roles.append(a.get("role", ""))
+        elif tag == "form" and "data-mark-all-read" in a:
+            self.mark_all_forms += 1
+            self._in_mark_all = a.get("method", "").lower() == "post"
+        elif tag == "input" and self._in_mark_all and a.get("name") == "csrfmiddlewaretoken":
+            self.csrf_in_mark_all = True
+        elif tag == "li" and "notification" in classes:
+            self.items.append({"classes": " ".join(classes), "read": a.get("data-read", ""), "flag": ""})
+        elif self.items and tag == "a" and "notification-link" in classes:
+            self.items[-1]["href"] = a.get("href", "")
+        elif self.items and tag == "time":
+            self.items[-1]["time"] = a.get("datetime", "")
+        elif self.items and tag == "span" and "data-unread-flag" in a:
+            self.items[-1]["flag"] = "yes"
+        elif self.items and tag == "span" and {"notification-title", "notification-commune"} & set(classes):
+            self._capture = "title" if "notification-title" in classes else "commune"
+            self.items[-1][self._capture] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_mark_all = False
+        if tag == "span":
+            self._capture = None
+
+    def handle_data(self, data: str) -> None:
+        if self._capture:
+            self.items[-1][self._capture] += data
+
+
+def inbox_of(client: Client) -> InboxItems:
+    response = client.get(INBOX)
+    assert response.status_code == 200
+    return InboxItems(response.content.decode())
+
+
+def signed_in_reader():  # type: ignore[no-untyped-def]
+    from tests.factories_notifications import NotificationFactory, OutboxEventFactory
+
+    user = UserFactory()
+    cotonou = CommuneFactory(name="Cotonou")
+    payload = {"title": "Budget primitif 2026", "type_label": "Budget", "path": "/communes/cotonou/"}
+    event = OutboxEventFactory(commune=cotonou, payload=payload)
+    unread = NotificationFactory(recipient=user, event=event)
+    read = NotificationFactory(recipient=user, read_at=timezone.now())
+    client = Client()
+    client.force_login(user)
+    return user, client, unread, read
+
+
+def test_the_open_link_is_wired_under_its_name():
+    assert reverse("frontend:notif-open", args=[7]) == "/notifications/7/ouvrir/"
+
+
+@pytest.mark.django_db
+def test_read_and_unread_items_are_told_apart_by_structure_not_only_colour():
+    # given a reader with one unread and one read notification
+    _user, client, unread, read = signed_in_reader()
+    # when the inbox is shown
+    page = inbox_of(client)
+    # then it is a real list, each item with its title, commune, time and a link that opens it
+    assert page.list_roles == ["list"]
+    by_href = {item["href"]: item for item in page.items}
+    assert set(by_href) == {open_url(unread), open_url(read)}
+    new, old = by_href[open_url(unread)], by_href[open_url(read)]
+    assert "Budget primitif 2026" in new["title"] and new["commune"] == "Cotonou"
+    assert all(item["title"].strip() and item["commune"].strip() and item["time"] for item in page.items)
+    # and the unread one carries a state class, a data-read flag and a visible text label; the read one none
+    assert ("notification--unread" in new["classes"], new["read"], new["flag"]) == (True, "false", "yes")
+    assert ("notification--unread" in old["classes"], old["read"], old["flag"]) == (False, "true", "")
+    assert "notification--read" in old["classes"]
+
+
+@pytest.mark.django_db
+def test_the_inbox_costs_the_same_queries_for_two_or_twelve_items():
+    from tests.factories_notifications import NotificationFactory
+
+    # given two readers, one with 2 notifications and one with 12
+    def count(n: int) -> int:
+        user = UserFactory()
+        NotificationFactory.create_batch(n, recipient=user)
+        client = Client()
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert len(inbox_of(client).items) == n
+        return len(queries)
+
+    # then the page's query count does not grow with the items
+    assert count(2) == count(12)
+
+
+@pytest.mark.django_db
+def test_opening_a_notification_marks_it_read_and_goes_to_its_target():
+    # given a reader with two unread notifications
+    user, client, unread, _read = signed_in_reader()
+    from tests.factories_notifications import NotificationFactory
+
+    other_unread = NotificationFactory(recipient=user)
+    assert client.get(INBOX).context["notification_unread_count"] == 2
+    # when they open the first one
+    response = client.get(open_url(unread))
+    # then it is read, they land on its page, and the badge counts one fewer
+    assert (response.status_code, response["Location"]) == (302, "/communes/cotonou/")
+    unread.refresh_from_db()
+    other_unread.refresh_from_db()
+    assert unread.read_at is not None and other_unread.read_at is None
+    assert client.get(INBOX).context["notification_unread_count"] == 1
+    # and opening it again keeps it read (the first reading time) and still follows it
+    first_read_at = unread.read_at
+    assert client.get(open_url(unread))["Location"] == "/communes/cotonou/"
+    unread.refresh_from_db()
+    assert unread.read_at == first_read_at
+
+
+@pytest.mark.django_db
+def test_opening_someone_elses_notification_is_404_and_changes_nothing():
+    from tests.factories_notifications import NotificationFactory
+
+    # given a reader, and another user's unread notification and e-mail row
+    _user, client, _unread, _read = signed_in_reader()
+    theirs = NotificationFactory()
+    their_email = NotificationFactory(recipient=theirs.recipient, event=theirs.event, channel=Channel.EMAIL)
+    # when the reader tries to open them, or ids that do not exist
+    responses = [
+        client.get(open_url(theirs)),
+        client.get(open_url(their_email)),
+        client.get("/notifications/999999/ouvrir/"),
+        client.get(f"/notifications/{10**30}/ouvrir/"),
+    ]
+    # then each is a 404 and both stay unread
+    assert [r.status_code for r in responses] == [404, 404, 404, 404]
+    theirs.refresh_from_db()
+    their_email.refresh_from_db()
+    assert theirs.read_at is None and their_email.read_at is None
+
+
+@pytest.mark.django_db
+def test_an_e_mail_row_of_ones_own_is_not_opened_from_the_inbox():
+    from tests.factories_notifications import NotificationFactory
+
+    # given a reader's own e-mail notification (the inbox lists in-app rows only)
+    user, client, _unread, _read = signed_in_reader()
+    email_row = NotificationFactory(recipient=user, channel=Channel.EMAIL)
+    # then it cannot be opened and stays as it was
+    assert client.get(open_url(email_row)).status_code == 404
+    email_row.refresh_from_db()
+    assert email_row.read_at is None
+
+
+@pytest.mark.django_db
+def test_opening_needs_an_account_and_changes_nothing():
+    # given someone's unread notification
+    _user, _client, unread, _read = signed_in_reader()
+    # when a visitor follows its link
+    response = Client().get(open_url(unread))
+    # then they are sent to sign in, and come back to the same link
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('frontend:login')}?next={open_url(unread)}"
+    unread.refresh_from_db()
+    assert unread.read_at is None
+
+
+@pytest.mark.django_db
+def test_opening_is_a_link_not_a_form():
+    # given a reader
+    _user, client, unread, _read = signed_in_reader()
+    # when something POSTs to the link
+    response = client.post(open_url(unread))
+    # then it is refused and nothing is marked
+    assert response.status_code == 405
+    unread.refresh_from_db()
+    assert unread.read_at is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example/",
+        "/\tevil",
+        " /communes/",
+        "javascript:alert(1)",
+        "communes/cotonou/",
+        "",
+        None,
+        42,
+    ],
+)
+def test_a_target_off_this_site_is_not_followed(path):
+    from tests.factories_notifications import NotificationFactory, OutboxEventFactory
+
+    # given a notification whose payload names an unsafe (or no) target
+    user = UserFactory()
+    event = OutboxEventFactory(payload={"title": "x", "path": path})
+    notification = NotificationFactory(recipient=user, event=event)
+    client = Client()
+    client.force_login(user)
+    # when it is opened
+    response = client.get(open_url(notification))
+    # then it is read, and the reader goes back to the inbox instead
+    assert (response.status_code, response["Location"]) == (302, INBOX)
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+@pytest.mark.django_db
+def test_a_payload_without_a_path_goes_back_to_the_inbox():
+    from tests.factories_notifications import NotificationFactory, OutboxEventFactory
+
+    user = UserFactory()
+    notification = NotificationFactory(recipient=user, event=OutboxEventFactory(payload=["not", "a", "dict"]))
+    client = Client()
+    client.force_login(user)
+    assert client.get(open_url(notification))["Location"] == INBOX
+
+
+@pytest.mark.django_db
+def test_mark_all_as_read_is_a_post_form_with_csrf_and_marks_only_ones_own():
+    from tests.factories_notifications import NotificationFactory
+
+    # given a reader with unread notifications, and someone else's
+    user, client, _unread, _read = signed_in_reader()
+    NotificationFactory(recipient=user)
+    theirs = NotificationFactory()
+    page = inbox_of(client)
+    assert (page.mark_all_forms, page.csrf_in_mark_all) == (1, True)
+    # when they submit it without the CSRF token
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post(INBOX).status_code == 403
+    assert Notification.objects.filter(recipient=user, read_at__isnull=True).count() == 2
+    # and then with the form
+    response = client.post(INBOX)
+    # then all theirs are read, the badge is gone, nobody else's changed, and the button is gone
+    assert (response.status_code, response["Location"]) == (302, INBOX)
+    assert not Notification.objects.filter(recipient=user, read_at__isnull=True).exists()
+    after = client.get(INBOX)
+    assert after.context["notification_unread_count"] == 0
+    assert InboxItems(after.content.decode()).mark_all_forms == 0
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+@pytest.mark.django_db
+def test_reading_tells_the_readers_sockets_the_count_left_only_when_something_changed(monkeypatch):
+    from tests.factories_notifications import NotificationFactory
+
+    # given a reader with three unread notifications, listening on their personal group
+    user, client, unread, _read = signed_in_reader()
+    NotificationFactory.create_batch(2, recipient=user)
+    heard = []
+
+    monkeypatch.setattr(services, "send_to_user_on_commit", lambda *args: heard.append(args))
+    # when they open one, open it again, then mark all read twice
+    client.get(open_url(unread))
+    client.get(open_url(unread))
+    client.post(INBOX)
+    client.post(INBOX)
+    # then only the two changes were told, each with the count left
+    assert heard == [
+        (user.pk, "notification.read", {"unread_count": 2}),
+        (user.pk, "notification.read", {"unread_count": 0}),
+    ]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_opening_in_one_tab_updates_the_badge_in_the_others():
+    from asgiref.sync import sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from hub.asgi import application
+    from tests.test_websocket_me import ORIGIN, session_cookie_for
+
+    # given a reader with two tabs open on /ws/me/
+    user, client, unread, _read = await sync_to_async(signed_in_reader)()
+    key = await sync_to_async(session_cookie_for)(user)
+    headers = [ORIGIN, (b"cookie", f"sessionid={key}".encode())]
+    tabs = [WebsocketCommunicator(application, "/ws/me/", headers=headers) for _ in range(2)]
+    for tab in tabs:
+        assert (await tab.connect())[0]
+        assert (await tab.receive_json_from())["data"]["unread_count"] == 1
+    # when they open the notification in a third tab (without JavaScript: the link)
+    await sync_to_async(client.get)(open_url(unread))
+    # then both open tabs hear the count left
+    for tab in tabs:
+        frame = await tab.receive_json_from(timeout=5)
+        assert (frame["event"], frame["data"]) == ("notification.read", {"unread_count": 0})
+    for tab in tabs:
+        await tab.disconnect()

@@ -1,6 +1,8 @@
 """Server-rendered pages through Django's test client: content, languages, forms and their bad input.
 (The browser flow is in test_pages_browser.py.)"""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -76,6 +78,72 @@ def test_signup_then_follow_without_javascript(reference_data):
     assert Follow.objects.filter(user__phone="+2290197000123", commune__slug="cotonou").exists()
 
 
+def signup_data(**extra):
+    data = {
+        "display_name": "Afiavi",
+        "email": "afiavi@example.bj",
+        "password": "Un-mot-de-passe-2026",
+        "preferred_language": "fr",
+    }
+    data.update(extra)
+    return data
+
+
+def test_signup_goes_back_to_the_page_given_as_next(reference_data):
+    # given a visitor who followed "Sign up" from Cotonou's page
+    client = Client()
+    form = client.get("/inscription/", {"next": "/communes/cotonou/"}).content.decode()
+    assert '<input type="hidden" name="next" value="/communes/cotonou/">' in form
+    assert 'href="/connexion/?next=/communes/cotonou/"' in form  # "already have an account?"
+    # when they create their account from that form
+    response = client.post("/inscription/", signup_data(next="/communes/cotonou/"))
+    # then they are signed in and back on Cotonou's page
+    assert response.status_code == 302 and response["Location"] == "/communes/cotonou/"
+    assert client.get("/profil/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "http://evil.example/communes/", "javascript:alert(1)", ""],
+)
+def test_signup_never_redirects_off_the_site(reference_data, target):
+    # given a sign-up link whose next points elsewhere
+    client = Client()
+    text = client.get("/inscription/", {"next": target}).content.decode()
+    form = text[text.index('action="/inscription/"') : text.index("</main>")]
+    assert 'name="next"' not in form and "?next=" not in form  # neither kept nor passed on
+    # when the account is created with that next
+    response = client.post("/inscription/", signup_data(next=target))
+    # then the citizen lands on the home page
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_signup_with_errors_keeps_next(reference_data):
+    # given a visitor who came to sign up from a document list, and gives no e-mail or phone
+    response = Client().post("/inscription/", signup_data(email="", next="/communes/cotonou/documents/"))
+    # then the form comes back still carrying where to go afterwards
+    assert response.status_code == 400
+    assert 'name="next" value="/communes/cotonou/documents/"' in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_header_sign_in_and_sign_up_links_carry_the_current_page(reference_data):
+    # given an anonymous visitor on a search page (a query string with two parameters)
+    text = Client().get("/communes/cotonou/", {"a": "1", "b": "2"}).content.decode()
+    # then both header links come back to it
+    assert 'href="/connexion/?next=/communes/cotonou/%3Fa%3D1%26b%3D2"' in text
+    assert 'href="/inscription/?next=/communes/cotonou/%3Fa%3D1%26b%3D2"' in text
+    # and from the home page they stay plain (home is where they would land anyway)
+    home = Client().get("/").content.decode()
+    assert 'href="/connexion/"' in home and 'href="/inscription/"' in home
+    # and on the sign-in page they pass on its own next, never the sign-in page itself
+    login = Client().get("/connexion/", {"next": "/communes/cotonou/"}).content.decode()
+    assert 'href="/inscription/?next=/communes/cotonou/"' in login
+    assert "next=/connexion/" not in login and "next=%2Fconnexion" not in login
+    plain = Client().get("/connexion/").content.decode()
+    assert 'href="/inscription/"' in plain
+
+
 def test_login_form_is_throttled_after_five_failures(reference_data):
     UserFactory(email="web@example.bj")
     client = Client()
@@ -92,6 +160,13 @@ def test_login_redirects_only_to_local_next(reference_data):
         "/connexion/", {"identifier": "web@example.bj", "password": PASSWORD, "next": "https://evil.example/"}
     )
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_the_sign_in_pages_account_link_keeps_where_the_citizen_was_going(reference_data):
+    page = Client().get("/connexion/?next=/communes/cotonou/").content.decode()
+    assert 'href="/inscription/?next=/communes/cotonou/"' in page
+    outside = Client().get("/connexion/?next=https://evil.example/").content.decode()
+    assert re.findall(r'href="(/inscription/[^"]*)"', outside) == ["/inscription/"] * 2
 
 
 def test_logout_needs_post_and_csrf(reference_data):

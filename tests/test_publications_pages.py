@@ -1,6 +1,8 @@
 """Publication pages through Django's test client: what citizens read, what staff publish, and the bad
 input of the staff forms (wrong file type, oversized upload, other commune)."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -116,6 +118,11 @@ def form_data(**extra):
     return data
 
 
+def publish_buttons(text):
+    """The values of the form's ``publish`` submit buttons, in page order."""
+    return re.findall(r'<button type="submit" name="publish" value="(\w+)"', text)
+
+
 def test_the_publishing_form_asks_to_sign_in_and_refuses_citizens(cotonou):
     response = Client().get("/communes/cotonou/publier/")
     assert response.status_code == 302 and response["Location"].startswith("/connexion/")
@@ -125,7 +132,7 @@ def test_the_publishing_form_asks_to_sign_in_and_refuses_citizens(cotonou):
 def test_a_publisher_publishes_from_the_form(cotonou):
     client = signed_in(publisher(cotonou, Role.FOCAL_POINT))
     assert client.get("/communes/cotonou/publier/").status_code == 200
-    response = client.post("/communes/cotonou/publier/", form_data(publish="on"))
+    response = client.post("/communes/cotonou/publier/", form_data(publish="true"))
     document = Document.objects.get()
     assert (
         response.status_code == 302 and response["Location"] == f"/communes/cotonou/documents/{document.pk}/"
@@ -136,7 +143,7 @@ def test_a_publisher_publishes_from_the_form(cotonou):
 
 def test_a_draft_from_the_form_then_published_and_withdrawn_with_buttons(cotonou):
     client = signed_in(publisher(cotonou))
-    client.post("/communes/cotonou/publier/", form_data())
+    client.post("/communes/cotonou/publier/", form_data(publish="false"))
     document = Document.objects.get()
     assert document.state == PublicationState.DRAFT
     assert "Procès-verbal de la session" in html(client.get("/communes/cotonou/publier/"))  # listed in drafts
@@ -147,9 +154,46 @@ def test_a_draft_from_the_form_then_published_and_withdrawn_with_buttons(cotonou
     assert Document.objects.get().state == PublicationState.WITHDRAWN
 
 
+def test_the_form_offers_publish_first_then_save_as_draft_and_no_checkbox(cotonou):
+    # given a publisher of Cotonou
+    client = signed_in(publisher(cotonou))
+    # when they open the publishing form
+    text = html(client.get("/communes/cotonou/publier/"))
+    # then "Publish" comes first (the button Enter presses), "Save as draft" second, no checkbox
+    assert publish_buttons(text) == ["true", "false"]
+    assert 'type="checkbox"' not in text
+
+
+def test_save_as_draft_makes_a_draft_and_tells_nobody(cotonou):
+    # given a publisher of Cotonou
+    client = signed_in(publisher(cotonou))
+    # when they fill in the form and press "Save as draft"
+    response = client.post("/communes/cotonou/publier/", form_data(publish="false"))
+    # then the document is a draft, nobody is notified, and the public cannot see it
+    document = Document.objects.get()
+    assert response.status_code == 302
+    assert document.state == PublicationState.DRAFT
+    assert not OutboxEvent.objects.exists()
+    assert Client().get(f"/communes/cotonou/documents/{document.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("button", ["true", "false"], ids=["publish", "save as draft"])
+def test_bad_input_shows_the_form_again_with_both_buttons(cotonou, button):
+    # given a publisher of Cotonou
+    client = signed_in(publisher(cotonou))
+    # when they press either button with a title left blank
+    response = client.post("/communes/cotonou/publier/", form_data(title="", publish=button))
+    # then the form comes back with the error and both buttons, and nothing is written
+    assert response.status_code == 400
+    text = html(response)
+    assert 'aria-invalid="true"' in text
+    assert publish_buttons(text) == ["true", "false"]
+    assert not Document.objects.exists() and not OutboxEvent.objects.exists()
+
+
 def test_replacing_a_file_from_the_document_page_keeps_the_history(cotonou):
     client = signed_in(publisher(cotonou))
-    client.post("/communes/cotonou/publier/", form_data(publish="on"))
+    client.post("/communes/cotonou/publier/", form_data(publish="true"))
     document = Document.objects.get()
     original = document.files.get()
     response = client.post(

@@ -255,8 +255,10 @@ def test_a_publisher_records_a_draft_then_publishes_edits_and_withdraws_it(coton
     officer = person("focal_point", cotonou, calavi)
     client = browser_for(officer)
 
-    # when they record a contract without ticking "publish now"
-    response = client.post("/communes/cotonou/marches/nouveau/", contract_data(amount_xof="125 000 000"))
+    # when they record a contract with "Save as draft"
+    response = client.post(
+        "/communes/cotonou/marches/nouveau/", contract_data(amount_xof="125 000 000", publish="false")
+    )
 
     # then it is a draft: on its page for staff, listed among the drafts, not public
     contract = Contract.objects.get()
@@ -308,9 +310,67 @@ def test_a_publisher_records_a_draft_then_publishes_edits_and_withdraws_it(coton
 
 def test_publish_now_publishes_at_once(cotonou: Commune, calavi: Commune):
     client = browser_for(person("mayor", cotonou, calavi))
-    client.post("/communes/cotonou/marches/nouveau/", contract_data(publish="on"))
+    client.post("/communes/cotonou/marches/nouveau/", contract_data(publish="true"))
     assert Contract.objects.get().state == PublicationState.PUBLISHED
     assert OutboxEvent.objects.filter(kind="contract.published").count() == 1
+
+
+def publish_buttons(text: str) -> list[str]:
+    """The values of the form's ``publish`` submit buttons, in page order."""
+    return re.findall(r'<button type="submit" name="publish" value="(\w+)"', text)
+
+
+@pytest.mark.parametrize("kind", ["contract", "agenda"])
+def test_the_new_form_offers_publish_first_then_save_as_draft(kind: str, cotonou: Commune, calavi: Commune):
+    # given a publisher of Cotonou
+    client = browser_for(person("mayor", cotonou, calavi))
+    # when they open the form of a new item
+    text = page(client.get(urls(kind, 0)["new"]))
+    # then "Publish" comes first (the button Enter presses), "Save as draft" second, no checkbox
+    assert publish_buttons(text) == ["true", "false"]
+    assert 'type="checkbox"' not in text
+
+
+@pytest.mark.parametrize("kind", ["contract", "agenda"])
+@pytest.mark.parametrize(
+    ("button", "state", "told"),
+    [
+        ("true", PublicationState.PUBLISHED, 1),
+        ("false", PublicationState.DRAFT, 0),
+        ("", PublicationState.DRAFT, 0),
+    ],
+    ids=["publish", "save as draft", "neither (as the API: a draft)"],
+)
+def test_the_button_pressed_decides_published_or_draft(
+    kind: str, button: str, state: str, told: int, cotonou: Commune, calavi: Commune
+):
+    # given a publisher of Cotonou
+    client = browser_for(person("secretary_general", cotonou, calavi))
+    # when they fill in the form of a new item and press one of the two buttons
+    pressed = {"publish": button} if button else {}
+    response = client.post(urls(kind, 0)["new"], KINDS[kind]["data"](**pressed))
+    # then the item has the state the button says; followers are told only of a published one
+    item = KINDS[kind]["model"].objects.get()
+    assert response.status_code == 302 and response["Location"] == urls(kind, item.pk)["page"]
+    assert item.state == state
+    assert OutboxEvent.objects.count() == told
+    public = Client().get(urls(kind, item.pk)["page"]).status_code
+    assert public == (200 if button == "true" else 404)
+
+
+@pytest.mark.parametrize("kind", ["contract", "agenda"])
+@pytest.mark.parametrize("button", ["true", "false"], ids=["publish", "save as draft"])
+def test_bad_input_shows_both_buttons_again(kind: str, button: str, cotonou: Commune, calavi: Commune):
+    # given a publisher of Cotonou
+    client = browser_for(person("mayor", cotonou, calavi))
+    before = writes()
+    # when they press either button with the title left blank
+    response = client.post(urls(kind, 0)["new"], KINDS[kind]["data"](title="", publish=button))
+    # then the form comes back with the error and both buttons, and nothing is written
+    assert response.status_code == 400
+    assert field_errors(page(response), "title")
+    assert publish_buttons(page(response)) == ["true", "false"]
+    assert writes() == before
 
 
 def test_saving_an_unchanged_form_writes_nothing(cotonou: Commune, calavi: Commune):
@@ -340,7 +400,7 @@ def test_the_edit_form_shows_what_the_contract_holds(cotonou: Commune, calavi: C
     )
     assert 'value="AOO/2025/042"' in text and 'value="7500000"' in text
     assert 'value="2025-03-14"' in text  # the award date, as <input type="date"> reads it
-    assert "Publier tout de suite" not in text  # publishing is a button on the contract's page
+    assert 'name="publish"' not in text  # publishing is a button on the contract's page
 
 
 # --- Bad input: the API's words, next to the field, what was typed kept, nothing written -------------
@@ -499,7 +559,7 @@ def test_an_event_is_published_edited_and_cancelled_from_the_pages(cotonou: Comm
     client = browser_for(person("secretary_general", cotonou, calavi))
 
     # when they add an event without an end, published at once
-    response = client.post("/communes/cotonou/agenda/nouveau/", event_data(ends_at="", publish="on"))
+    response = client.post("/communes/cotonou/agenda/nouveau/", event_data(ends_at="", publish="true"))
 
     # then it is in the agenda, ending when it starts
     event = AgendaEvent.objects.get()

@@ -52,7 +52,7 @@ def test_the_mayor_publishes_a_contract_and_an_event_and_appoints_a_moderator(hu
         mayor.get_by_label("Montant (francs CFA)").fill("-5")
         mayor.get_by_label("Procédure").select_option("open_tender")
         mayor.get_by_label("Date d'attribution").fill("2026-01-15")
-        mayor.get_by_role("button", name="Enregistrer", exact=True).click()
+        mayor.get_by_role("button", name="Publier", exact=True).click()
 
         # then the page comes back with a summary that has the focus, linked to the fields, and
         # what was typed is still there
@@ -64,13 +64,16 @@ def test_the_mayor_publishes_a_contract_and_an_event_and_appoints_a_moderator(hu
         expect(amount).to_have_attribute("aria-invalid", "true")
         summary.get_by_role("link", name="Attributaire").click()
         expect(mayor.get_by_label("Attributaire")).to_be_focused()
+        # and both buttons are offered again, "Publish" first (the one Enter presses)
+        buttons = mayor.locator("main form button[name=publish]")
+        expect(buttons).to_have_count(2)
+        expect(buttons.first).to_have_attribute("value", "true")
 
         # when they correct it (the amount written the usual way) and publish at once
         mayor.get_by_label("Attributaire").fill("Entreprise Adjovi et Fils")
         amount.fill("48 500 000")
         expect(mayor.locator("[data-amount-shown]")).to_contain_text("francs CFA")  # read back grouped
-        mayor.get_by_label("Publier tout de suite").check()
-        mayor.get_by_role("button", name="Enregistrer", exact=True).click()
+        mayor.get_by_role("button", name="Publier", exact=True).click()
 
         # then the contract's page says it is published
         expect(mayor.get_by_role("heading", name=OBJECT, level=1)).to_be_visible()
@@ -84,8 +87,7 @@ def test_the_mayor_publishes_a_contract_and_an_event_and_appoints_a_moderator(hu
         mayor.get_by_label("Début").fill(f"{day}T09:00")
         mayor.get_by_label("Fin (facultatif)").fill(f"{day}T11:30")
         mayor.get_by_label("Lieu").fill("Place de l'Étoile rouge")
-        mayor.get_by_label("Publier tout de suite").check()
-        mayor.get_by_role("button", name="Enregistrer", exact=True).click()
+        mayor.get_by_role("button", name="Publier", exact=True).click()
 
         # then the event's page says it is published
         expect(mayor.get_by_role("heading", name="Audience foraine à Akpakpa", level=1)).to_be_visible()

@@ -66,6 +66,17 @@ def _size_attrs(field: forms.Field) -> None:
     }
 
 
+class PublishButtonField(forms.BooleanField):
+    """Which of a creation form's two submit buttons was pressed: "Publish" (the first, so also
+    Enter in a field) sends ``publish=true``, "Save as draft" ``publish=false``. It replaces a
+    checkbox that, unticked by default, made drafts by mistake; the templates render the buttons,
+    never this field. A post with neither value is a draft, as in the API and as from a page
+    opened before the change."""
+
+    def __init__(self) -> None:
+        super().__init__(required=False)
+
+
 class DocumentForm(forms.Form):
     type = forms.ChoiceField(label=gettext_lazy("Type of document"), choices=DocumentType.choices)
     fiscal_year = forms.TypedChoiceField(label=gettext_lazy("Fiscal year"), coerce=int, choices=())
@@ -78,9 +89,7 @@ class DocumentForm(forms.Form):
         help_text=gettext_lazy("What citizens should know about this document, in a few sentences."),
     )
     uploads = MultipleFileField(label=gettext_lazy("Files"))
-    publish = forms.BooleanField(
-        label=gettext_lazy("Publish now (otherwise, a draft that only staff can see)"), required=False
-    )
+    publish = PublishButtonField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -157,9 +166,7 @@ class ContractForm(ApiCheckedForm):
         choices=(),
         help_text=gettext_lazy("By default, the year of the award date."),
     )
-    publish = forms.BooleanField(
-        label=gettext_lazy("Publish now (otherwise, a draft that only staff can see)"), required=False
-    )
+    publish = PublishButtonField()
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -203,9 +210,7 @@ class AgendaEventForm(ApiCheckedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    publish = forms.BooleanField(
-        label=gettext_lazy("Publish now (otherwise, a draft that only staff can see)"), required=False
-    )
+    publish = PublishButtonField()
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
