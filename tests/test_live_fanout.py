@@ -137,7 +137,8 @@ async def test_events_from_either_process_reach_every_socket_on_both_once_in_ord
 
 
 async def read_until_seq(ws: Any, last: int, timeout: float = 20) -> tuple[list[int], int]:
-    """Read websocket messages until ``last`` is seen: the seqs in arrival order and the message count."""
+    """Read websocket messages until ``last`` is seen: the seqs in arrival order and how many
+    messages carried them (a viewer-count frame that comes in between is not counted)."""
     seqs: list[int] = []
     messages = 0
     deadline = time.monotonic() + timeout
@@ -145,9 +146,10 @@ async def read_until_seq(ws: Any, last: int, timeout: float = 20) -> tuple[list[
         remaining = deadline - time.monotonic()
         assert remaining > 0, f"stuck after {seqs[-3:]}"
         frame = json.loads(await asyncio.wait_for(ws.recv(), remaining))
-        messages += 1
         frames = frame["frames"] if frame["type"] == "batch" else [frame]
-        seqs += [inner["seq"] for inner in frames if inner["type"] == "event"]
+        carried = [inner["seq"] for inner in frames if inner["type"] == "event"]
+        messages += 1 if carried else 0
+        seqs += carried
     return seqs, messages
 
 
