@@ -93,9 +93,12 @@ export function plural(one, other, count) {
   return format(pluralOne(count) ? one : other, { count });
 }
 
+// Times in the commune's time zone (the server's, on <html data-time-zone>), not the phone's clock:
+// a message added live reads like those rendered with the page.
 const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
   hour: "2-digit",
   minute: "2-digit",
+  timeZone: document.documentElement.dataset.timeZone || "Africa/Porto-Novo",
 });
 
 export function timeOf(iso) {
