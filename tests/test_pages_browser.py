@@ -134,14 +134,15 @@ def test_citizen_signs_up_follows_a_commune_and_switches_to_english(
     expect(page.locator(".follow-form button")).to_have_text("Ne plus suivre")
 
     # when: they switch the language to English with the switcher
-    page.get_by_label("Langue").select_option("en")
-    page.get_by_role("button", name="Changer").click()
+    page.get_by_role("form", name="Langue").get_by_role("button", name="English").click()
 
     # then: the same page comes back in English, and so does the home page
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(re.compile(r"/communes/cotonou/$"))
     expect(page.locator(".follow-form button")).to_have_text("Unfollow")
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Home").click()
+    # (on a phone the brand is the way home: the menu's "Home" is for wider screens)
+    expect(page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Home")).to_be_hidden()
+    page.get_by_role("link", name="Communes+", exact=True).click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Pilot communes")).to_be_visible()
     expect(page.get_by_role("heading", name="Other communes")).to_be_visible()
@@ -270,3 +271,13 @@ def test_home_page_is_light_enough_for_slow_3g(hub_server: Any, browser_page: Pa
     # then: HTML, CSS and JS stay well under the budget, with no third-party request
     assert all(url.startswith(hub_server.url) for url in sizes), sizes
     assert sum(sizes.values()) < HOME_PAGE_BUDGET, sizes
+
+
+def test_on_a_phone_the_header_is_two_short_rows_for_a_visitor(hub_server: Any, browser_page: Page) -> None:
+    # a 740-px screen: the header (brand, language, menu) leaves the page most of it
+    browser_page.goto(f"{hub_server.url}/communes/cotonou/")
+    box = browser_page.locator(".site-header").bounding_box()
+    assert box is not None and box["height"] <= 170, box
+    brand = browser_page.locator(".brand").bounding_box()
+    language = browser_page.get_by_role("form", name="Langue").bounding_box()
+    assert brand and language and abs(brand["y"] - language["y"]) < 20  # on one line
