@@ -10,20 +10,27 @@ is kept, sanitised, for the history only.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
+import uuid
 import warnings
 import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hub.errors import DomainError, InvalidInput
+
+logger = logging.getLogger(__name__)
 
 
 class FileKind(models.TextChoices):
@@ -301,3 +308,31 @@ def bytes_upload(content: bytes, name: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content)
+
+
+IMAGE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+@contextmanager
+def images_stored(checked: Sequence[CheckedUpload], folder: str) -> Iterator[list[str]]:
+    """Store checked images under random names in ``folder`` BEFORE the database transaction that
+    records them (storage may be S3: no network call inside a transaction), and delete them again if
+    the block fails, so that a rolled-back write leaves no file behind::
+
+        with images_stored(checked, "forum") as names, transaction.atomic():
+            ...  # rows naming ``names``
+    """
+    names: list[str] = []
+    try:
+        for item in checked:
+            item.file.seek(0)
+            extension = IMAGE_EXTENSIONS[item.content_type]
+            names.append(default_storage.save(f"{folder}/{uuid.uuid4().hex}.{extension}", item.file))
+        yield names
+    except BaseException:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except Exception:  # an orphan file is harmless; the error that matters is re-raised
+                logger.warning("could not delete the orphan file %s", name, exc_info=True)
+        raise

@@ -416,7 +416,7 @@ def test_photos_are_stored_before_the_transaction(settings, monkeypatch):
     from django.db import connection
 
     spy = StorageSpy()
-    monkeypatch.setattr("commitments.services.updates.default_storage", spy)
+    monkeypatch.setattr("hub.uploads.default_storage", spy)
     commitment = CommitmentFactory()
     mayor = staff(commitment.commune)
     outside = len(connection.atomic_blocks)  # the test's own transaction

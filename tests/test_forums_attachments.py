@@ -126,3 +126,21 @@ def test_the_page_form_accepts_a_photo(thread):
     attachment = Attachment.objects.get()
     assert f'src="/api/v1/forum/attachments/{attachment.pk}/"' in page
     assert Thread.objects.get().post_count == 2
+
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_refused_after_its_photos_are_stored_leaves_no_file(tmp_path, settings):
+    # given a citizen replying with a photo to a thread hidden meanwhile (refused inside the write)
+    from hub.errors import InvalidInput
+    from tests.factories_forums import ThreadFactory
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    thread = ThreadFactory(hidden=True)
+    photo = SimpleUploadedFile("p.png", png_bytes(), content_type="image/png")
+    # when the reply is refused
+    with pytest.raises(InvalidInput):
+        services.post_create(actor=veteran(), thread=thread, body="La photo du caniveau.", images=[photo])
+    # then the photo stored before the transaction was removed with it, and no row names it
+    assert not list(tmp_path.rglob("*.png"))
+    assert not Attachment.objects.exists()

@@ -15,13 +15,9 @@ fails (a refusal, a lost race, a database error), the stored files are deleted a
 from __future__ import annotations
 
 import datetime
-import logging
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -39,12 +35,8 @@ from commitments.services.notify import notify_update
 from hub.errors import DomainError
 from hub.models import User
 from hub.services.audit import audit_record
-from hub.uploads import IMAGE_KINDS, CheckedUpload, upload_check
+from hub.uploads import IMAGE_KINDS, CheckedUpload, images_stored, upload_check
 from publications.models import Document
-
-logger = logging.getLogger(__name__)
-
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 def photos_check(uploads: list[Any]) -> list[CheckedUpload]:
@@ -67,29 +59,6 @@ def photos_check(uploads: list[Any]) -> list[CheckedUpload]:
             message = _("Only photos (PNG, JPEG or WebP) can be attached.")
             raise Invalid(message, code="unsupported_file_type", fields={"photos": [message]})
     return checked
-
-
-@contextmanager
-def _photos_stored(checked: Sequence[CheckedUpload]) -> Iterator[list[str]]:
-    """Store the checked photos under random names (outside any transaction); delete them again if
-    the block that records them fails."""
-    names: list[str] = []
-    try:
-        for item in checked:
-            item.file.seek(0)
-            names.append(
-                default_storage.save(
-                    f"commitments/{uuid.uuid4().hex}.{EXTENSIONS[item.content_type]}", item.file
-                )
-            )
-        yield names
-    except BaseException:
-        for name in names:
-            try:
-                default_storage.delete(name)
-            except Exception:  # an orphan file is harmless; the error that matters is re-raised
-                logger.warning("could not delete the orphan photo %s", name, exc_info=True)
-        raise
 
 
 def _photos_record(update: CommitmentUpdate, checked: Sequence[CheckedUpload], names: Sequence[str]) -> None:
@@ -193,7 +162,7 @@ def commitment_post_update(
     chosen = _document_clean(cleaner, commitment, document)
     cleaner.done()
     checked = photos_check(list(photos or []))
-    with _photos_stored(checked) as names, transaction.atomic():
+    with images_stored(checked, "commitments") as names, transaction.atomic():
         locked = _lock(commitment)
         new_status = changes.get("status", "")
         new_status = new_status if new_status != locked.status else ""

@@ -3,10 +3,9 @@ at most ``MAX_ATTACHMENTS`` per post, not for new accounts."""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from forums.errors import NewAccountLimited
@@ -17,7 +16,6 @@ from hub.models import Commune, User
 from hub.uploads import IMAGE_KINDS, CheckedUpload, upload_check
 
 MAX_ATTACHMENTS = 4
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
 def attachments_check(actor: User, commune: Commune, uploads: list[Any]) -> list[CheckedUpload]:
@@ -42,21 +40,21 @@ def attachments_check(actor: User, commune: Commune, uploads: list[Any]) -> list
     return checked
 
 
-def attachments_save(post: Post, checked: list[CheckedUpload]) -> list[Attachment]:
-    """Store the checked files under random names (inside the post's transaction)."""
-    rows = []
-    for item in checked:
-        item.file.seek(0)
-        name = default_storage.save(f"forum/{uuid.uuid4().hex}.{EXTENSIONS[item.content_type]}", item.file)
-        rows.append(
-            Attachment(
-                post=post,
-                file=name,
-                content_type=item.content_type,
-                size=item.size,
-                width=item.width,
-                height=item.height,
-                original_name=item.original_name[:200],
-            )
+FOLDER = "forum"
+
+
+def attachments_save(post: Post, checked: Sequence[CheckedUpload], names: Sequence[str]) -> list[Attachment]:
+    """The rows of photos already stored (``hub.uploads.images_stored``, before the transaction)."""
+    rows = [
+        Attachment(
+            post=post,
+            file=name,
+            content_type=item.content_type,
+            size=item.size,
+            width=item.width,
+            height=item.height,
+            original_name=item.original_name[:200],
         )
+        for item, name in zip(checked, names, strict=True)
+    ]
     return Attachment.objects.bulk_create(rows)

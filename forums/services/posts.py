@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from forums import events
 from forums.errors import PostNotFound
 from forums.models import Post, PostRevision, Thread, ThreadStatus
-from forums.services.attachments import attachments_check, attachments_save
+from forums.services.attachments import FOLDER, attachments_check, attachments_save
 from forums.services.common import (
     KIND_ANSWER,
     KIND_REPLY,
@@ -28,6 +28,7 @@ from forums.services.common import (
 )
 from hub.errors import InvalidInput, PermissionDenied
 from hub.services.audit import audit_record
+from hub.uploads import images_stored
 
 
 def post_create(
@@ -44,7 +45,7 @@ def post_create(
     user = require_user(actor)
     require_perm(user, "forums.answer_officially" if official else "forums.participate", thread.commune)
     checked = attachments_check(user, thread.commune, images or [])
-    with transaction.atomic():
+    with images_stored(checked, FOLDER) as names, transaction.atomic():
         locked = lock_thread(thread.pk)
         if locked.hidden:
             raise InvalidInput(_("This discussion is hidden."), code="thread_hidden")
@@ -69,7 +70,7 @@ def post_create(
             is_official=official,
             created_at=now,
         )
-        attachments_save(post, checked)
+        attachments_save(post, checked, names)
         if official:
             changes.update(official_answer=post, status=ThreadStatus.ANSWERED)
         seq = next_seq(locked.pk, **changes)

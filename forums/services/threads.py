@@ -24,7 +24,7 @@ from forums.models import (
     ThreadKind,
     ThreadStatus,
 )
-from forums.services.attachments import attachments_check, attachments_save
+from forums.services.attachments import FOLDER, attachments_check, attachments_save
 from forums.services.common import (
     TITLE_MIN_CHARS,
     check_not_muted,
@@ -42,6 +42,7 @@ from forums.services.common import (
 from hub.errors import InvalidInput
 from hub.models import Commune, User
 from hub.services.audit import audit_record
+from hub.uploads import images_stored
 
 DEFAULT_CATEGORIES = [
     ("assainissement", gettext_noop("Sanitation")),
@@ -119,7 +120,7 @@ def thread_create(
     text, html = clean_body(user, commune, body)
     checked = attachments_check(user, commune, images or [])
     now = timezone.now()
-    with transaction.atomic():
+    with images_stored(checked, FOLDER) as names, transaction.atomic():
         thread = Thread.objects.create(
             commune=commune,
             category=category,
@@ -135,7 +136,7 @@ def thread_create(
         opening = Post.objects.create(
             thread=thread, author=user, body=text, body_html=html, is_opening=True, created_at=now, seq=1
         )
-        attachments_save(opening, checked)
+        attachments_save(opening, checked, names)
         follow(user.pk, thread.pk)
         forum_cache.invalidate(commune_id=commune.pk, thread_id=thread.pk)
     return thread
