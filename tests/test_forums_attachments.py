@@ -128,7 +128,6 @@ def test_the_page_form_accepts_a_photo(thread):
     assert Thread.objects.get().post_count == 2
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_a_reply_refused_after_its_photos_are_stored_leaves_no_file(tmp_path, settings):
     # given a citizen replying with a photo to a thread hidden meanwhile (refused inside the write)

@@ -518,3 +518,130 @@ def test_the_communes_page_shows_a_session_live_now_and_only_then(cotonou):
     assert "data-live-now" not in before
     assert re.findall(r'data-live-now>.*?href="([^"]+)"', during) == [f"/seances/{live.pk}/"]
     assert "Ailleurs en direct" not in during and "Session à venir" not in during
+
+
+# --- What each person is offered on the live page (issue 14): nothing the services would refuse ---
+
+
+def sanctioned(commune, session, kind):
+    from sessions_live.models import SessionSanction
+
+    user = UserFactory()
+    until = timezone.now() + datetime.timedelta(minutes=30) if kind == "mute" else None
+    by = member(commune, Role.MODERATOR)
+    SessionSanction.objects.create(commune=commune, session=session, user=user, kind=kind, until=until, by=by)
+    return user
+
+
+RIGHTS = {
+    # role: (chat form, question form, poll vote form, support buttons, report buttons, sign-in links)
+    "anonymous": (False, False, False, False, False, True),
+    "citizen": (True, True, True, True, True, False),
+    "muted": (False, False, True, True, True, False),
+    "banned": (False, False, False, False, True, False),
+    "staff": (True, True, True, True, True, False),
+    "moderator": (True, True, True, True, True, False),
+}
+
+
+@pytest.mark.parametrize("role", list(RIGHTS))
+def test_each_person_is_offered_only_what_they_may_do_on_the_live_page(cotonou, role):
+    # given a live session with a message, an open poll and a public question by someone else
+    session = live_session(cotonou)
+    other = UserFactory(display_name="Autre Citoyen")
+    ChatMessage.objects.create(session=session, author=other, text="Message d'un autre")
+    poll_with_votes(session)
+    Question.objects.create(session=session, author=other, text="Question d'un autre", status="approved")
+    users = {
+        "citizen": lambda: UserFactory(),
+        "muted": lambda: sanctioned(cotonou, session, "mute"),
+        "banned": lambda: sanctioned(cotonou, session, "ban"),
+        "staff": lambda: member(cotonou, Role.COMMUNICATION_OFFICER),
+        "moderator": lambda: member(cotonou, Role.MODERATOR),
+    }
+    client = signed_in(users[role]()) if role != "anonymous" else Client()
+
+    # when they open the live page
+    page = html(client.get(f"/seances/{session.pk}/"))
+
+    # then each control is offered exactly when its service would accept it
+    chat, ask, vote, support, report, signin = RIGHTS[role]
+    chat_form = re.search(
+        r"<form class=\"chat-form\" data-chat-form hidden data-needs-js( data-initially-hidden)?>", page
+    )
+    assert (chat_form is not None and chat_form.group(1) is None) == chat
+    question_form = re.search(r"<form class=\"question-form\"[^>]*>", page)
+    assert (question_form is not None and "data-initially-hidden" not in question_form.group(0)) == ask
+    assert ("data-poll-form" in page) == vote
+    assert ("data-upvote" in page) == support
+    assert ("data-chat-flag" in page) == report
+    assert ("data-signin" in page) == signin
+    if not vote:  # "Open: you can vote" is not said to someone who cannot
+        assert 'data-status="open"' in page and "vous pouvez voter" not in page.split("data-poll-list", 1)[1]
+
+
+def test_no_one_supports_their_own_question_or_reports_their_own_message(cotonou):
+    # given a citizen's own message and question, and another citizen's
+    session = live_session(cotonou)
+    citizen, other = UserFactory(), UserFactory()
+    mine = ChatMessage.objects.create(session=session, author=citizen, text="Mon message")
+    theirs = ChatMessage.objects.create(session=session, author=other, text="Son message")
+    own = Question.objects.create(session=session, author=citizen, text="Ma question", status="pending")
+    Question.objects.create(session=session, author=other, text="Sa question", status="approved")
+
+    # when the citizen opens the page
+    page = html(signed_in(citizen).get(f"/seances/{session.pk}/"))
+
+    # then only the other's message can be reported, and only the other's question supported
+    mine_li = re.search(rf'data-message-id="{mine.pk}".*?</li>', page, re.S).group(0)
+    theirs_li = re.search(rf'data-message-id="{theirs.pk}".*?</li>', page, re.S).group(0)
+    assert "data-chat-flag" not in mine_li and "data-chat-flag" in theirs_li
+    own_li = re.search(rf'data-question-id="{own.pk}".*?</li>', page, re.S).group(0)
+    assert "data-upvote" not in own_li and 'data-mine="1"' in own_li
+    assert page.count("data-upvote") == 2  # the other's question, and the template for live additions
+
+
+def test_a_supported_question_says_so_and_offers_to_withdraw(cotonou):
+    # given a question the citizen supports
+    session = live_session(cotonou)
+    citizen = UserFactory()
+    question = Question.objects.create(session=session, author=UserFactory(), text="Q", status="approved")
+    QuestionVote.objects.create(question=question, user=citizen)
+
+    # when the page is opened
+    page = html(signed_in(citizen).get(f"/seances/{session.pk}/"))
+
+    # then its button is pressed, and its text differs from the not-supported one
+    button = re.search(
+        rf'data-question-id="{question.pk}".*?(<button[^>]*data-upvote.*?</button>)', page, re.S
+    ).group(1)
+    template = re.search(
+        r'<template id="tpl-question">.*?(<button[^>]*data-upvote.*?</button>)', page, re.S
+    ).group(1)
+    assert 'aria-pressed="true"' in button and 'aria-pressed="false"' in template
+    assert re.sub(r"<[^>]+>", "", button).strip() != re.sub(r"<[^>]+>", "", template).strip()
+
+
+def test_a_scheduled_session_does_not_offer_the_video_yet(cotonou):
+    # given a scheduled session with a stream
+    session = live_session(cotonou, status="scheduled")
+
+    # when anyone opens its page
+    page = html(Client().get(f"/seances/{session.pk}/"))
+
+    # then the stream buttons are there for when it starts, but hidden
+    assert re.search(r'<p class="stream-choices" data-when-live hidden>', page)
+
+
+def test_commitments_of_the_session_are_on_the_live_page_with_a_template_for_live_ones(cotonou):
+    # given a live session with a commitment recorded in it
+    session = live_session(cotonou)
+    commitment = CommitmentFactory(commune=cotonou, session=session, text="Réparer la pompe du marché")
+
+    # when the page is opened
+    page = html(Client().get(f"/seances/{session.pk}/"))
+
+    # then it is listed (with its status), and live ones are rendered from the same partial
+    assert f'data-commitment-id="{commitment.pk}"' in page and "Réparer la pompe du marché" in page
+    assert 'id="tpl-commitment-public"' in page and "data-commitment-status" not in page
+    assert 'id="panel-commitments"' in page and "data-statuses=" in page

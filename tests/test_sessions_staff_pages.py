@@ -857,3 +857,157 @@ def test_what_the_ended_console_hides_is_what_the_services_refuse(cotonou):
     committed = api.post(f"{base}commitments/", {"text": "Paver la rue"}, format="json")
     recorded = api.patch(base, {"recording_url": "https://www.youtube.com/watch?v=x"}, format="json")
     assert (answered.status_code, committed.status_code, recorded.status_code) == (200, 201, 200)
+
+
+# --- The consoles on a desk ----------------------------------------------------------------------
+
+
+def test_the_console_offers_set_as_current_on_every_item_but_the_current_one(cotonou):
+    # given a live session with two agenda items, the second one current
+    session = LiveSessionFactory(commune=cotonou, status=SessionStatus.LIVE, started_at=timezone.now())
+    first = AgendaItemFactory(session=session, position=1, title="Budget")
+    current = AgendaItemFactory(session=session, position=2, title="Eau")
+    LiveSession.objects.filter(pk=session.pk).update(current_item=current)
+    # when the mayor opens its console
+    tags = Tags(page(client_for(staff_of(cotonou)).get(f"/seances/{session.pk}/console/")))
+    # then the current item's button is not offered (hidden), the other item's is
+    items = {attrs["data-item-id"]: attrs for attrs in tags.having("data-item-id")}
+    assert "aria-current" in items[str(current.pk)] and "aria-current" not in items[str(first.pk)]
+    buttons = tags.having("data-set-current")
+    assert len(buttons) == 2
+    assert ["hidden" in attrs for attrs in buttons] == [False, True]
+    # and "No current item" is offered, since one is current
+    (clear,) = tags.having("data-clear-current")
+    assert "hidden" not in clear
+
+
+def test_the_console_offers_no_current_item_button_when_none_is_current(cotonou):
+    session = LiveSessionFactory(commune=cotonou, status=SessionStatus.LIVE, started_at=timezone.now())
+    AgendaItemFactory(session=session, position=1, title="Budget")
+    tags = Tags(page(client_for(staff_of(cotonou)).get(f"/seances/{session.pk}/console/")))
+    (clear,) = tags.having("data-clear-current")
+    assert "hidden" in clear
+    assert ["hidden" in attrs for attrs in tags.having("data-set-current")] == [False]
+
+
+def test_the_poll_form_takes_as_many_answers_as_the_service_and_the_api_refuses_one_more(cotonou):
+    from sessions_live.services.polls import MAX_OPTIONS
+
+    # given a live session and its mayor
+    session = LiveSessionFactory(commune=cotonou, status=SessionStatus.LIVE, started_at=timezone.now())
+    mayor = staff_of(cotonou)
+    # when the mayor opens the console, then the answers' rows go from 2 to the service's maximum
+    (box,) = Tags(page(client_for(mayor).get(f"/seances/{session.pk}/console/"))).having("data-poll-options")
+    assert (box["data-min"], box["data-max"]) == ("2", str(MAX_OPTIONS))
+    # and through the API, one answer more than that is refused and nothing is written
+    api = APIClient()
+    api.force_authenticate(mayor)
+    too_many = [f"Choix {n}" for n in range(MAX_OPTIONS + 1)]
+    refused = api.post(
+        f"/api/v1/sessions/{session.pk}/polls/", {"question": "Q ?", "options": too_many}, format="json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid"
+    assert not session.polls.exists()
+    # while the maximum itself is taken
+    taken = api.post(
+        f"/api/v1/sessions/{session.pk}/polls/", {"question": "Q ?", "options": too_many[:-1]}, format="json"
+    )
+    assert taken.status_code == 201
+
+
+def test_the_staff_console_shows_the_chat_read_only(cotonou):
+    # given a live session with a citizen's message
+    from tests.factories_sessions import ChatMessageFactory
+
+    session = LiveSessionFactory(commune=cotonou, status=SessionStatus.LIVE, started_at=timezone.now())
+    ChatMessageFactory(session=session, text="Bonjour à tous")
+    # when the mayor opens the console
+    html = page(client_for(staff_of(cotonou)).get(f"/seances/{session.pk}/console/"))
+    tags = Tags(html)
+    # then the message is in the console's chat, with no action on it
+    assert "Bonjour à tous" in html
+    assert len(tags.having("data-message-id")) == 1
+    assert (
+        not tags.having("data-chat-delete") and not tags.having("data-mute") and not tags.having("data-ban")
+    )
+    assert tags.having("data-chat-new")
+
+
+def moderation_page(commune, session):
+    return page(client_for(staff_of(commune, Role.MODERATOR)).get(f"/seances/{session.pk}/moderation/"))
+
+
+def test_the_moderation_console_offers_no_sanction_on_the_communes_staff(cotonou):
+    from tests.factories_sessions import ChatMessageFactory
+
+    # given a live session where a citizen, the mayor, a communication officer and an administrator
+    # of the platform have written
+    session = LiveSessionFactory(commune=cotonou, status=SessionStatus.LIVE, started_at=timezone.now())
+    citizen = ChatMessageFactory(session=session, author=UserFactory())
+    staff = [
+        ChatMessageFactory(session=session, author=staff_of(cotonou, Role.MAYOR)),
+        ChatMessageFactory(session=session, author=staff_of(cotonou, Role.COMMUNICATION_OFFICER)),
+        ChatMessageFactory(session=session, author=UserFactory(is_superuser=True)),
+    ]
+    # and a mayor of another commune (a citizen here)
+    elsewhere = ChatMessageFactory(session=session, author=staff_of(CommuneFactory(), Role.MAYOR))
+    # when a moderator opens the moderation console
+    html = moderation_page(cotonou, session)
+    tags = Tags(html)
+
+    def buttons_of(message):
+        start = html.index(f'data-message-id="{message.pk}"')
+        end = html.index("</li>", start)
+        return {name for name in ("data-chat-delete", "data-mute", "data-ban") if name in html[start:end]}
+
+    # then the citizens' messages have Delete, Mute and Ban; the staff's only Delete
+    assert buttons_of(citizen) == buttons_of(elsewhere) == {"data-chat-delete", "data-mute", "data-ban"}
+    for message in staff:
+        assert buttons_of(message) == {"data-chat-delete"}
+    # and the script gets the staff's ids for the messages that arrive live
+    (desk,) = tags.having("data-staff-ids")
+    ids = set(desk["data-staff-ids"].split())
+    assert {str(m.author_id) for m in staff} <= ids
+    assert str(citizen.author_id) not in ids and str(elsewhere.author_id) not in ids
+
+
+def test_the_services_refuse_to_sanction_a_moderator(cotonou):
+    # given a live session and two moderators of the commune
+    session = LiveSessionFactory(commune=cotonou, status=SessionStatus.LIVE, started_at=timezone.now())
+    moderator, other = staff_of(cotonou, Role.MODERATOR), staff_of(cotonou, Role.MODERATOR)
+    api = APIClient()
+    api.force_authenticate(moderator)
+    # when one tries to mute the other, then it is refused
+    response = api.post(
+        f"/api/v1/sessions/{session.pk}/moderation/sanctions/",
+        {"user": other.pk, "kind": "mute"},
+        format="json",
+    )
+    assert response.status_code in (400, 403, 409)
+
+
+def test_pending_questions_loaded_with_the_page_read_as_those_that_arrive_live(cotonou):
+    # given a pending question
+    session = LiveSessionFactory(
+        commune=cotonou, status=SessionStatus.LIVE, started_at=timezone.now(), questions_premoderated=True
+    )
+    question = QuestionFactory(session=session, status="pending", anonymous=True)
+    # when a moderator opens the moderation console
+    html = moderation_page(cotonou, session)
+    # then its status is named with the label the script uses for a live one, and its author shown
+    label = re.search(r'data-q-pending="([^"]*)"', html).group(1)
+    start = html.index(f'data-question-id="{question.pk}"')
+    item = html[start : html.index("</li>", start)]
+    assert re.search(r'data-part="status">([^<]*)<', item).group(1) == label
+    assert escape(question.author.display_name) in item
+    # and the live template is the same partial (its status and author parts, its moderation buttons)
+    template = html[html.index('<template id="tpl-question">') :]
+    template = template[: template.index("</template>")]
+    for marker in (
+        'data-part="status"',
+        'data-part="author"',
+        'data-moderate="approve"',
+        'data-moderate="reject"',
+    ):
+        assert marker in item and marker in template

@@ -24,7 +24,8 @@ from sessions_live.models import (
     SessionDocument,
     SessionStatus,
 )
-from sessions_live.permissions import can_manage, can_moderate, chat_open, is_signed_in, questions_open
+from sessions_live.permissions import can_manage, can_moderate, is_signed_in
+from sessions_live.selectors import session_me
 
 CHAT_FIRST_PAINT = 50
 
@@ -51,6 +52,8 @@ class PageState:
     can_moderate: bool = False
     can_ask: bool = False
     can_chat: bool = False
+    banned: bool = False
+    muted_until: str | None = None
 
 
 def question_order(value: str | None) -> str:
@@ -139,6 +142,7 @@ def page_state(
     messages.reverse()
     manage = can_manage(user, session)
     moderate = can_moderate(user, session)
+    me = session_me(user, session)  # the same rights as the live connection's hello
     return PageState(
         session=session,
         last_seq=last_seq,
@@ -149,8 +153,10 @@ def page_state(
         commitments=session_commitments(session.pk),
         can_manage=manage,
         can_moderate=moderate,
-        can_ask=is_signed_in(user) and questions_open(session),
-        can_chat=is_signed_in(user) and chat_open(session),
+        can_ask=me["can_ask"],
+        can_chat=me["can_chat"],
+        banned=me["banned"],
+        muted_until=me["muted_until"],
     )
 
 

@@ -4,11 +4,17 @@ the live page current and sends the citizen's actions."""
 
 from __future__ import annotations
 
+import json
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from commitments.models import CommitmentStatus
 from commitments.selectors import session_commitments
 from frontend.sessions.common import (
     handles_domain_errors,
@@ -65,18 +71,38 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return archive(request, session)
     order = question_order(request.GET.get("ordre"))
     state = page_state(session, request.user, order=order)
+    # Only what this person may do is offered (the services' own rules: ``sessions_live.selectors.
+    # session_me``): a poll vote or a support is refused to a ban, chat and questions to a mute too.
+    # Anonymous viewers get a link to sign in where a control would be.
+    signed_in = request.user.is_authenticated
+    can_vote = signed_in and not state.banned
+    polls = state.polls
+    if not can_vote:
+        for poll in polls:
+            if poll["status"] == "open":
+                poll["status_label"] = _("Open")
     context = {
         "session": session,
         "state": state,
+        "me": {"banned": state.banned, "muted_until": state.muted_until},
         "last_seq": state.last_seq,
         "agenda": state.agenda,
         "current_item_id": session.current_item_id,
+        "current_item": next((item for item in state.agenda if item.pk == session.current_item_id), None),
         "documents": session_documents(session),
         "chat_messages": state.messages,
         "questions": state.questions,
-        "polls": state.polls,
+        "polls": polls,
+        "commitments": state.commitments,
+        "commitment_status_labels": json.dumps(
+            {value: str(label) for value, label in CommitmentStatus.choices}
+        ),
         "order": order,
         "can_ask": state.can_ask,
+        "can_chat": state.can_chat,
+        "can_vote": can_vote,
+        "can_flag": signed_in,
+        "signin_url": "" if signed_in else f"{reverse('frontend:login')}?{urlencode({'next': request.path})}",
         "viewer_count": viewer_count(session.pk),
         "stream_embed_url": session.stream_url,
         "can_manage": state.can_manage,

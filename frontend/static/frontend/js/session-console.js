@@ -3,11 +3,12 @@
 // session's websocket, like for every viewer, so two staff members see each other's work.
 
 import {
-  revealScriptForms, announce, api, clone, connectionStatus, errorText, initialSeq, labels, part, root, setText, setViewerCount,
-  socketPath,
+  revealScriptForms, announce, api, clone, connectionStatus, errorText, format, initialSeq, labels, part, root, setText,
+  setViewerCount, socketPath,
 } from "./session-common.js";
+import { chatFollower, statusFor } from "./console-desk.js";
 import {
-  agendaCurrent, agendaItem, agendaReplace, pollId, pollResults, pollStatus, pollTally, pollUpsert, questionRemove, questionSort,
+  agendaCurrent, agendaItem, agendaReplace, chatRemove, pollId, pollResults, pollStatus, pollTally, pollUpsert, questionRemove, questionSort,
   questionUpsert, sessionStatus,
 } from "./session-render.js";
 import { SessionSocket } from "./session-socket.js";
@@ -16,6 +17,8 @@ const status = document.querySelector("[data-console-status]");
 const pollList = document.querySelector("[data-poll-list]");
 const questionList = document.querySelector("[data-question-list]");
 const commitmentList = document.querySelector("[data-commitment-list]");
+const chatList = document.querySelector("[data-chat-list]");
+const chat = chatFollower(chatList);
 const base = labels.api;
 
 function busy(button, on) {
@@ -24,19 +27,21 @@ function busy(button, on) {
   else button.removeAttribute("aria-disabled");
 }
 
-// One place for every action: the button is busy meanwhile, the outcome is announced.
+// One place for every action: the button is busy meanwhile, the outcome is announced in the status
+// line of the button's panel (found before the call: the button may be gone after it).
 async function act(button, call, errorRegion) {
   if (button && button.getAttribute("aria-disabled") === "true") return null;
   busy(button, true);
   if (errorRegion) errorRegion.textContent = "";
+  const region = statusFor(button, status);
   try {
     const result = await call();
-    announce(status, labels.done, false);
+    announce(region, labels.done, false);
     return result;
   } catch (failure) {
     const text = errorText(failure.error || failure);
     if (errorRegion) errorRegion.textContent = text;
-    announce(status, text, true);
+    announce(region, text, true);
     return null;
   } finally {
     busy(button, false);
@@ -101,22 +106,49 @@ function setupSession() {
 
 // --- Agenda --------------------------------------------------------------------------------------
 
+// "Set as current item" on every item but the current one (none after the end); "No current item"
+// only while one is current.
+function markCurrent(id) {
+  agendaCurrent(id);
+  const ended = root.dataset.status === "ended";
+  document.querySelectorAll("[data-agenda] [data-item-id]").forEach((node) => {
+    const button = node.querySelector("[data-set-current]");
+    if (button) button.hidden = ended || (id != null && node.dataset.itemId === String(id));
+  });
+  const clear = document.querySelector("[data-clear-current]");
+  if (clear) clear.hidden = id == null;
+}
+
+// The control pressed is hidden once it has done its work: keep the keyboard in the agenda.
+function keepFocusIn(node) {
+  if (!node || (document.activeElement && document.activeElement !== document.body && !document.activeElement.hidden)) return;
+  node.tabIndex = -1;
+  node.focus();
+}
+
 function setupAgenda() {
   const list = document.querySelector("[data-agenda]");
   if (list) {
     list.addEventListener("click", async (event) => {
       const button = event.target.closest("[data-set-current]");
       if (!button) return;
-      const item = Number(button.closest("[data-item-id]").dataset.itemId);
+      const node = button.closest("[data-item-id]");
+      const item = Number(node.dataset.itemId);
       const done = await act(button, () => api(`${base}agenda/current/`, { method: "POST", body: { item } }));
-      if (done) agendaCurrent(item);
+      if (done) {
+        markCurrent(item);
+        keepFocusIn(node);
+      }
     });
   }
   const clear = document.querySelector("[data-clear-current]");
   if (clear) {
     clear.addEventListener("click", async () => {
       const done = await act(clear, () => api(`${base}agenda/current/`, { method: "POST", body: { item: null } }));
-      if (done) agendaCurrent(null);
+      if (done) {
+        markCurrent(null);
+        keepFocusIn(list);
+      }
     });
   }
   const form = document.querySelector("[data-agenda-form]");
@@ -129,26 +161,92 @@ function setupAgenda() {
         () => api(`${base}agenda/`, { method: "POST", body: { title } }), form.querySelector("[data-form-error]"));
       if (item) {
         agendaItem(item.item || item);
+        markCurrent(currentItem());
         form.reset();
       }
     });
   }
 }
 
+function currentItem() {
+  const node = document.querySelector("[data-agenda] [data-item-id][aria-current]");
+  return node ? Number(node.dataset.itemId) : null;
+}
+
 // --- Polls ---------------------------------------------------------------------------------------
+
+// The answers of a new poll: one row each, from the fewest to the most the service takes (the
+// fieldset's data-min and data-max). Enter in an answer goes to the next one, adding it if needed.
+function pollOptionRows(box) {
+  const rows = box.querySelector("[data-option-rows]");
+  const add = box.querySelector("[data-option-add]");
+  const full = box.querySelector("[data-option-full]");
+  const min = Number(box.dataset.min) || 2;
+  const max = Number(box.dataset.max) || min;
+  function renumber() {
+    Array.from(rows.children).forEach((row, index) => {
+      const n = index + 1;
+      const input = row.querySelector("input");
+      input.id = `poll-option-${n}`;
+      const label = part(row, "label");
+      label.htmlFor = input.id;
+      label.textContent = format(box.dataset.rowLabel, { n });
+      const remove = row.querySelector("[data-option-remove]");
+      remove.setAttribute("aria-label", format(box.dataset.removeLabel, { n }));
+      remove.hidden = rows.children.length <= min;
+    });
+    add.hidden = rows.children.length >= max;
+    full.hidden = rows.children.length < max;
+  }
+  function addRow(focus) {
+    if (rows.children.length >= max) return;
+    const row = clone("tpl-poll-option-row");
+    rows.append(row);
+    renumber();
+    if (focus) row.querySelector("input").focus();
+  }
+  add.addEventListener("click", () => addRow(true));
+  rows.addEventListener("click", (event) => {
+    const remove = event.target.closest("[data-option-remove]");
+    if (!remove) return;
+    const row = remove.closest("li");
+    const next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    renumber();
+    if (next) next.querySelector("input").focus();
+  });
+  rows.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !event.target.matches("input")) return;
+    event.preventDefault();
+    const row = event.target.closest("li");
+    if (row.nextElementSibling) row.nextElementSibling.querySelector("input").focus();
+    else addRow(true);
+  });
+  function reset() {
+    rows.replaceChildren();
+    for (let i = 0; i < min; i += 1) addRow(false);
+  }
+  reset();
+  return {
+    values: () => Array.from(rows.querySelectorAll("input")).map((input) => input.value.trim()).filter(Boolean),
+    reset,
+  };
+}
 
 function setupPolls() {
   const form = document.querySelector("[data-poll-create]");
-  if (form) {
+  const box = form && form.querySelector("[data-poll-options]");
+  if (form && box) {
+    const answers = pollOptionRows(box);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const options = form.elements.options.value.split("\n").map((line) => line.trim()).filter(Boolean);
-      const body = { question: form.elements.question.value.trim(), options, multiple: form.elements.multiple.checked };
+      const body = { question: form.elements.question.value.trim(), options: answers.values(), multiple: form.elements.multiple.checked };
       const poll = await act(form.querySelector("button[type=submit]"),
         () => api(`${base}polls/`, { method: "POST", body }), form.querySelector("[data-form-error]"));
       if (poll) {
         pollUpsert(pollList, poll.poll || poll, { canVote: false });
         form.reset();
+        answers.reset();
       }
     });
   }
@@ -268,13 +366,21 @@ function applyEvent(frame) {
       statusButtons(data.status);
       break;
     case "agenda.current":
-      agendaCurrent(data.item && typeof data.item === "object" ? data.item.id : data.item);
+      markCurrent(data.item && typeof data.item === "object" ? data.item.id : data.item);
       break;
     case "agenda.item":
       agendaItem(data.item);
+      markCurrent(currentItem());
       break;
     case "agenda.changed":
       agendaReplace(data.agenda, data.current_item);
+      markCurrent(data.current_item);
+      break;
+    case "chat.message":
+      chat.add(data.message || data);
+      break;
+    case "chat.removed":
+      chatRemove(chatList, data.id);
       break;
     case "poll.opened":
       pollUpsert(pollList, data.poll, { canVote: false });

@@ -6,6 +6,7 @@ import {
   pluralOne, announce, api, clone, connectionStatus, errorText, format, initialSeq, labels, part, root, setText, setViewerCount,
   socketPath, timeOf,
 } from "./session-common.js";
+import { chatFollower, statusFor } from "./console-desk.js";
 import { chatMessage, chatRemove, questionRemove, questionUpsert, sessionStatus } from "./session-render.js";
 import { SessionSocket } from "./session-socket.js";
 
@@ -16,6 +17,10 @@ const flaggedList = document.querySelector("[data-flagged-list]");
 const hitList = document.querySelector("[data-hit-list]");
 const sanctionList = document.querySelector("[data-sanction-list]");
 const minutesField = document.querySelector("[data-mute-minutes]");
+const desk = document.querySelector("[data-staff-ids]");
+// The commune's staff: no Mute or Ban on their messages (the page renders none on those it loads).
+const staffIds = new Set(desk ? desk.dataset.staffIds.split(" ").filter(Boolean) : []);
+const chat = chatFollower(chatList);
 const base = labels.api;
 
 function empty(list, selector) {
@@ -23,13 +28,18 @@ function empty(list, selector) {
   if (node && list) node.hidden = list.children.length > 0;
 }
 
-async function act(button, call) {
+// The outcome of an action is said in the status line of the panel of the button pressed, found
+// before the call (the button may be gone after it): `done(text)` says it went well.
+async function act(button, call, done) {
   if (button && button.getAttribute("aria-disabled") === "true") return null;
   if (button) button.setAttribute("aria-disabled", "true");
+  const region = statusFor(button, status);
   try {
-    return await call();
+    const result = await call();
+    if (result && done !== undefined) announce(region, typeof done === "function" ? done(result) : done, false);
+    return result;
   } catch (failure) {
-    announce(status, errorText(failure.error || failure), true);
+    announce(region, errorText(failure.error || failure), true);
     return null;
   } finally {
     if (button) button.removeAttribute("aria-disabled");
@@ -48,10 +58,20 @@ function pendingUpsert(question) {
   empty(pendingList, "[data-pending-empty]");
 }
 
+function noSanctionOnStaff(node) {
+  if (!node || !staffIds.has(node.dataset.authorId)) return node;
+  node.querySelectorAll("[data-mute], [data-ban]").forEach((button) => button.remove());
+  return node;
+}
+
+function chatAdd(message) {
+  noSanctionOnStaff(chat.add(message));
+}
+
 function flaggedUpsert(row) {
   const message = row && (row.message || row);
   if (!flaggedList || !message || message.id == null) return;
-  chatMessage(flaggedList, message);
+  noSanctionOnStaff(chatMessage(flaggedList, message));
   empty(flaggedList, "[data-flagged-empty]");
 }
 
@@ -127,11 +147,10 @@ async function sanction(button, kind) {
   const minutes = Math.max(1, Number(minutesField ? minutesField.value : 10) || 10);
   const body = { user: user.id, kind };
   if (kind === "mute") body.minutes = minutes;
-  const result = await act(button, () => api(`${base}moderation/sanctions/`, { method: "POST", body }));
-  if (!result) return;
-  sanctionUpsert(result.sanction || result);
   const muteDone = pluralOne(minutes) ? root.dataset.muteDoneOne || root.dataset.muteDone : root.dataset.muteDone;
-  announce(status, format(kind === "ban" ? root.dataset.banDone : muteDone, { name: user.name, minutes }), false);
+  const said = format(kind === "ban" ? root.dataset.banDone : muteDone, { name: user.name, minutes });
+  const result = await act(button, () => api(`${base}moderation/sanctions/`, { method: "POST", body }), said);
+  if (result) sanctionUpsert(result.sanction || result);
 }
 
 function setupActions() {
@@ -143,22 +162,20 @@ function setupActions() {
       const decision = target.dataset.moderate;
       const question = await act(target, () => api(`${base}questions/${node.dataset.questionId}/moderate/`, {
         method: "POST", body: { decision },
-      }));
+      }), labels.done);
       if (question) {
         questionRemove(pendingList, node.dataset.questionId);
         empty(pendingList, "[data-pending-empty]");
-        announce(status, labels.done, false);
       }
     } else if (target.hasAttribute("data-chat-delete")) {
       const node = target.closest("[data-message-id]");
       if (!window.confirm(root.dataset.confirmDelete)) return;
       const id = node.dataset.messageId;
-      const done = await act(target, () => api(`${base}chat/${id}/`, { method: "DELETE" }).then(() => true));
+      const done = await act(target, () => api(`${base}chat/${id}/`, { method: "DELETE" }).then(() => true), labels.done);
       if (done) {
         chatRemove(chatList, id);
         chatRemove(flaggedList, id);
         empty(flaggedList, "[data-flagged-empty]");
-        announce(status, labels.done, false);
       }
     } else if (target.hasAttribute("data-mute")) {
       sanction(target, "mute");
@@ -166,11 +183,10 @@ function setupActions() {
       sanction(target, "ban");
     } else if (target.hasAttribute("data-lift")) {
       const node = target.closest("[data-sanction-id]");
-      const done = await act(target, () => api(`${base}moderation/sanctions/${node.dataset.sanctionId}/`, { method: "DELETE" }).then(() => true));
+      const done = await act(target, () => api(`${base}moderation/sanctions/${node.dataset.sanctionId}/`, { method: "DELETE" }).then(() => true), labels.done);
       if (done) {
         node.remove();
         empty(sanctionList, "[data-sanction-empty]");
-        announce(status, labels.done, false);
       }
     }
   });
@@ -185,7 +201,7 @@ function applyEvent(frame) {
       sessionStatus(data.status);
       break;
     case "chat.message":
-      chatMessage(chatList, data.message || data);
+      chatAdd(data.message || data);
       break;
     case "chat.removed":
       chatRemove(chatList, data.id);
