@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.8
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test install lint typecheck messages bench-clean
+.PHONY: run test install lint typecheck messages bench-clean screenshots
 
 $(UV):
 	python3 -m venv $(VENV)
@@ -40,3 +40,9 @@ messages: install
 	  (cd $$app && mkdir -p locale && ../$(VENV)/bin/django-admin makemessages -l fr -l en --settings=hub.settings --pythonpath=.. \
 	   && ../$(VENV)/bin/django-admin compilemessages --settings=hub.settings --pythonpath=..) || exit 1; \
 	done
+
+# The screenshots kept in docs/ (the live page on a phone, both consoles on a desk), from the tests
+# that check those layouts.
+screenshots: install
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	  tests/test_live_phone_browser.py tests/test_consoles_browser.py

@@ -4,11 +4,12 @@ message and following new ones (posted through the server, so they arrive live),
 messages" button once the reader has scrolled up; no Mute or Ban on the staff's messages, even live;
 an action's outcome said in the panel of the button pressed; the poll form's answer rows.
 
-Screenshots of both consoles are written to ``docs/screenshots/``. Assertions use the pages'
-structure (data attributes, roles, boxes), not their wording."""
+Screenshots of both consoles go to ``var/screenshots/`` (``make screenshots``: ``docs/``).
+Assertions use the pages' structure (data attributes, roles, boxes), not their wording."""
 
 from __future__ import annotations
 
+import os
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,9 @@ from tests.test_sessions_browser import (  # noqa: F401 (cotonou_session is a fi
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 DESK = {"width": 1366, "height": 768}
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# `make screenshots` sets SCREENSHOTS_DIR=docs/screenshots; a plain test run writes into var/.
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or ROOT / "var" / "screenshots")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ on reconnect. Assertions use the page's structure, not its wording."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,11 @@ cotonou_session = sessions_browser.cotonou_session  # the same session and peopl
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "live-phone.png"
+# `make screenshots` sets SCREENSHOTS_DIR=docs/screenshots; a plain test run writes into var/.
+SCREENSHOT = (
+    Path(os.environ.get("SCREENSHOTS_DIR") or Path(__file__).resolve().parent.parent / "var" / "screenshots")
+    / "live-phone.png"
+)
 
 
 def busy(session: Any, citizens: list[Any]) -> None:
