@@ -1011,3 +1011,15 @@ def test_pending_questions_loaded_with_the_page_read_as_those_that_arrive_live(c
         'data-moderate="reject"',
     ):
         assert marker in item and marker in template
+
+
+def test_an_anonymous_question_stays_anonymous_on_the_staff_console():
+    # given a live session with an anonymous question, approved, from a named citizen
+    session = LiveSessionFactory(status="live")
+    asker = UserFactory(display_name="Afiavi Secrète")
+    QuestionFactory(session=session, author=asker, anonymous=True, text="Où va l'argent du marché ?")
+    # when the mayor opens the console (what they may read aloud or project)
+    html = page(client_for(staff_of(session.commune, Role.MAYOR)).get(f"/seances/{session.pk}/console/"))
+    # then the question is there, without its author's name
+    assert "Où va l&#x27;argent du marché ?" in html or "Où va l'argent du marché ?" in html
+    assert "Afiavi Secrète" not in html

@@ -80,7 +80,9 @@ def questions_for(session: LiveSession, user: Any, *, order: str, everything: bo
     for question in questions:
         question.voted = question.pk in voted  # type: ignore[attr-defined]
         question.status_label = labels.get(question.status, question.status)  # type: ignore[attr-defined]
-        shown = not question.anonymous or everything
+        # An anonymous asker stays anonymous on every page, the staff console included (read aloud,
+        # projected); only the moderation console names them, to act on abuse.
+        shown = not question.anonymous
         question.author_name = question.author.display_name if shown else ""  # type: ignore[attr-defined]
     return questions
 

@@ -36,6 +36,9 @@ export class LiveSocket {
     this.timer = null;
     this.watchdog = null;
     window.addEventListener("online", () => this.wake());
+    // The browser knows the network is gone before the socket does (a dead TCP connection can look
+    // open for minutes): say "lost" now, so the page queues what is typed meanwhile.
+    window.addEventListener("offline", () => this.drop());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.wake();
     });
