@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from hub.selectors import staff_communes
+from hub.models import Commune
+from hub.permissions import role_commune_ids
 
 
 def _workspace_url(request: HttpRequest) -> str:
@@ -17,11 +18,13 @@ def _workspace_url(request: HttpRequest) -> str:
     user = request.user
     if getattr(user, "is_platform_admin", False):
         return reverse("frontend:workspace-choose")
-    communes = staff_communes(user=user)
-    if not communes:
+    # The roles the permission checks read anyway (one query per request, hub.permissions).
+    commune_ids = role_commune_ids(user)
+    if not commune_ids:
         return ""
-    if len(communes) == 1:
-        return reverse("frontend:workspace", args=[communes[0].slug])
+    if len(commune_ids) == 1:
+        slug = Commune.objects.filter(pk=next(iter(commune_ids))).values_list("slug", flat=True).first()
+        return reverse("frontend:workspace", args=[slug]) if slug else ""
     return reverse("frontend:workspace-choose")
 
 

@@ -23,10 +23,10 @@ MODERATOR_ROLES = frozenset({Role.MODERATOR, Role.MAYOR, Role.SECRETARY_GENERAL}
 ADMIN_ONLY_ROLES = frozenset({Role.MAYOR})
 
 
-def commune_roles(user: Any, commune_id: int) -> frozenset[str]:
-    """The roles ``user`` holds in the commune, from one query per request."""
+def _roles_by_commune(user: Any) -> dict[int, frozenset[str]]:
+    """Every role the user holds, by commune id: one query per request, cached on the user."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return frozenset()
+        return {}
     cache: dict[int, frozenset[str]] | None = getattr(user, "_commune_roles_cache", None)
     if cache is None:
         by_commune: dict[int, set[str]] = {}
@@ -34,7 +34,17 @@ def commune_roles(user: Any, commune_id: int) -> frozenset[str]:
             by_commune.setdefault(cid, set()).add(role)
         cache = {cid: frozenset(roles) for cid, roles in by_commune.items()}
         user._commune_roles_cache = cache
-    return cache.get(commune_id, frozenset())
+    return cache
+
+
+def commune_roles(user: Any, commune_id: int) -> frozenset[str]:
+    """The roles ``user`` holds in the commune, from one query per request."""
+    return _roles_by_commune(user).get(commune_id, frozenset())
+
+
+def role_commune_ids(user: Any) -> frozenset[int]:
+    """The communes where the user holds a role, from the same per-request read."""
+    return frozenset(_roles_by_commune(user))
 
 
 def forget_roles(user: Any) -> None:
