@@ -19,6 +19,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from hub import versions
+
 logger = logging.getLogger(__name__)
 
 TTL = 300
@@ -50,6 +52,7 @@ def invalidate(*, commune_id: int, thread_id: int | None = None) -> None:
     """Call inside the write's transaction."""
     scopes = scopes_for(commune_id=commune_id, thread_id=thread_id)
     _bump(scopes)
+    versions.changed(commune_id=commune_id)  # the pages and API answers cached whole
     transaction.on_commit(lambda: _bump(scopes), robust=True)
 
 

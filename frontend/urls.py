@@ -12,13 +12,18 @@ from frontend import (
     urls_workspace,
     views,
 )
+from hub.readcache import all_communes, commune_in_path, public_read
 
 app_name = "frontend"
 
+# Anonymous reads answered from the public read cache (hub/readcache.py), by what they show.
+commune_read = public_read(commune_in_path)
+all_read = public_read(all_communes)
+
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", all_read(views.home), name="home"),
     path("sw.js", views.service_worker, name="service-worker"),
-    path("communes/<slug:slug>/", views.commune_detail, name="commune"),
+    path("communes/<slug:slug>/", commune_read(views.commune_detail), name="commune"),
     path("communes/<slug:slug>/suivre/", views.commune_follow_toggle, name="commune-follow"),
     path("inscription/", views.signup, name="signup"),
     path("connexion/", views.login_view, name="login"),

@@ -4,13 +4,27 @@ staff pages (publishing, editing, withdrawing)."""
 from django.urls import path
 
 from frontend.publications import agenda_staff, contracts_staff, pages, staff
+from hub.readcache import all_communes, commune_in_path, commune_in_query, public_read
+
+# Anonymous reads answered from the public read cache (hub/readcache.py), by what they show.
+commune_read = public_read(commune_in_path)
+all_read = public_read(all_communes)
+query_read = public_read(commune_in_query)
 
 urlpatterns = [
-    path("rechercher/", pages.search, name="pub-search"),
-    path("transparence/", pages.scorecard, name="pub-scorecard"),
-    path("communes/<slug:slug>/transparence/", pages.register, name="pub-register"),
-    path("communes/<slug:slug>/documents/", pages.documents, name="pub-documents"),
-    path("communes/<slug:slug>/documents/<int:pk>/", pages.document, name="pub-document"),
+    path("rechercher/", query_read(pages.search), name="pub-search"),
+    path("transparence/", all_read(pages.scorecard), name="pub-scorecard"),
+    path(
+        "communes/<slug:slug>/transparence/",
+        commune_read(pages.register),
+        name="pub-register",
+    ),
+    path("communes/<slug:slug>/documents/", commune_read(pages.documents), name="pub-documents"),
+    path(
+        "communes/<slug:slug>/documents/<int:pk>/",
+        commune_read(pages.document),
+        name="pub-document",
+    ),
     path(
         "communes/<slug:slug>/documents/<int:pk>/fichiers/<int:file_id>/",
         pages.document_file_download,
@@ -37,8 +51,12 @@ urlpatterns = [
         staff.document_file_replace,
         name="pub-file-replace",
     ),
-    path("communes/<slug:slug>/marches/", pages.contracts, name="pub-contracts"),
-    path("communes/<slug:slug>/marches/<int:pk>/", pages.contract, name="pub-contract"),
+    path("communes/<slug:slug>/marches/", commune_read(pages.contracts), name="pub-contracts"),
+    path(
+        "communes/<slug:slug>/marches/<int:pk>/",
+        commune_read(pages.contract),
+        name="pub-contract",
+    ),
     path("communes/<slug:slug>/marches/nouveau/", contracts_staff.contract_new, name="pub-contract-new"),
     path(
         "communes/<slug:slug>/marches/<int:pk>/modifier/",
@@ -55,8 +73,12 @@ urlpatterns = [
         contracts_staff.contract_withdraw,
         name="pub-contract-withdraw",
     ),
-    path("communes/<slug:slug>/agenda/", pages.agenda, name="pub-agenda"),
-    path("communes/<slug:slug>/agenda/<int:pk>/", pages.agenda_event, name="pub-agenda-event"),
+    path("communes/<slug:slug>/agenda/", commune_read(pages.agenda), name="pub-agenda"),
+    path(
+        "communes/<slug:slug>/agenda/<int:pk>/",
+        commune_read(pages.agenda_event),
+        name="pub-agenda-event",
+    ),
     path("communes/<slug:slug>/agenda/nouveau/", agenda_staff.agenda_event_new, name="pub-agenda-new"),
     path(
         "communes/<slug:slug>/agenda/<int:pk>/modifier/",
@@ -73,5 +95,9 @@ urlpatterns = [
         agenda_staff.agenda_event_withdraw,
         name="pub-agenda-event-withdraw",
     ),
-    path("communes/<slug:slug>/agenda.ics", pages.agenda_ics, name="pub-agenda-ics"),
+    path(
+        "communes/<slug:slug>/agenda.ics",
+        commune_read(pages.agenda_ics),
+        name="pub-agenda-ics",
+    ),
 ]

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
@@ -28,6 +29,7 @@ from frontend.forms import (
     SignupForm,
     apply_field_errors,
 )
+from hub import overload
 from hub.api.errors import (
     json_bad_request,
     json_csrf_failure,
@@ -310,6 +312,11 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 def server_error(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return json_server_error(request)
+    if overload.unavailable():  # busy or the database away: come back soon (hub/overload.py)
+        # No request context: its processors would ask the database for the visitor's session.
+        response = HttpResponse(render_to_string("frontend/503.html"), status=503)
+        response["Retry-After"] = str(overload.retry_after())
+        return response
     return render(request, "frontend/500.html", status=500)
 
 

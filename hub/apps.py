@@ -13,3 +13,16 @@ class HubConfig(AppConfig):
         from hub import db, permissions  # noqa: F401
 
         db.install()
+        _track_public_content()
+
+
+def _track_public_content() -> None:
+    """What the public read cache must forget when it changes (hub/readcache.py)."""
+    from hub.models import Commune, Follow, Membership, User
+    from hub.versions import track
+
+    track(Commune, commune=lambda row: row.pk)
+    track(Membership, commune=lambda row: row.commune_id)  # the officials a commune page lists
+    track(Follow, commune=lambda row: row.commune_id)  # follower counts
+    # A name shown on many pages; a sign-in (last_login) or a new password changes nothing public.
+    track(User, everything=True, ignore_fields={"last_login", "password"})

@@ -90,11 +90,28 @@ def run_checks() -> tuple[bool, dict[str, Any]]:
     return healthy, results
 
 
+# A healthy answer is reused for this long by the process that computed it: a load balancer or a
+# crowd asking many times a second costs one round of checks per second per process, not one per
+# request. A failure is never reused: an outage shows on the next request, and so does its end.
+_last_healthy: tuple[float, dict[str, Any]] | None = None
+
+
+def checks_now() -> tuple[bool, dict[str, Any]]:
+    global _last_healthy
+    now = time.monotonic()
+    last = _last_healthy
+    if last is not None and now - last[0] < settings.HEALTHZ_REUSE_SECONDS:
+        return True, last[1]
+    healthy, results = run_checks()
+    _last_healthy = (now, results) if healthy else None
+    return healthy, results
+
+
 @csrf_exempt
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    healthy, results = run_checks()
+    healthy, results = checks_now()
     return JsonResponse(
         {
             "status": "ok" if healthy else "error",

@@ -105,6 +105,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
                 "frontend.context_processors.workspace_link",
+                # Last: a cached page's CSRF token is a placeholder each response fills in (hub.readcache).
+                "hub.readcache.csrf_placeholder",
             ],
         },
     },
@@ -132,7 +134,8 @@ if DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": min(2, DB_POOL_MAX_SIZE),
             "max_size": DB_POOL_MAX_SIZE,
-            "timeout": 10,
+            # Past this wait for a connection the request is answered 503 + Retry-After (hub/overload.py).
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
         }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -170,6 +173,16 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": KEY_PREFIX}
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Anonymous public reads served from memory under content versions (hub/readcache.py, docs/performance.md).
+READ_CACHE = env_bool("READ_CACHE", True)
+READ_CACHE_TTL = int(os.environ.get("READ_CACHE_TTL", "60"))  # seconds an entry is served at most
+READ_CACHE_MAX_BYTES = int(os.environ.get("READ_CACHE_MAX_BYTES", str(64 * 1024 * 1024)))  # per process
+
+# Seconds a client is asked to wait when the hub is overloaded or the database away (hub/overload.py).
+OVERLOAD_RETRY_AFTER = int(os.environ.get("OVERLOAD_RETRY_AFTER", "5"))
+# /healthz reuses a healthy answer this many seconds per process (a failure is never reused).
+HEALTHZ_REUSE_SECONDS = float(os.environ.get("HEALTHZ_REUSE_SECONDS", "1.0"))
 
 # --- Celery (the app lives in workers/celery.py) ------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -249,6 +262,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 WHITENOISE_USE_FINDERS = env_bool("STATIC_USE_FINDERS", True)
 WHITENOISE_MAX_AGE = int(os.environ.get("STATIC_MAX_AGE", "3600"))
+# Static files up to this size are answered by the ASGI app from memory, before Django (hub/static_asgi.py).
+STATIC_FAST_PATH = env_bool("STATIC_FAST_PATH", True)
+STATIC_FAST_MAX_BYTES = int(os.environ.get("STATIC_FAST_MAX_BYTES", str(512 * 1024)))
 # Uploaded files: a local folder by default, S3-compatible storage when a bucket is configured.
 _S3_BUCKET = os.environ.get("S3_BUCKET", "")
 _DEFAULT_STORAGE: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
@@ -327,10 +343,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    # One counter per request, per address or per account (hub/api/throttles.py).
+    "DEFAULT_THROTTLE_CLASSES": ["hub.api.throttles.RequestRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "300/min"),
         "user": os.environ.get("THROTTLE_USER", "1200/min"),

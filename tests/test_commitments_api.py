@@ -133,7 +133,8 @@ def test_bad_list_queries_are_400(query):
     assert response.json()["error"]["code"] in ("invalid", "invalid_cursor")
 
 
-def test_the_list_and_the_detail_pin_their_query_counts():
+def test_the_list_and_the_detail_pin_their_query_counts(settings):
+    settings.READ_CACHE = False  # the view's own queries (the read cache: test_read_cache.py)
     # given twenty commitments, one with a timeline of three entries
     CommitmentFactory.create_batch(20)
     commitment = CommitmentFactory()

@@ -57,7 +57,8 @@ def test_list_filters_by_commune_and_status_with_cursor_pagination():
     assert client_for().get("/api/v1/sessions/", {"status": "bogus"}).status_code == 400
 
 
-def test_list_query_count_does_not_grow_with_rows():
+def test_list_query_count_does_not_grow_with_rows(settings):
+    settings.READ_CACHE = False  # the view's own queries (the read cache: test_read_cache.py)
     LiveSessionFactory.create_batch(3)
     with CaptureQueriesContext(connection) as few:
         client_for().get("/api/v1/sessions/")
@@ -80,7 +81,8 @@ def test_detail_query_count_is_pinned():
     assert body["me"]["can_chat"] is True and body["me"]["can_manage"] is False
 
 
-def test_questions_and_polls_lists_have_pinned_query_counts():
+def test_questions_and_polls_lists_have_pinned_query_counts(settings):
+    settings.READ_CACHE = False  # the view's own queries (the read cache: test_read_cache.py)
     session = LiveSessionLiveFactory()
     QuestionFactory.create_batch(5, session=session)
     PollFactory.create_batch(3, session=session)

@@ -39,6 +39,7 @@ from forums.services.common import (
     send,
     visible_length,
 )
+from hub import versions
 from hub.errors import InvalidInput
 from hub.models import Commune, User
 from hub.services.audit import audit_record
@@ -65,6 +66,8 @@ def categories_seed(*, commune: Commune) -> int:
         if slug not in existing
     ]
     Category.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        versions.changed(commune_id=commune.pk)  # bulk_create sends no signal
     return len(rows)
 
 

@@ -13,6 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from hub import overload
 from hub.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)
+    if response is None and overload.unavailable(exc):
+        logger.warning("database unavailable: %s", exc)
+        return Response(
+            {"error": {"code": "unavailable", "message": _("The service is busy. Try again in a moment.")}},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(overload.retry_after())},
+        )
     if response is None:
         logger.exception("unhandled API error", exc_info=exc)
         return Response(
@@ -108,6 +116,10 @@ def json_forbidden(request: HttpRequest) -> JsonResponse:
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
+    if overload.unavailable():
+        response = _json_error(503, "unavailable", _("The service is busy. Try again in a moment."))
+        response["Retry-After"] = str(overload.retry_after())
+        return response
     return _json_error(500, "server_error", _("Something went wrong on our side."))
 
 

@@ -6,13 +6,20 @@ from hub.api import (
     schema,  # noqa: F401  (registers the OpenAPI auth extension)
     views,
 )
+from hub.readcache import all_communes, commune_in_path, public_read
 
 app_name = "api"
 
 urlpatterns = [
-    path("departments/", views.DepartmentListView.as_view(), name="department-list"),
-    path("communes/", views.CommuneListView.as_view(), name="commune-list"),
-    path("communes/<slug:slug>/", views.CommuneDetailView.as_view(), name="commune-detail"),
+    path(
+        "departments/", public_read(all_communes)(views.DepartmentListView.as_view()), name="department-list"
+    ),
+    path("communes/", public_read(all_communes)(views.CommuneListView.as_view()), name="commune-list"),
+    path(
+        "communes/<slug:slug>/",
+        public_read(commune_in_path)(views.CommuneDetailView.as_view()),
+        name="commune-detail",
+    ),
     path("communes/<slug:slug>/follow/", views.CommuneFollowView.as_view(), name="commune-follow"),
     path(
         "communes/<slug:slug>/memberships/",

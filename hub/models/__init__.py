@@ -5,11 +5,13 @@ from hub.models.audit import AuditLogEntry
 from hub.models.geo import Commune, Department
 from hub.models.outbox import OutboxEvent
 from hub.models.roles import Follow, Membership, Role
+from hub.models.versions import ContentVersion
 
 __all__ = [
     "ApiToken",
     "AuditLogEntry",
     "Commune",
+    "ContentVersion",
     "Department",
     "Follow",
     "Membership",

@@ -2,22 +2,36 @@
 
 from django.urls import path
 
+from hub.readcache import all_communes, commune_in_path, commune_in_query, owned_by, public_read
 from publications.api.views import agenda, contracts, documents, register
+from publications.models import AgendaEvent, Contract, Document
 
 app_name = "publications-api"
 
 urlpatterns = [
     # Documents
-    path("documents/", documents.DocumentListView.as_view(), name="document-list"),
+    path(
+        "documents/",
+        public_read(commune_in_query)(documents.DocumentListView.as_view()),
+        name="document-list",
+    ),
     path("documents/export.csv", documents.DocumentExportCSVView.as_view(), name="document-export-csv"),
     path("documents/export.json", documents.DocumentExportJSONView.as_view(), name="document-export-json"),
-    path("document-types/", documents.DocumentTypeListView.as_view(), name="document-types"),
+    path(
+        "document-types/",
+        public_read(all_communes)(documents.DocumentTypeListView.as_view()),
+        name="document-types",
+    ),
     path(
         "communes/<slug:slug>/documents/",
         documents.CommuneDocumentCreateView.as_view(),
         name="commune-document-create",
     ),
-    path("documents/<int:document_id>/", documents.DocumentDetailView.as_view(), name="document-detail"),
+    path(
+        "documents/<int:document_id>/",
+        public_read(owned_by(Document, kwarg="document_id"))(documents.DocumentDetailView.as_view()),
+        name="document-detail",
+    ),
     path(
         "documents/<int:document_id>/publish/",
         documents.DocumentPublishView.as_view(),
@@ -44,7 +58,11 @@ urlpatterns = [
         name="document-file-download",
     ),
     # Awarded contracts
-    path("contracts/", contracts.ContractListView.as_view(), name="contract-list"),
+    path(
+        "contracts/",
+        public_read(commune_in_query)(contracts.ContractListView.as_view()),
+        name="contract-list",
+    ),
     path("contracts/export.csv", contracts.ContractExportCSVView.as_view(), name="contract-export-csv"),
     path("contracts/export.json", contracts.ContractExportJSONView.as_view(), name="contract-export-json"),
     path(
@@ -52,7 +70,11 @@ urlpatterns = [
         contracts.CommuneContractCreateView.as_view(),
         name="commune-contract-create",
     ),
-    path("contracts/<int:contract_id>/", contracts.ContractDetailView.as_view(), name="contract-detail"),
+    path(
+        "contracts/<int:contract_id>/",
+        public_read(owned_by(Contract, kwarg="contract_id"))(contracts.ContractDetailView.as_view()),
+        name="contract-detail",
+    ),
     path(
         "contracts/<int:contract_id>/publish/",
         contracts.ContractPublishView.as_view(),
@@ -64,7 +86,7 @@ urlpatterns = [
         name="contract-withdraw",
     ),
     # Agenda
-    path("agenda/", agenda.AgendaEventListView.as_view(), name="agenda-list"),
+    path("agenda/", public_read(commune_in_query)(agenda.AgendaEventListView.as_view()), name="agenda-list"),
     path(
         "communes/<slug:slug>/agenda/",
         agenda.CommuneAgendaEventCreateView.as_view(),
@@ -73,10 +95,18 @@ urlpatterns = [
     path(
         "communes/<slug:slug>/agenda.ics", agenda.CommuneAgendaFeedView.as_view(), name="commune-agenda-ics"
     ),
-    path("agenda/<int:event_id>/", agenda.AgendaEventDetailView.as_view(), name="agenda-detail"),
+    path(
+        "agenda/<int:event_id>/",
+        public_read(owned_by(AgendaEvent, kwarg="event_id"))(agenda.AgendaEventDetailView.as_view()),
+        name="agenda-detail",
+    ),
     path("agenda/<int:event_id>/publish/", agenda.AgendaEventPublishView.as_view(), name="agenda-publish"),
     path("agenda/<int:event_id>/withdraw/", agenda.AgendaEventWithdrawView.as_view(), name="agenda-withdraw"),
     # Publication register and transparency scorecard
-    path("communes/<slug:slug>/register/", register.CommuneRegisterView.as_view(), name="commune-register"),
-    path("register/", register.ScorecardView.as_view(), name="scorecard"),
+    path(
+        "communes/<slug:slug>/register/",
+        public_read(commune_in_path)(register.CommuneRegisterView.as_view()),
+        name="commune-register",
+    ),
+    path("register/", public_read(all_communes)(register.ScorecardView.as_view()), name="scorecard"),
 ]

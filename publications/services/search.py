@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import TextField, Value
 from django.utils import timezone
 
+from hub import versions
 from publications.models import Document, DocumentFile
 from publications.text import MAX_CHARS, file_text, normalize
 
@@ -32,6 +33,7 @@ def document_reindex(*, document: Document) -> None:
 
         updates["search_vector"] = vector(title, "A") + vector(summary, "B") + vector(body, "C")
     Document.objects.filter(pk=document.pk).update(**updates)
+    versions.changed(commune_id=document.commune_id)  # search answers change; update() sends no signal
 
 
 def document_file_extract_text(*, file_id: int) -> bool:

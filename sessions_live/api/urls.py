@@ -3,16 +3,20 @@
 
 from django.urls import URLPattern, URLResolver, path
 
+from hub.readcache import commune_in_query, owned_by, public_read
 from sessions_live.api import views as v
 from sessions_live.api import views_agenda
+from sessions_live.models import LiveSession
 
 app_name = "sessions-api"
 
 S = "sessions/<int:session_id>/"
+# Anonymous reads of a session are cached under its commune's and its own stream's versions.
+SESSION = owned_by(LiveSession, kwarg="session_id", session=True)
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("sessions/", v.SessionListView.as_view(), name="session-list"),
-    path(S, v.SessionDetailView.as_view(), name="session-detail"),
+    path("sessions/", public_read(commune_in_query)(v.SessionListView.as_view()), name="session-list"),
+    path(S, public_read(SESSION)(v.SessionDetailView.as_view()), name="session-detail"),
     path(S + "start/", v.SessionStartView.as_view(), name="session-start"),
     path(S + "end/", v.SessionEndView.as_view(), name="session-end"),
     path(S + "agenda/", v.AgendaItemCreateView.as_view(), name="session-agenda"),
@@ -23,15 +27,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views_agenda.AgendaItemDetailView.as_view(),
         name="session-agenda-item",
     ),
-    path(S + "events/", v.EventListView.as_view(), name="session-events"),
+    path(S + "events/", public_read(SESSION)(v.EventListView.as_view()), name="session-events"),
     path(S + "chat/", v.ChatView.as_view(), name="session-chat"),
     path(S + "chat/<int:message_id>/", v.ChatMessageView.as_view(), name="session-chat-message"),
     path(S + "chat/<int:message_id>/flag/", v.ChatFlagView.as_view(), name="session-chat-flag"),
-    path(S + "polls/", v.PollListView.as_view(), name="session-polls"),
+    path(S + "polls/", public_read(SESSION)(v.PollListView.as_view()), name="session-polls"),
     path(S + "polls/<int:poll_id>/open/", v.PollOpenView.as_view(), name="session-poll-open"),
     path(S + "polls/<int:poll_id>/close/", v.PollCloseView.as_view(), name="session-poll-close"),
     path(S + "polls/<int:poll_id>/vote/", v.PollVoteView.as_view(), name="session-poll-vote"),
-    path(S + "questions/", v.QuestionListView.as_view(), name="session-questions"),
+    path(S + "questions/", public_read(SESSION)(v.QuestionListView.as_view()), name="session-questions"),
     path(
         S + "questions/<int:question_id>/upvote/",
         v.QuestionUpvoteView.as_view(),
@@ -52,5 +56,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         S + "moderation/sanctions/<int:sanction_id>/", v.SanctionDetailView.as_view(), name="session-sanction"
     ),
-    path(S + "archive/", v.ArchiveView.as_view(), name="session-archive"),
+    path(S + "archive/", public_read(SESSION)(v.ArchiveView.as_view()), name="session-archive"),
 ]

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub import versions
 from hub.models import Commune, User
 from hub.services.audit import audit_record
 from hub.services.outbox import outbox_record
@@ -159,6 +160,7 @@ def _documents_set(session: LiveSession, ids: list[int]) -> None:
     SessionDocument.objects.bulk_create(
         [SessionDocument(session=session, document_id=pk, position=index) for index, pk in enumerate(ids)]
     )
+    versions.changed(session_id=session.pk)  # bulk_create sends no signal
 
 
 def session_schedule(

@@ -10,27 +10,16 @@ from rest_framework import status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from forums import selectors
 from forums.api import serializers as s
 from forums.errors import PostNotFound
 from forums.models import Post, Thread
+from hub.api.throttles import RequestRateThrottle
 from hub.uploads import limit_upload_size
 
-
-class SignedInUserRateThrottle(UserRateThrottle):
-    """The per-account limit for signed-in users only: an anonymous client is already held to the
-    (stricter) per-address anonymous limit, so counting it twice only costs two more Redis trips."""
-
-    def allow_request(self, request: Request, view: Any) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return True
-        return super().allow_request(request, view)
-
-
-READ_THROTTLES = [AnonRateThrottle, SignedInUserRateThrottle]
+READ_THROTTLES = [RequestRateThrottle]
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (``{error: {code, message, fields}}``)."),

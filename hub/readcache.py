@@ -1,0 +1,319 @@
+"""Public reads answered without the database: whole responses cached under content versions.
+
+Most of what citizens do is read the same public pages and API lists. An anonymous read of a view
+decorated with ``public_read(scope)`` costs one round trip to Redis (the read limiter's counter and
+the scope's content versions, ``hub.versions``, in one pipeline) and, when this process has already
+rendered that address at those versions, no database query and no template rendering at all. A
+change is visible to the next read after its commit, in every process: the versions it bumped are in
+the key.
+
+**What is cached.** Only ``GET``/``HEAD`` from someone not signed in (no session user, no
+``Authorization`` header, no flash messages waiting), answered 200, without cookies set by the view,
+a session change or a ``Cache-Control`` of its own. The key is the path, the sorted query, the
+language, the date in the commune time zone (pages that compare with today change at midnight) and
+the versions. Entries live in this process's memory (``READ_CACHE_MAX_BYTES``, least recently used
+first out, ``READ_CACHE_TTL`` seconds at most: viewer counts and other figures that change without a
+version are never older than that). A page's CSRF token is rendered as a placeholder and each response
+gets the visitor's own token, so cached pages keep working forms (and the language switch).
+
+**Conditional requests.** Every response carries a weak ``ETag`` derived from the key (and, for a
+page with a CSRF token, from the visitor's CSRF secret); ``If-None-Match`` with it answers 304 with
+no body. ``Cache-Control: public, no-cache`` for the API (shared caches may keep it and must
+revalidate), ``private, no-cache`` for pages that carry a CSRF token.
+
+**Limiter.** The anonymous read limit (``THROTTLE_ANON``) is a fixed-window counter per address,
+counted in the same pipeline as the versions (``hub.api.throttles`` skips a request counted here).
+If Redis does not answer, the read is served as if there were no cache (the view runs, nothing is
+stored).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from hub import versions
+from hub.api.throttles import rate_of
+from hub.versions import (
+    ANY_COMMUNE,
+    GLOBAL,
+    commune_id_by_slug,
+    commune_key,
+    owner_commune,
+    read_versions,
+    session_key,
+    window_key,
+)
+
+logger = logging.getLogger(__name__)
+
+CSRF_PLACEHOLDER = "cp-csrf-placeholder-6d1f0c2a9b7e4d13a8f5c0b2e9d7a4f1"
+_CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+_SKIP_HEADERS = {"content-length", "etag", "last-modified", "set-cookie", "cache-control"}
+
+
+# --- this process's entries ------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    body: bytes
+    headers: list[tuple[str, str]]
+    csrf: bool
+    stored: float
+
+
+class LocalCache:
+    """Least recently used first out, bounded in bytes; thread-safe."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if time.monotonic() - entry.stored > settings.READ_CACHE_TTL:
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        size = len(entry.body)
+        if size > settings.READ_CACHE_MAX_BYTES // 8:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = entry
+            self._bytes += size
+            while self._bytes > settings.READ_CACHE_MAX_BYTES and self._entries:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        entry = self._entries.pop(key)
+        self._bytes -= len(entry.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+LOCAL = LocalCache()
+versions.on_bump_failure.append(LOCAL.clear)
+
+
+# --- scopes --------------------------------------------------------------------------------------
+
+
+Scope = Callable[..., list[str] | None]
+
+
+def all_communes(request: HttpRequest, *args: Any, **kwargs: Any) -> list[str]:
+    return [ANY_COMMUNE]
+
+
+def commune_in_path(request: HttpRequest, *args: Any, slug: str = "", **kwargs: Any) -> list[str] | None:
+    commune_id = commune_id_by_slug(slug)
+    return None if commune_id is None else [commune_key(commune_id)]
+
+
+def commune_in_query(request: HttpRequest, *args: Any, **kwargs: Any) -> list[str] | None:
+    """``?commune=<slug>`` narrows to one commune; without it, a list across communes."""
+    slug = request.GET.get("commune", "")
+    if not slug:
+        return [ANY_COMMUNE]
+    return commune_in_path(request, slug=slug)
+
+
+def owned_by(model: type[Model], *, kwarg: str = "pk", session: bool = False) -> Scope:
+    """The scope of a page or API detail about one row of ``model`` (its commune; a session's
+    stream too with ``session``)."""
+
+    def scope(request: HttpRequest, *args: Any, **kwargs: Any) -> list[str] | None:
+        pk = kwargs.get(kwarg)
+        commune_id = owner_commune(model, pk)
+        if commune_id is None:
+            return None
+        keys = [commune_key(commune_id)]
+        if session:
+            keys.append(session_key(int(str(pk))))
+        return keys
+
+    return scope
+
+
+# --- the decorator -------------------------------------------------------------------------------
+
+
+def _eligible(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD") or not settings.READ_CACHE:
+        return False
+    if "HTTP_AUTHORIZATION" in request.META or "messages" in request.COOKIES:
+        return False
+    if getattr(request, "_force_auth_user", None) is not None:  # DRF's test client signed someone in
+        return False
+    user = getattr(request, "user", None)
+    return not (user is not None and user.is_authenticated)
+
+
+def _client_ident(request: HttpRequest) -> str:
+    from hub.context import request_ip
+
+    return request_ip(request) or "unknown"
+
+
+def _throttled(request: HttpRequest, window: int) -> HttpResponse:
+    from hub.api.errors import wants_json
+
+    message = _("Too many requests. Try again in a minute.")
+    response: HttpResponse
+    if wants_json(request):
+        response = JsonResponse(
+            {"error": {"code": "throttled", "message": message, "retry_after": window}}, status=429
+        )
+    else:
+        response = HttpResponse(
+            f'<!doctype html><html lang="{get_language()}"><meta charset="utf-8">'
+            f"<title>429</title><p>{escape(message)}</p></html>",
+            status=429,
+        )
+    response["Retry-After"] = str(window)
+    return response
+
+
+def _canonical_query(request: HttpRequest) -> str:
+    return "&".join(sorted(f"{k}={v}" for k, values in request.GET.lists() for v in values))
+
+
+def _cacheable(request: HttpRequest, response: HttpResponseBase) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if response.has_header("Cache-Control"):
+        return False
+    session = getattr(request, "session", None)
+    return not (session is not None and session.modified)
+
+
+def _csrf_etag_part(request: HttpRequest) -> str:
+    secret = request.META.get("CSRF_COOKIE", "")
+    return hashlib.blake2b(secret.encode(), digest_size=6).hexdigest()
+
+
+def _finish(request: HttpRequest, entry: Entry, digest: str) -> HttpResponse:
+    body = entry.body
+    etag_value = digest
+    if entry.csrf:
+        token = get_token(request)  # the visitor's own (and its cookie, for a new visitor)
+        body = body.replace(_CSRF_PLACEHOLDER_BYTES, token.encode())
+        etag_value += "." + _csrf_etag_part(request)
+    etag = f'W/"{etag_value}"'
+    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body)
+        for name, value in entry.headers:
+            response[name] = value
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache" if entry.csrf else "public, no-cache"
+    patch_vary_headers(response, ("Accept-Language", "Cookie", "Authorization"))
+    return response
+
+
+def public_read(scope: Scope) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """Serve anonymous reads of the decorated view from the cache (see the module's docstring).
+
+    ``scope(request, *args, **kwargs)`` names the versions the view's output depends on (``None``:
+    do not cache this one, e.g. an unknown slug, which the view answers 404).
+    """
+
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not _eligible(request):
+                return view(request, *args, **kwargs)
+            scope_keys = scope(request, *args, **kwargs)
+            if scope_keys is None:
+                return view(request, *args, **kwargs)
+            keys = [GLOBAL, *scope_keys]
+            limit, window = rate_of("anon")
+            try:
+                versions, hits = read_versions(
+                    keys, window_key("anon", _client_ident(request), window), window
+                )
+            except Exception:
+                logger.warning("public read cache: versions unreadable, serving uncached", exc_info=True)
+                return view(request, *args, **kwargs)
+            if hits > limit:
+                return _throttled(request, window)
+            request._read_limit_counted = True  # type: ignore[attr-defined]
+            ident = "\n".join(
+                [
+                    request.path,
+                    _canonical_query(request),
+                    get_language() or "",
+                    timezone.localdate().isoformat(),
+                    ",".join(f"{key}={value}" for key, value in zip(keys, versions, strict=True)),
+                ]
+            )
+            digest = hashlib.blake2b(ident.encode(), digest_size=12).hexdigest()
+            entry = LOCAL.get(digest)
+            if entry is None:
+                request._read_cache_render = True  # type: ignore[attr-defined]
+                response = view(request, *args, **kwargs)
+                request._read_cache_render = False  # type: ignore[attr-defined]
+                render = getattr(response, "render", None)
+                if render is not None and not getattr(response, "is_rendered", True):
+                    render()
+                if not _cacheable(request, response):
+                    if not response.streaming and _CSRF_PLACEHOLDER_BYTES in response.content:  # type: ignore[attr-defined]
+                        token = get_token(request).encode()
+                        response.content = response.content.replace(_CSRF_PLACEHOLDER_BYTES, token)  # type: ignore[attr-defined]
+                    return response
+                body = response.content  # type: ignore[attr-defined]
+                entry = Entry(
+                    body=body,
+                    headers=[(k, v) for k, v in response.items() if k.lower() not in _SKIP_HEADERS],
+                    csrf=_CSRF_PLACEHOLDER_BYTES in body,
+                    stored=time.monotonic(),
+                )
+                LOCAL.put(digest, entry)
+            return _finish(request, entry, digest)
+
+        wrapper.public_read = True  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def csrf_placeholder(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: while a cached page renders, ``{% csrf_token %}`` writes a placeholder that
+    each response replaces with the visitor's own token."""
+    if getattr(request, "_read_cache_render", False):
+        return {"csrf_token": CSRF_PLACEHOLDER}
+    return {}
