@@ -21,8 +21,9 @@ page with a CSRF token, from the visitor's CSRF secret); ``If-None-Match`` with 
 no body. ``Cache-Control: public, no-cache`` for the API (shared caches may keep it and must
 revalidate), ``private, no-cache`` for pages that carry a CSRF token.
 
-**Limiter.** The anonymous read limit (``THROTTLE_ANON``) is a fixed-window counter per address,
+**Limiter.** The API's anonymous limit (``THROTTLE_ANON``) is a fixed-window counter per address,
 counted in the same pipeline as the versions (``hub.api.throttles`` skips a request counted here).
+Pages have no per-address limit, as before: many citizens share an address behind their operator.
 If Redis does not answer, the read is served as if there were no cache (the view runs, nothing is
 stored).
 """
@@ -261,17 +262,19 @@ def public_read(scope: Scope) -> Callable[[Callable[..., HttpResponseBase]], Cal
             if scope_keys is None:
                 return view(request, *args, **kwargs)
             keys = [GLOBAL, *scope_keys]
+            # The API's per-address limit is counted in the same round trip; pages have none (as
+            # before): a whole mobile operator's customers may share one address.
+            api = request.path.startswith("/api/")
             limit, window = rate_of("anon")
+            counter = window_key("anon", _client_ident(request), window) if api else None
             try:
-                versions, hits = read_versions(
-                    keys, window_key("anon", _client_ident(request), window), window
-                )
+                versions, hits = read_versions(keys, counter, window)
             except Exception:
                 logger.warning("public read cache: versions unreadable, serving uncached", exc_info=True)
                 return view(request, *args, **kwargs)
             if hits > limit:
                 return _throttled(request, window)
-            request._read_limit_counted = True  # type: ignore[attr-defined]
+            request._read_limit_counted = api  # type: ignore[attr-defined]
             ident = "\n".join(
                 [
                     request.path,

@@ -200,7 +200,7 @@ def test_conditional_requests_answer_304_until_the_content_changes(cotonou, staf
     assert "Budget 2027" in changed.text
 
 
-def test_cached_reads_are_still_limited_per_address(cotonou, monkeypatch):
+def test_cached_api_reads_are_still_limited_per_address_and_pages_are_not(cotonou, monkeypatch):
     monkeypatch.setattr(
         SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "anon": "3/min"}
     )
@@ -210,9 +210,8 @@ def test_cached_reads_are_still_limited_per_address(cotonou, monkeypatch):
     refused = client.get("/api/v1/communes/")
     assert refused.json()["error"]["code"] == "throttled"
     assert int(refused["Retry-After"]) > 0
-    page = client.get("/communes/cotonou/")
-    assert page.status_code == 429
-    assert int(page["Retry-After"]) > 0
+    # pages have no per-address limit: a mobile operator's customers may share one address
+    assert [client.get("/communes/cotonou/").status_code for _ in range(5)] == [200] * 5
 
 
 def test_a_hidden_forum_post_disappears_from_the_cached_thread_at_once(cotonou):
