@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
@@ -20,12 +22,29 @@ def request_ip(request: HttpRequest) -> str | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+    """Sync and async: under ASGI the request stays in the event loop until the view (a sync-only
+    middleware would send it to a worker thread and back for every request)."""
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if iscoroutinefunction(self):
+            return self._acall(request)
         token = client_ip.set(request_ip(request))
         try:
             return self.get_response(request)
+        finally:
+            client_ip.reset(token)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        token = client_ip.set(request_ip(request))
+        try:
+            return await self.get_response(request)  # type: ignore[no-any-return, misc]
         finally:
             client_ip.reset(token)

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from hub import readcache
 from hub.realtime import transports
 from workers.celery import app as celery_app
 
@@ -118,6 +119,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "checks": results,
             # Not a check: how this process writes live frames (hub.realtime.transports).
             "realtime": transports.report().as_dict(),
+            # Not a check: this process's public read cache (hub.readcache), answers by path.
+            "read_cache": {"entries": len(readcache.LOCAL), **readcache.STATS},
         },
         status=200 if healthy else 503,
     )

@@ -35,15 +35,17 @@ import hashlib
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import get_token
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
@@ -126,6 +128,8 @@ class LocalCache:
 
 
 LOCAL = LocalCache()
+# Answers by path taken, since the process started (hits in the event loop are "async_hit").
+STATS: Counter[str] = Counter()
 versions.on_bump_failure.append(LOCAL.clear)
 
 
@@ -246,6 +250,19 @@ def _finish(request: HttpRequest, entry: Entry, digest: str) -> HttpResponse:
     return response
 
 
+def _digest(request: HttpRequest, keys: list[str], versions: list[int]) -> str:
+    ident = "\n".join(
+        [
+            request.path,
+            _canonical_query(request),
+            get_language() or "",
+            timezone.localdate().isoformat(),
+            ",".join(f"{key}={value}" for key, value in zip(keys, versions, strict=True)),
+        ]
+    )
+    return hashlib.blake2b(ident.encode(), digest_size=12).hexdigest()
+
+
 def public_read(scope: Scope) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Serve anonymous reads of the decorated view from the cache (see the module's docstring).
 
@@ -266,26 +283,23 @@ def public_read(scope: Scope) -> Callable[[Callable[..., HttpResponseBase]], Cal
             # before): a whole mobile operator's customers may share one address.
             api = request.path.startswith("/api/")
             limit, window = rate_of("anon")
-            counter = window_key("anon", _client_ident(request), window) if api else None
-            try:
-                versions, hits = read_versions(keys, counter, window)
-            except Exception:
-                logger.warning("public read cache: versions unreadable, serving uncached", exc_info=True)
-                return view(request, *args, **kwargs)
-            if hits > limit:
-                return _throttled(request, window)
-            request._read_limit_counted = api  # type: ignore[attr-defined]
-            ident = "\n".join(
-                [
-                    request.path,
-                    _canonical_query(request),
-                    get_language() or "",
-                    timezone.localdate().isoformat(),
-                    ",".join(f"{key}={value}" for key, value in zip(keys, versions, strict=True)),
-                ]
-            )
-            digest = hashlib.blake2b(ident.encode(), digest_size=12).hexdigest()
+            known = getattr(request, "_read_versions", None)  # read (and counted) by the middleware
+            if known is not None and known[0] == keys:
+                versions = known[1]
+            else:
+                counter = window_key("anon", _client_ident(request), window) if api else None
+                try:
+                    versions, hits = read_versions(keys, counter, window)
+                except Exception:
+                    logger.warning("public read cache: versions unreadable, serving uncached", exc_info=True)
+                    STATS["unavailable"] += 1
+                    return view(request, *args, **kwargs)
+                if hits > limit:
+                    return _throttled(request, window)
+                request._read_limit_counted = api  # type: ignore[attr-defined]
+            digest = _digest(request, keys, versions)
             entry = LOCAL.get(digest)
+            STATS["hit" if entry is not None else "miss"] += 1
             if entry is None:
                 request._read_cache_render = True  # type: ignore[attr-defined]
                 response = view(request, *args, **kwargs)
@@ -308,7 +322,7 @@ def public_read(scope: Scope) -> Callable[[Callable[..., HttpResponseBase]], Cal
                 LOCAL.put(digest, entry)
             return _finish(request, entry, digest)
 
-        wrapper.public_read = True  # type: ignore[attr-defined]
+        wrapper.public_read_scope = scope  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
@@ -320,3 +334,82 @@ def csrf_placeholder(request: HttpRequest) -> dict[str, Any]:
     if getattr(request, "_read_cache_render", False):
         return {"csrf_token": CSRF_PLACEHOLDER}
     return {}
+
+
+class ReadCacheMiddleware:
+    """Cache hits answered in the event loop, before any worker thread.
+
+    Under ASGI every middleware of the site is async-capable, so a request reaches this one in the
+    event loop. For an anonymous ``GET`` of a view decorated with ``public_read``, it resolves the
+    address, reads the versions from Redis without blocking the loop and, when this process holds
+    the entry, answers it here: no thread (Django runs each sync view in a new one), no database.
+    Otherwise, and always under WSGI or without Redis, the request goes on unchanged and the view's
+    wrapper does the work (reusing the versions read here). Visitors with a session cookie go on
+    too: whether they are signed in takes the session store.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return self._acall(request)
+        return self.get_response(request)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        response = await self._hit(request)
+        if response is not None:
+            return response
+        return await self.get_response(request)  # type: ignore[no-any-return, misc]
+
+    async def _hit(self, request: HttpRequest) -> HttpResponseBase | None:
+        if not (settings.READ_CACHE and settings.REDIS_URL) or request.method not in ("GET", "HEAD"):
+            return None
+        cookies = request.COOKIES
+        if "HTTP_AUTHORIZATION" in request.META or "messages" in cookies:
+            return None
+        if settings.SESSION_COOKIE_NAME in cookies:
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        scope = getattr(match.func, "public_read_scope", None)
+        if scope is None:
+            return None
+        memo_only = versions.MEMO_ONLY.set(True)
+        try:
+            scope_keys = scope(request, *match.args, **match.kwargs)
+        except LookupError:  # a fact the database has and this process has not learnt yet
+            return None
+        finally:
+            versions.MEMO_ONLY.reset(memo_only)
+        if scope_keys is None:
+            return None
+        keys = [GLOBAL, *scope_keys]
+        api = request.path.startswith("/api/")
+        limit, window = rate_of("anon")
+        counter = window_key("anon", _client_ident(request), window) if api else None
+        try:
+            found = await versions.aread_versions(keys, counter, window)
+        except Exception:
+            return None
+        if found is None:
+            return None
+        values, hits = found
+        if hits > limit:
+            return _throttled(request, window)
+        request._read_limit_counted = api  # type: ignore[attr-defined]
+        request._read_versions = (keys, values)  # type: ignore[attr-defined]
+        digest = _digest(request, keys, values)
+        entry = LOCAL.get(digest)
+        if entry is None:
+            return None
+        STATS["async_hit"] += 1
+        return _finish(request, entry, digest)

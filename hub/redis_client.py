@@ -5,6 +5,7 @@ is made on first use, with short timeouts so that a lost Redis fails fast instea
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any
 
 from django.conf import settings
@@ -22,3 +23,21 @@ def sync_redis() -> Any:
 
                 _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
     return _client
+
+
+_async_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def async_redis() -> Any:
+    """A ``redis.asyncio`` client of the running event loop (one per loop: its connections belong
+    to it), for the few commands the event loop sends itself (the public read cache's versions)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        import redis.asyncio
+
+        client = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+        _async_clients[loop] = client
+    return client

@@ -6,9 +6,8 @@ Our pages have no inline script or style, so the policy can be strict. The inter
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.http import HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
 
 POLICY = "; ".join(
     [
@@ -30,12 +29,10 @@ POLICY = "; ".join(
 EXEMPT_PREFIXES = ("/api/docs/", "/admin/")
 
 
-class ContentSecurityPolicyMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+class ContentSecurityPolicyMiddleware(MiddlewareMixin):
+    """Sync and async (``MiddlewareMixin``): an async request stays in the event loop through it."""
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if not request.path.startswith(EXEMPT_PREFIXES):
             response.headers.setdefault("Content-Security-Policy", POLICY)
         return response

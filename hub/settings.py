@@ -78,13 +78,17 @@ MIDDLEWARE = [
     "hub.security.ContentSecurityPolicyMiddleware",
     # Pages and JSON compressed for 3G. CSRF tokens are masked per response (BREACH mitigation).
     "django.middleware.gzip.GZipMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, async-capable: every middleware here is, so a request stays in the event loop
+    # until its view (hub/static_asgi.py).
+    "hub.static_asgi.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Anonymous public reads this process holds, answered in the event loop (hub/readcache.py).
+    "hub.readcache.ReadCacheMiddleware",
     "hub.context.RequestContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -27,7 +27,9 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
+from whitenoise.middleware import WhiteNoiseMiddleware as _WhiteNoiseMiddleware
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
 SECURITY_HEADERS = [
@@ -159,3 +161,30 @@ def _safe_path(name: str) -> Path | None:
         if isinstance(found, str) and os.path.isfile(found):
             return Path(found)
     return None
+
+
+class WhiteNoiseMiddleware(_WhiteNoiseMiddleware):
+    """WhiteNoise's middleware, async-capable: under ASGI a request that is not for a static file
+    goes on in the event loop (WhiteNoise's own class is sync-only, and every request would cross
+    to a worker thread and back there). What it serves is served in a thread, as before."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Any = None, **kwargs: Any) -> None:
+        super().__init__(get_response, **kwargs)
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: Any) -> Any:
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        return super().__call__(request)
+
+    async def _acall(self, request: Any) -> Any:
+        static_file = None if self.autorefresh else self.files.get(request.path_info)
+        if static_file is None and self.autorefresh and request.path_info.startswith(self.static_prefix):
+            static_file = await sync_to_async(self.find_file)(request.path_info)
+        if static_file is not None:
+            return await sync_to_async(self.serve)(static_file, request)
+        return await self.get_response(request)

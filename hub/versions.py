@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,25 @@ def read_versions(keys: list[str], counter: str | None = None, window: int = 60)
     if counter:
         hits = count_hit(counter, window)
     return [found.get(key, 0) for key in keys], hits
+
+
+async def aread_versions(
+    keys: list[str], counter: str | None = None, window: int = 60
+) -> tuple[list[int], int] | None:
+    """``read_versions`` from the event loop, with Redis only; ``None`` when ``GLOBAL`` is missing
+    (the ordinary path creates it)."""
+    from hub.redis_client import async_redis
+
+    pipe = async_redis().pipeline(transaction=False)
+    if counter:
+        pipe.incr(counter)
+        pipe.expire(counter, window + 1, nx=True)
+    pipe.mget([_redis_name(key) for key in keys])
+    results = await pipe.execute()
+    values = results[-1]
+    if values[0] is None:
+        return None
+    return [int(value) if value is not None else 0 for value in values], int(results[0]) if counter else 0
 
 
 def _bump(keys: Iterable[str]) -> None:
@@ -215,6 +235,11 @@ def track(
 # --- whose content is a row ----------------------------------------------------------------------
 
 
+# Set by the read cache's event-loop path, which must not query the database: a fact not known
+# yet raises LookupError there (the request then goes the ordinary way, which learns it).
+MEMO_ONLY: ContextVar[bool] = ContextVar("versions_memo_only", default=False)
+
+
 class _Memo:
     """A bounded map of immutable facts (a commune's id by slug, a thread's commune)."""
 
@@ -229,6 +254,8 @@ class _Memo:
         try:
             return self._values[key]
         except KeyError:
+            if MEMO_ONLY.get():
+                raise LookupError(key) from None
             value = load()
             if value is not None:
                 if len(self._values) >= self._size:

@@ -306,3 +306,32 @@ def test_the_local_entries_stay_within_their_byte_budget(settings):
     assert len(cache) == 10
     assert cache.get("0") is None
     assert cache.get("39") is not None
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("redis_required")
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_a_hit_is_answered_in_the_event_loop_and_a_change_still_shows():
+    """Django's async handler, as uvicorn runs it: the second read is answered by the middleware
+    in the event loop (a database query there would raise SynchronousOnlyOperation), and a
+    publication is visible at the next read."""
+    from asgiref.sync import sync_to_async
+    from django.test import AsyncClient
+
+    cotonou = await sync_to_async(CommuneFactory)(slug="cotonou", name="Cotonou")
+    staff_member = await sync_to_async(lambda: MembershipFactory(commune=cotonou, role=Role.MAYOR).user)()
+    client = AsyncClient()
+    first = await client.get("/communes/cotonou/documents/")
+    before = readcache.STATS["async_hit"]
+    second = await client.get("/communes/cotonou/documents/")
+    assert first.status_code == second.status_code == 200
+    assert readcache.STATS["async_hit"] == before + 1
+    assert second["ETag"]
+    # and conditional requests are answered there too
+    again = await client.get("/communes/cotonou/documents/", headers={"If-None-Match": second["ETag"]})
+    assert again.status_code == 304
+    # a publication shows at the next read
+    draft = await sync_to_async(DocumentFactory)(commune=cotonou, title="Budget primitif 2027")
+    await sync_to_async(DocumentFileFactory)(document=draft)
+    await sync_to_async(document_publish)(actor=staff_member, document=draft)
+    assert "Budget primitif 2027" in (await client.get("/communes/cotonou/documents/")).content.decode()
