@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from hub import scheduler
+from hub.settings import env_bool
 
 
 def web_command(
@@ -48,6 +49,9 @@ def web_command(
         "--ws-per-message-deflate", "false",
         "--backlog", "4096",
     ]  # fmt: skip
+    # One log line per request costs CPU a crowd notices; nginx in front logs them (compose.yaml).
+    if not env_bool("ACCESS_LOG"):
+        command.append("--no-access-log")
     if proxy_headers:
         command += [
             "--proxy-headers",
