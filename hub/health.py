@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -58,7 +59,8 @@ def check_channel_layer() -> dict[str, Any]:
 def check_broker() -> dict[str, Any]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"backend": "in-process"}
-    with celery_app.connection_for_write() as conn:
+    # A pooled connection (the one tasks are sent with), not a new one per check.
+    with celery_app.pool.acquire(block=True, timeout=2) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         conn.default_channel.client.ping()  # the Redis transport's own client
     return {"backend": "redis"}
@@ -94,18 +96,31 @@ def run_checks() -> tuple[bool, dict[str, Any]]:
 # A healthy answer is reused for this long by the process that computed it: a load balancer or a
 # crowd asking many times a second costs one round of checks per second per process, not one per
 # request. A failure is never reused: an outage shows on the next request, and so does its end.
+# One round at a time per process: while it runs, the others reuse the last healthy answer if it is
+# recent (a few reuse periods), or wait for the round's own answer.
 _last_healthy: tuple[float, dict[str, Any]] | None = None
+_round = threading.Lock()
 
 
 def checks_now() -> tuple[bool, dict[str, Any]]:
     global _last_healthy
-    now = time.monotonic()
     last = _last_healthy
-    if last is not None and now - last[0] < settings.HEALTHZ_REUSE_SECONDS:
+    if last is not None and time.monotonic() - last[0] < settings.HEALTHZ_REUSE_SECONDS:
         return True, last[1]
-    healthy, results = run_checks()
-    _last_healthy = (now, results) if healthy else None
-    return healthy, results
+    if not _round.acquire(blocking=False):
+        if last is not None and time.monotonic() - last[0] < 5 * settings.HEALTHZ_REUSE_SECONDS:
+            return True, last[1]
+        _round.acquire()
+    try:
+        last = _last_healthy  # a round that ended while this one waited
+        if last is not None and time.monotonic() - last[0] < settings.HEALTHZ_REUSE_SECONDS:
+            return True, last[1]
+        started = time.monotonic()
+        healthy, results = run_checks()
+        _last_healthy = (started, results) if healthy else None
+        return healthy, results
+    finally:
+        _round.release()
 
 
 @csrf_exempt

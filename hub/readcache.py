@@ -11,7 +11,8 @@ the key.
 ``Authorization`` header, no flash messages waiting), answered 200, without cookies set by the view,
 a session change or a ``Cache-Control`` of its own. The key is the path, the sorted query, the
 language, the date in the commune time zone (pages that compare with today change at midnight) and
-the versions. Entries live in this process's memory (``READ_CACHE_MAX_BYTES``, least recently used
+the versions. A view's own ``Cache-Control`` is kept (it speaks to browsers). Entries live in this
+process's memory (``READ_CACHE_MAX_BYTES``, least recently used
 first out, ``READ_CACHE_TTL`` seconds at most: viewer counts and other figures that change without a
 version are never older than that). A page's CSRF token is rendered as a placeholder and each response
 gets the visitor's own token, so cached pages keep working forms (and the language switch).
@@ -69,7 +70,7 @@ logger = logging.getLogger(__name__)
 
 CSRF_PLACEHOLDER = "cp-csrf-placeholder-6d1f0c2a9b7e4d13a8f5c0b2e9d7a4f1"
 _CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
-_SKIP_HEADERS = {"content-length", "etag", "last-modified", "set-cookie", "cache-control"}
+_SKIP_HEADERS = {"content-length", "etag", "last-modified", "set-cookie"}
 
 
 # --- this process's entries ------------------------------------------------------------------------
@@ -217,9 +218,9 @@ def _canonical_query(request: HttpRequest) -> str:
 
 
 def _cacheable(request: HttpRequest, response: HttpResponseBase) -> bool:
+    # A view's own Cache-Control (``never_cache`` on a fragment pages poll, a feed's max-age) is
+    # about browsers and proxies and is kept; what is cached here is keyed by versions.
     if response.status_code != 200 or response.streaming or response.cookies:
-        return False
-    if response.has_header("Cache-Control"):
         return False
     session = getattr(request, "session", None)
     return not (session is not None and session.modified)
@@ -240,12 +241,16 @@ def _finish(request: HttpRequest, entry: Entry, digest: str) -> HttpResponse:
     etag = f'W/"{etag_value}"'
     if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         response = HttpResponse(status=304)
+        for name, value in entry.headers:
+            if name.lower() == "cache-control":
+                response[name] = value
     else:
         response = HttpResponse(body)
         for name, value in entry.headers:
             response[name] = value
     response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache" if entry.csrf else "public, no-cache"
+    if not response.has_header("Cache-Control"):
+        response["Cache-Control"] = "private, no-cache" if entry.csrf else "public, no-cache"
     patch_vary_headers(response, ("Accept-Language", "Cookie", "Authorization"))
     return response
 

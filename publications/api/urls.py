@@ -93,7 +93,9 @@ urlpatterns = [
         name="commune-agenda-create",
     ),
     path(
-        "communes/<slug:slug>/agenda.ics", agenda.CommuneAgendaFeedView.as_view(), name="commune-agenda-ics"
+        "communes/<slug:slug>/agenda.ics",
+        public_read(commune_in_path)(agenda.CommuneAgendaFeedView.as_view()),
+        name="commune-agenda-ics",
     ),
     path(
         "agenda/<int:event_id>/",

@@ -28,7 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="session-agenda-item",
     ),
     path(S + "events/", public_read(SESSION)(v.EventListView.as_view()), name="session-events"),
-    path(S + "chat/", v.ChatView.as_view(), name="session-chat"),
+    path(S + "chat/", public_read(SESSION)(v.ChatView.as_view()), name="session-chat"),
     path(S + "chat/<int:message_id>/", v.ChatMessageView.as_view(), name="session-chat-message"),
     path(S + "chat/<int:message_id>/flag/", v.ChatFlagView.as_view(), name="session-chat-flag"),
     path(S + "polls/", public_read(SESSION)(v.PollListView.as_view()), name="session-polls"),
