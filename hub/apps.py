@@ -24,5 +24,6 @@ def _track_public_content() -> None:
     track(Commune, commune=lambda row: row.pk)
     track(Membership, commune=lambda row: row.commune_id)  # the officials a commune page lists
     track(Follow, commune=lambda row: row.commune_id)  # follower counts
-    # A name shown on many pages; a sign-in (last_login) or a new password changes nothing public.
-    track(User, everything=True, ignore_fields={"last_login", "password"})
+    # A name shown on many pages; a new account, a sign-in (last_login) or a new password changes
+    # nothing public (a crowd signing up during a session must not empty every cache).
+    track(User, everything=True, ignore_fields={"last_login", "password"}, new_rows=False)

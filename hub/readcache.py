@@ -255,6 +255,68 @@ def _finish(request: HttpRequest, entry: Entry, digest: str) -> HttpResponse:
     return response
 
 
+def _stream_base(request: HttpRequest, keys: list[str], versions: list[int]) -> str | None:
+    """For a read that follows a live session's stream: its key with the stream's version left out."""
+    if not any(key.startswith("s") for key in keys):
+        return None
+    return _digest(
+        request, keys, [0 if key.startswith("s") else v for key, v in zip(keys, versions, strict=True)]
+    )
+
+
+class RenderingNow:
+    """While one request renders a live session's page (or API answer) at the stream's new version,
+    the others of this process get the last rendering instead of rendering it too.
+
+    A live session's stream moves several times a second in a busy session, and each move makes the
+    next read of its page a miss: without this, every request arriving during the ~20 ms render
+    renders as well (each taking a database connection), and a crowd arriving at a big session runs
+    the pool dry. The previous rendering is correct to serve: it carries the ``seq`` it is complete
+    up to, and the page's socket resumes from there (without JavaScript, the reader sees the
+    session as it was a moment earlier). Only the stream's version may lag: a change to the
+    commune's content or to everything still makes every request wait for the new rendering.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._claimed: set[str] = set()
+        self._latest: dict[str, tuple[str, Entry]] = {}
+
+    def claim(self, base: str) -> bool:
+        with self._lock:
+            if base in self._claimed:
+                return False
+            self._claimed.add(base)
+            return True
+
+    def release(self, base: str) -> None:
+        with self._lock:
+            self._claimed.discard(base)
+
+    def rendering(self, base: str) -> bool:
+        return base in self._claimed
+
+    def done_with(self, base: str, digest: str, entry: Entry) -> None:
+        with self._lock:
+            if len(self._latest) > 10_000:
+                self._latest.clear()
+            self._latest[base] = (digest, entry)
+
+    def latest(self, base: str) -> tuple[str, Entry] | None:
+        found = self._latest.get(base)
+        if found is None or time.monotonic() - found[1].stored > settings.READ_CACHE_TTL:
+            return None
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._claimed.clear()
+            self._latest.clear()
+
+
+RENDERING = RenderingNow()
+
+
 def _digest(request: HttpRequest, keys: list[str], versions: list[int]) -> str:
     ident = "\n".join(
         [
@@ -305,7 +367,18 @@ def public_read(scope: Scope) -> Callable[[Callable[..., HttpResponseBase]], Cal
             digest = _digest(request, keys, versions)
             entry = LOCAL.get(digest)
             STATS["hit" if entry is not None else "miss"] += 1
-            if entry is None:
+            if entry is not None:
+                return _finish(request, entry, digest)
+            stream = _stream_base(request, keys, versions)
+            rendering = stream is not None and not RENDERING.claim(stream)
+            if rendering and stream is not None:
+                # Another request of this process is rendering this live session's newer state:
+                # the previous one is served meanwhile (see ``RenderingNow``).
+                stale = RENDERING.latest(stream)
+                if stale is not None:
+                    STATS["stale"] += 1
+                    return _finish(request, stale[1], stale[0])
+            try:
                 request._read_cache_render = True  # type: ignore[attr-defined]
                 response = view(request, *args, **kwargs)
                 request._read_cache_render = False  # type: ignore[attr-defined]
@@ -325,7 +398,12 @@ def public_read(scope: Scope) -> Callable[[Callable[..., HttpResponseBase]], Cal
                     stored=time.monotonic(),
                 )
                 LOCAL.put(digest, entry)
-            return _finish(request, entry, digest)
+                if stream is not None:
+                    RENDERING.done_with(stream, digest, entry)
+                return _finish(request, entry, digest)
+            finally:
+                if stream is not None and not rendering:
+                    RENDERING.release(stream)
 
         wrapper.public_read_scope = scope  # type: ignore[attr-defined]
         return wrapper
@@ -415,6 +493,13 @@ class ReadCacheMiddleware:
         digest = _digest(request, keys, values)
         entry = LOCAL.get(digest)
         if entry is None:
-            return None
+            stream = _stream_base(request, keys, values)
+            if stream is None or not RENDERING.rendering(stream):
+                return None
+            stale = RENDERING.latest(stream)
+            if stale is None:
+                return None
+            STATS["async_stale"] += 1
+            return _finish(request, stale[1], stale[0])
         STATS["async_hit"] += 1
         return _finish(request, entry, digest)

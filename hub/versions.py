@@ -208,16 +208,20 @@ def track(
     session: Callable[[Any], int | None] | None = None,
     everything: bool = False,
     ignore_fields: Iterable[str] = (),
+    new_rows: bool = True,
 ) -> None:
     """Bump the versions ``model``'s rows belong to whenever one is saved or deleted.
 
     ``commune`` and ``session`` return the commune's (the session's) id of a row; ``everything`` bumps
     the global version; a save whose ``update_fields`` are all in ``ignore_fields`` changes nothing
-    public (a sign-in's ``last_login``).
+    public (a sign-in's ``last_login``); with ``new_rows=False`` a new row changes nothing either (a
+    new account shows nowhere until it writes, and what it writes bumps its own scope).
     """
     spec = _Tracked(commune, session, everything, frozenset(ignore_fields))
 
     def on_change(sender: Any, instance: Any, **kwargs: Any) -> None:
+        if kwargs.get("created") and not new_rows:
+            return
         fields = kwargs.get("update_fields")
         if fields and spec.ignore_fields and set(fields) <= spec.ignore_fields:
             return

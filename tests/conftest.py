@@ -126,6 +126,7 @@ def _fresh_cache_and_eager_tasks() -> Iterator[None]:
     clear_cache()
     # Ids come back after a rolled-back test (SQLite): what this process learnt of them goes too.
     readcache.LOCAL.clear()
+    readcache.RENDERING.clear()
     versions._memo.clear()
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True

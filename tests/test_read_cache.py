@@ -252,6 +252,36 @@ def test_the_live_page_follows_the_session_stream(cotonou):
     assert [row["status"] for row in listed if row["id"] == session.pk] == ["ended"]
 
 
+def test_while_one_request_renders_a_sessions_new_state_the_others_get_the_previous_one(cotonou):
+    """A busy session's stream moves several times a second: the request that renders its new
+    state renders alone, the others meanwhile get the last rendering, which says which ``seq`` it
+    is complete up to (the page's socket resumes from there). Commune changes are never served late."""
+    session = LiveSessionLiveFactory(commune=cotonou, title="Séance budgétaire")
+    citizen = veteran()
+    first = Client().get(f"/seances/{session.pk}/").text
+    seq = int(re.search(r'data-last-seq="(\d+)"', first).group(1))
+    (stream,) = list(readcache.RENDERING._latest)  # the live page's rendering, by stream
+    # given a request of this process rendering the page's newer state (claimed here)
+    assert readcache.RENDERING.claim(stream)
+    chat_send(actor=citizen, session=session, text="Première question")
+    # when another citizen arrives meanwhile: the previous rendering, consistent with its seq
+    meanwhile = Client().get(f"/seances/{session.pk}/").text
+    assert int(re.search(r'data-last-seq="(\d+)"', meanwhile).group(1)) == seq
+    assert "Première question" not in meanwhile
+    # and once that rendering is done, everyone gets the new state
+    readcache.RENDERING.release(stream)
+    after = Client().get(f"/seances/{session.pk}/").text
+    assert "Première question" in after
+    assert int(re.search(r'data-last-seq="(\d+)"', after).group(1)) > seq
+    # a change of the commune's content is never served late, even while a rendering is claimed
+    (stream,) = [base for base in readcache.RENDERING._latest if base != stream] or [stream]
+    readcache.RENDERING.claim(stream)
+    session.title = "Séance budgétaire (reportée)"
+    session.save()
+    assert "Séance budgétaire (reportée)" in Client().get(f"/seances/{session.pk}/").text
+    readcache.RENDERING.release(stream)
+
+
 def test_a_renamed_account_is_renamed_everywhere(cotonou):
     thread = ThreadFactory(category__commune=cotonou, author=veteran(display_name="Ancien nom"))
     PostFactory(thread=thread, author=thread.author)
