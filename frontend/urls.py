@@ -12,14 +12,11 @@ from frontend import (
     urls_workspace,
     views,
 )
-from hub.readcache import all_communes, commune_in_path, public_read
+from hub.readcache import all_read, commune_read
 
 app_name = "frontend"
 
-# Anonymous reads answered from the public read cache (hub/readcache.py), by what they show.
-commune_read = public_read(commune_in_path)
-all_read = public_read(all_communes)
-
+# ``*_read(view)``: anonymous reads answered from the public read cache (hub/readcache.py).
 urlpatterns = [
     path("", all_read(views.home), name="home"),
     path("sw.js", views.service_worker, name="service-worker"),

@@ -4,10 +4,9 @@ from django.urls import URLPattern, URLResolver, path
 
 from commitments.models import Commitment
 from frontend.commitments import pages, staff
-from hub.readcache import commune_in_path, owned_by, public_read
+from hub.readcache import commune_read, owned_by, public_read
 
 # Anonymous reads answered from the public read cache (hub/readcache.py), by what they show.
-commune_read = public_read(commune_in_path)
 commitment_read = public_read(owned_by(Commitment))
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -4,11 +4,9 @@ from django.urls import URLPattern, URLResolver, path
 
 from forums.models import Thread
 from frontend.forums import pages
-from hub.readcache import all_communes, commune_in_path, owned_by, public_read
+from hub.readcache import all_read, commune_read, owned_by, public_read
 
 # Anonymous reads answered from the public read cache (hub/readcache.py), by what they show.
-commune_read = public_read(commune_in_path)
-all_read = public_read(all_communes)
 thread_read = public_read(owned_by(Thread))
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -4,13 +4,13 @@ staff pages (publishing, editing, withdrawing)."""
 from django.urls import path
 
 from frontend.publications import agenda_staff, contracts_staff, pages, staff
-from hub.readcache import all_communes, commune_in_path, commune_in_query, public_read
+from hub.readcache import (
+    all_read,
+    commune_read,
+    query_read,
+)
 
-# Anonymous reads answered from the public read cache (hub/readcache.py), by what they show.
-commune_read = public_read(commune_in_path)
-all_read = public_read(all_communes)
-query_read = public_read(commune_in_query)
-
+# ``*_read(view)``: anonymous reads answered from the public read cache (hub/readcache.py).
 urlpatterns = [
     path("rechercher/", query_read(pages.search), name="pub-search"),
     path("transparence/", all_read(pages.scorecard), name="pub-scorecard"),

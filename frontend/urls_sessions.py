@@ -3,12 +3,10 @@
 from django.urls import URLPattern, URLResolver, path
 
 from frontend.sessions import manage, pages, staff
-from hub.readcache import all_communes, commune_in_path, owned_by, public_read
+from hub.readcache import all_read, commune_read, owned_by, public_read
 from sessions_live.models import LiveSession
 
 # Anonymous reads answered from the public read cache (hub/readcache.py), by what they show.
-commune_read = public_read(commune_in_path)
-all_read = public_read(all_communes)
 session_read = public_read(owned_by(LiveSession, session=True))
 
 urlpatterns: list[URLPattern | URLResolver] = [

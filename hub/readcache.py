@@ -411,6 +411,12 @@ def public_read(scope: Scope) -> Callable[[Callable[..., HttpResponseBase]], Cal
     return decorator
 
 
+# The decorators most routes use.
+commune_read = public_read(commune_in_path)
+all_read = public_read(all_communes)
+query_read = public_read(commune_in_query)
+
+
 def csrf_placeholder(request: HttpRequest) -> dict[str, Any]:
     """Context processor: while a cached page renders, ``{% csrf_token %}`` writes a placeholder that
     each response replaces with the visitor's own token."""
