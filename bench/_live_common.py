@@ -467,6 +467,16 @@ def ws_unmask(payload: bytes, mask: bytes) -> bytes:
     return (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(length, "big")
 
 
+def page_origin(url: str) -> str:
+    """The Origin a browser sends for a socket to ``url``: its page's own (scheme, host and port), which
+    the hub compares exactly (hub/realtime/auth.py). Each port is its own origin."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    scheme = "https" if parts.scheme == "wss" else "http"
+    return f"{scheme}://{parts.hostname}:{parts.port or (443 if scheme == 'https' else 80)}"
+
+
 def ws_request(url: str, origin: str) -> tuple[str, int, bytes, bytes]:
     """(host, port, upgrade request, expected Sec-WebSocket-Accept) for a ws:// URL."""
     import base64
@@ -841,7 +851,7 @@ class LoadProcess:
             ws = None
             try:
                 ws = await session.ws_connect(
-                    url, headers={"Origin": self.config["origin"]}, autoping=True, heartbeat=None,
+                    url, headers={"Origin": page_origin(url)}, autoping=True, heartbeat=None,
                     max_msg_size=1 << 20, timeout=aiohttp.ClientWSTimeout(ws_close=5),
                 )  # fmt: skip
                 first = await ws.receive(timeout=60)
@@ -876,7 +886,7 @@ class LoadProcess:
     # --- the raw client ----------------------------------------------------------------------
     async def raw_attempt(self, sock: Sock, url: str, timeout: float) -> tuple[RawSocket | None, Any]:
         """One connect: (socket, hello frame) or (None, error kind)."""
-        host, port, request, accept = ws_request(url, self.config["origin"])
+        host, port, request, accept = ws_request(url, page_origin(url))
         made: list[RawSocket] = []
 
         def factory() -> RawSocket:

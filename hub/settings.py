@@ -360,7 +360,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hub.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["hub.api.parsers.JSONParser"],
     # 0: X-Forwarded-For is ignored (clients could forge it to dodge throttles); 1: one proxy in front.
     "NUM_PROXIES": 1 if env_bool("TRUST_PROXY_HEADERS") else 0,
 }

@@ -20,7 +20,7 @@ from notifications import services
 from notifications.models import Channel, Notification, NotificationPreference, Status
 from tests.factories import CommuneFactory, FollowFactory, UserFactory
 from tests.factories_notifications import NotificationFactory, OutboxEventFactory
-from tests.test_websocket_me import ORIGIN, session_cookie_for
+from tests.test_websocket_me import SAME_ORIGIN, session_cookie_for
 
 
 def publish(commune, key="doc:1", title="Budget primitif 2026"):
@@ -207,7 +207,7 @@ async def test_the_badge_count_arrives_live_and_follows_new_follows():
     await sync_to_async(FollowFactory)(user=user, commune=cotonou)
     key = await sync_to_async(session_cookie_for)(user)
     ws = WebsocketCommunicator(
-        application, "/ws/me/", headers=[ORIGIN, (b"cookie", f"sessionid={key}".encode())]
+        application, "/ws/me/", headers=[*SAME_ORIGIN, (b"cookie", f"sessionid={key}".encode())]
     )
     assert (await ws.connect())[0]
     hello = await ws.receive_json_from()

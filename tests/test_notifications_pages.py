@@ -614,12 +614,12 @@ async def test_opening_in_one_tab_updates_the_badge_in_the_others():
     from channels.testing import WebsocketCommunicator
 
     from hub.asgi import application
-    from tests.test_websocket_me import ORIGIN, session_cookie_for
+    from tests.test_websocket_me import SAME_ORIGIN, session_cookie_for
 
     # given a reader with two tabs open on /ws/me/
     user, client, unread, _read = await sync_to_async(signed_in_reader)()
     key = await sync_to_async(session_cookie_for)(user)
-    headers = [ORIGIN, (b"cookie", f"sessionid={key}".encode())]
+    headers = [*SAME_ORIGIN, (b"cookie", f"sessionid={key}".encode())]
     tabs = [WebsocketCommunicator(application, "/ws/me/", headers=headers) for _ in range(2)]
     for tab in tabs:
         assert (await tab.connect())[0]

@@ -32,7 +32,7 @@ from notifications.tasks import outbox_event_dispatch, outbox_redrive
 from tests.conftest import wait_for
 from tests.factories import CommuneFactory, FollowFactory, UserFactory
 from tests.factories_notifications import OutboxEventFactory
-from tests.test_websocket_me import ORIGIN, session_cookie_for
+from tests.test_websocket_me import SAME_ORIGIN, session_cookie_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -118,7 +118,7 @@ class Socket:
 async def open_socket(user: User) -> Socket:
     key = await sync_to_async(session_cookie_for)(user)
     ws = WebsocketCommunicator(
-        application, "/ws/me/", headers=[ORIGIN, (b"cookie", f"sessionid={key}".encode())]
+        application, "/ws/me/", headers=[*SAME_ORIGIN, (b"cookie", f"sessionid={key}".encode())]
     )
     connected, _code = await ws.connect()
     assert connected

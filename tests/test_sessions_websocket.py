@@ -17,7 +17,7 @@ from sessions_live.models import ChatMessage, PollBallot, PollStatus, SessionEve
 from sessions_live.services import chat, moderation, polls
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_sessions import LiveSessionLiveFactory, PollFactory, QuestionFactory, staff_of
-from tests.test_websocket_me import ORIGIN, session_cookie_for
+from tests.test_websocket_me import SAME_ORIGIN, session_cookie_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def no_chat_limit(settings):
 
 
 async def open_socket(session_id, user=None, query=""):
-    headers = [ORIGIN]
+    headers = list(SAME_ORIGIN)
     if user is not None:
         key = await sync_to_async(session_cookie_for)(user)
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()))
@@ -80,7 +80,7 @@ async def test_anyone_can_watch_and_gets_hello_with_state_then_live_events():
 
 
 async def test_unknown_session_is_closed_with_4404():
-    ws = WebsocketCommunicator(application, "/ws/sessions/999999/", headers=[ORIGIN])
+    ws = WebsocketCommunicator(application, "/ws/sessions/999999/", headers=SAME_ORIGIN)
     connected, _ = await ws.connect()
     assert connected
     assert (await ws.receive_json_from())["error"]["code"] == "not_found"
@@ -401,7 +401,7 @@ async def test_signing_out_closes_the_session_socket():
     ws = WebsocketCommunicator(
         application,
         f"/ws/sessions/{session.pk}/",
-        headers=[ORIGIN, (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())],
+        headers=[*SAME_ORIGIN, (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())],
     )
     await ws.connect()
     await next_of(ws, "hello")

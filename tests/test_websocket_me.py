@@ -24,7 +24,8 @@ from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+# What a browser on the hub sends: its own origin, and the Host it asked for (the origin check compares both).
+SAME_ORIGIN = [(b"host", b"127.0.0.1:8000"), (b"origin", b"http://127.0.0.1:8000")]
 
 
 def session_cookie_for(user) -> str:
@@ -43,7 +44,7 @@ def communicator(path="/ws/me/", headers=None):
 async def connect_with_cookie(user):
     key = await sync_to_async(session_cookie_for)(user)
     cookie = (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())
-    ws = communicator(headers=[ORIGIN, cookie])
+    ws = communicator(headers=[*SAME_ORIGIN, cookie])
     connected, _ = await ws.connect()
     return ws, connected, key
 
@@ -79,7 +80,7 @@ async def test_foreign_origin_is_refused_at_handshake_and_server_stays_healthy()
 
 
 async def test_no_credentials_is_closed_with_4401():
-    ws = communicator(headers=[ORIGIN])
+    ws = communicator(headers=SAME_ORIGIN)
     connected, _ = await ws.connect()
     assert connected  # accepted only to say why, then closed
     frame = await ws.receive_json_from()
@@ -192,7 +193,7 @@ async def test_revoking_a_token_closes_sockets_opened_with_its_tickets():
 
 
 async def test_unknown_websocket_path_is_closed_with_4404():
-    ws = communicator("/ws/nowhere/", headers=[ORIGIN])
+    ws = communicator("/ws/nowhere/", headers=SAME_ORIGIN)
     connected, _ = await ws.connect()
     assert connected
     assert (await ws.receive_json_from())["error"]["code"] == "not_found"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +32,7 @@ from commitments.api.output import (
 from commitments.api.pagination import keyset_page
 from commitments.models import Commitment, OriginKind, today
 from hub.api.negotiation import AnyAcceptNegotiation, PassThroughRenderer
+from hub.api.parsers import JSONParser
 from hub.api.validation import validated
 from hub.errors import NotFound
 from hub.models import Commune

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
+from hub import jsonlimits
 from hub.errors import InvalidInput
 
 DEFAULT_PAGE_SIZE = 25
@@ -34,7 +35,7 @@ def encode_cursor(value: Any, pk: int) -> str:
 def decode_cursor(cursor: str, field_is_datetime: bool) -> tuple[Any, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value, pk = json.loads(raw)
+        value, pk = jsonlimits.loads(raw)
         if not isinstance(pk, int) or isinstance(pk, bool) or pk < 0:
             raise ValueError
         if field_is_datetime:

@@ -4,37 +4,104 @@
 - Mobile apps: ``?ticket=<t>``, a short-lived single-use ticket from ``POST /api/v1/auth/ws-ticket/``.
   Native clients often send no ``Origin``; that is accepted only with a ticket, never with a cookie,
   because cross-site websocket hijacking needs a browser and browsers always send ``Origin``.
-A foreign ``Origin`` is refused at the handshake (HTTP 403). Without credentials the connection is
+A foreign ``Origin`` is refused at the handshake (HTTP 403): an origin is allowed when its scheme, host
+and port all equal the handshake's own (its ``Host``, one of ``ALLOWED_HOSTS``) or one configured in
+``WS_ALLOWED_ORIGINS``/``CSRF_TRUSTED_ORIGINS``. Without credentials the connection is
 anonymous; consumers that need a user close it with 4401.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http.request import split_domain_port, validate_host
+from django.http.request import validate_host
 
 from hub.errors import NotAuthenticated
 from hub.services.accounts import auth_ref_for_session, ws_ticket_redeem
 
+# A serialized origin (RFC 6454): scheme, host, optional port; nothing else (no user info, no path).
+_ORIGIN = re.compile(r"(https?)://([a-z0-9.-]+|\[[0-9a-f:.]+\])(?::([0-9]{1,5}))?", re.IGNORECASE)
+_HOST = re.compile(r"([a-z0-9.-]+|\[[0-9a-f:.]+\])(?::([0-9]{1,5}))?", re.IGNORECASE)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
-def origin_allowed(origin: str) -> bool:
-    if origin in settings.WS_ALLOWED_ORIGINS:
-        return True
-    parts = urlsplit(origin)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+
+def _origin_tuple(scheme: str, host: str, port: str | None) -> tuple[str, str, int] | None:
+    number = int(port) if port else _DEFAULT_PORTS[scheme]
+    if not 0 < number < 65536:
+        return None
+    return scheme, host.lower().rstrip("."), number
+
+
+def parse_origin(value: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of an ``Origin`` header, or None when it is not a plain origin."""
+    match = _ORIGIN.fullmatch(value)
+    if match is None:
+        return None
+    return _origin_tuple(match.group(1).lower(), match.group(2), match.group(3))
+
+
+def _configured_origins() -> tuple[set[tuple[str, str, int]], list[tuple[str, str, int]]]:
+    """The origins named in ``WS_ALLOWED_ORIGINS`` and ``CSRF_TRUSTED_ORIGINS``: exact ones, and
+    ``scheme://*.domain[:port]`` ones (any subdomain), as Django's CSRF check reads the latter."""
+    exact: set[tuple[str, str, int]] = set()
+    wildcard: list[tuple[str, str, int]] = []
+    for entry in [*settings.WS_ALLOWED_ORIGINS, *settings.CSRF_TRUSTED_ORIGINS]:
+        if "://*." in entry:
+            parsed = parse_origin(entry.replace("://*.", "://", 1))
+            if parsed is not None:
+                wildcard.append(parsed)
+        else:
+            parsed = parse_origin(entry)
+            if parsed is not None:
+                exact.add(parsed)
+    return exact, wildcard
+
+
+def _own_origin(scope: dict[str, Any]) -> tuple[str, str, int] | None:
+    """The origin the page was served from, as this handshake names it: its ``Host`` (or, behind a
+    trusted proxy, ``X-Forwarded-Host``), which must be one of ``ALLOWED_HOSTS``, and its scheme
+    (``wss`` is https; behind a trusted proxy, ``X-Forwarded-Proto``)."""
+    host_header = _header(scope, b"host")
+    trusted_proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None) is not None
+    if getattr(settings, "USE_X_FORWARDED_HOST", False):
+        host_header = (_header(scope, b"x-forwarded-host") or "").split(",")[0].strip() or host_header
+    if not host_header:
+        return None
+    match = _HOST.fullmatch(host_header)
+    if match is None or not validate_host(match.group(1).lower().rstrip("."), settings.ALLOWED_HOSTS):
+        return None
+    secure = scope.get("scheme") in {"wss", "https"}
+    if trusted_proxy:
+        proto = (_header(scope, b"x-forwarded-proto") or "").split(",")[0].strip().lower()
+        secure = secure or proto == "https"
+    return _origin_tuple("https" if secure else "http", match.group(1), match.group(2))
+
+
+def origin_allowed(origin: str, scope: dict[str, Any]) -> bool:
+    """Whether a browser on ``origin`` may open this socket: the same origin as the handshake's own
+    (scheme, host and port, all three), or one configured in ``WS_ALLOWED_ORIGINS`` or
+    ``CSRF_TRUSTED_ORIGINS``. Anything that is not a plain ``scheme://host[:port]`` is refused (user
+    info, paths, control characters, ``null``)."""
+    parsed = parse_origin(origin)
+    if parsed is None:
         return False
-    host, _port = split_domain_port(parts.netloc)
-    allowed = [h for h in settings.ALLOWED_HOSTS if h != "*"] or ["localhost", "127.0.0.1", "[::1]"]
-    if "*" in settings.ALLOWED_HOSTS:
+    if parsed == _own_origin(scope):
         return True
-    return validate_host(host or parts.hostname, allowed)
+    exact, wildcard = _configured_origins()
+    if parsed in exact:
+        return True
+    scheme, host, port = parsed
+    return any(
+        scheme == w_scheme and port == w_port and host.endswith("." + w_host)
+        for w_scheme, w_host, w_port in wildcard
+    )
 
 
 def _has_session_cookie(scope: dict[str, Any]) -> bool:
@@ -70,7 +137,7 @@ class TicketOrSessionAuthMiddleware:
         if scope["type"] != "websocket":
             return await self.inner(scope, receive, send)
         origin = _header(scope, b"origin")
-        if origin is not None and not origin_allowed(origin):
+        if origin is not None and not origin_allowed(origin, scope):
             return await WebsocketDenier()(scope, receive, send)
         query = parse_qs(scope.get("query_string", b"").decode("latin1"))
         ticket = (query.get("ticket") or [""])[0]

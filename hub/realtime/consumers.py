@@ -3,12 +3,13 @@
 Protocol (``docs/realtime.md``): every frame is a JSON object with a ``type``. Clients send
 ``{"type": "<action>", ...}``; the server answers with ``{"type": "event", "event": ..., "data": ...}``,
 ``{"type": "pong"}`` or an error frame ``{"type": "error", "error": {"code", "message"}}``.
-A bad frame gets an error frame; the connection stays open.
+A bad frame gets an error frame; the connection stays open. That includes JSON nested deeper than
+``hub.jsonlimits.MAX_DEPTH`` (error ``too_deep``), which Python's decoder would otherwise answer
+with a ``RecursionError`` that drops the socket.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
@@ -19,6 +20,7 @@ from django.db import DataError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from hub import jsonlimits
 from hub.errors import DomainError
 from hub.realtime.events import user_group
 from hub.services.accounts import auth_group
@@ -68,8 +70,8 @@ def clean_ref(content: Any) -> str | int | None:
 def clean_ref_of_text(text: str) -> str | int | None:
     """The ``ref`` of a frame too large to parse whole: only looked for if the JSON still parses."""
     try:
-        return clean_ref(json.loads(text))
-    except ValueError:
+        return clean_ref(jsonlimits.loads(text))
+    except ValueError:  # not JSON, or nested too deeply (jsonlimits.TooDeep)
         return None
 
 
@@ -154,7 +156,11 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             )
             return
         try:
-            content = json.loads(text_data)
+            content = jsonlimits.loads(text_data)
+        except jsonlimits.TooDeep as exc:
+            message = _("This frame is nested too deeply (at most %(limit)s levels).")
+            await self.send_json(error_frame("too_deep", message % {"limit": exc.limit}))
+            return
         except ValueError:
             await self.send_json(error_frame("invalid_json", _("This frame is not valid JSON.")))
             return

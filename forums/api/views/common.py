@@ -7,7 +7,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +16,7 @@ from forums import selectors
 from forums.api import serializers as s
 from forums.errors import PostNotFound
 from forums.models import Post, Thread
+from hub.api.parsers import JSONParser
 from hub.api.throttles import RequestRateThrottle
 from hub.uploads import limit_upload_size
 
