@@ -346,7 +346,10 @@ REST_FRAMEWORK = {
         "hub.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Reads are public unless a view says otherwise; a write needs an account unless the view is
+    # one of the few that say AllowAny (sign-up, sign-in, password reset). The schema's security
+    # follows from these classes (hub/api/schema.py).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     # One counter per request, per address or per account (hub/api/throttles.py).
     "DEFAULT_THROTTLE_CLASSES": ["hub.api.throttles.RequestRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -355,9 +358,9 @@ REST_FRAMEWORK = {
         "auth": os.environ.get("THROTTLE_AUTH", "30/min"),
         "export": os.environ.get("THROTTLE_EXPORT", "20/hour"),
     },
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "hub.api.validation.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "hub.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "hub.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["hub.api.parsers.JSONParser"],
@@ -366,8 +369,13 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Communes+ API",
-    "DESCRIPTION": "Public API of Communes+: communes, accounts, follows (more with each release).",
+    "DESCRIPTION": (
+        "Public API of Communes+: communes, accounts, publications, forums, live sessions, commitments, "
+        "notifications. What the schema guarantees and how to generate a client: docs/api.md."
+    ),
     "VERSION": "1.0.0",
+    # Operation ids and tags without the version prefix (`documents_list`, tag `documents`).
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -74,4 +74,4 @@ def test_interactive_docs_are_served_without_external_assets():
 def test_healthz_in_embedded_or_real_mode_answers_json():
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert set(response.json()["checks"]) == {"database", "channel_layer", "broker"}
+    assert {"database", "channel_layer", "broker"} <= set(response.json()["checks"])

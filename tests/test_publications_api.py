@@ -266,6 +266,91 @@ def test_a_file_of_another_document_is_404(cotonou):
     assert response.status_code == 404
 
 
+# --- Withdrawn means gone: no cached copy served without asking, no file listed ------------------------
+
+
+def published_with_a_replaced_file(officer):
+    """A published document whose file was replaced once (a current version and a history)."""
+    document_id = create_document(officer, publish=True).json()["id"]
+    [first] = officer.get(f"/api/v1/documents/{document_id}/").json()["files"]
+    replaced = officer.post(
+        f"/api/v1/documents/{document_id}/files/{first['id']}/replace/",
+        {"file": upload(pdf_bytes("Budget primitif, version corrigée"), "budget-v2.pdf")},
+        format="multipart",
+    )
+    assert replaced.status_code == 201, replaced.content
+    return document_id, replaced.json()
+
+
+def test_a_published_file_is_revalidated_by_caches_and_a_withdrawal_ends_it_at_the_next_request(cotonou):
+    # given a published file downloaded once, as a shared cache would store it
+    officer = client_for(publisher(cotonou))
+    document_id, current = published_with_a_replaced_file(officer)
+    first = APIClient().get(current["download_url"])
+    etag = first["ETag"]
+    # then it may be stored, but not used without asking again, and the validator is strong
+    assert first["Cache-Control"] == "public, no-cache"
+    assert etag.startswith('"') and not etag.startswith("W/")
+    # when the cache asks again with its copy's validator, the unchanged file is not sent again
+    again = APIClient().get(current["download_url"], HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    assert (again["ETag"], again["Cache-Control"]) == (etag, "public, no-cache")
+    assert APIClient().get(current["download_url"], HTTP_IF_NONE_MATCH='"other"').status_code == 200
+    # when the document is withdrawn, the very next revalidation is refused: the copy is dead
+    withdrawn = officer.post(
+        f"/api/v1/documents/{document_id}/withdraw/", {"reason": "Erreur"}, format="json"
+    )
+    assert withdrawn.status_code == 200
+    gone = APIClient().get(current["download_url"], HTTP_IF_NONE_MATCH=etag)
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "publication_not_found"
+    # and its publishers still get it, never stored by any cache
+    private = officer.get(current["download_url"])
+    assert private.status_code == 200
+    assert private["Cache-Control"] == "private, no-store" and not private.has_header("ETag")
+    assert officer.get(current["download_url"], HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_a_renamed_file_gets_a_new_validator():
+    """A cache revalidating after a new label must not keep the old ``Content-Disposition``."""
+    from publications.downloads import file_etag
+
+    row = DocumentFileFactory(document=PublishedDocumentFactory(), label="Budget")
+    before = file_etag(row)
+    row.label = "Budget voté"
+    assert file_etag(row) != before
+
+
+def test_a_withdrawn_documents_public_detail_lists_and_exports_name_no_file(cotonou):
+    # given a published document with a current file and an earlier version, then withdrawn
+    officer = client_for(publisher(cotonou))
+    document_id, current = published_with_a_replaced_file(officer)
+    withdrawn = officer.post(
+        f"/api/v1/documents/{document_id}/withdraw/", {"reason": "Erreur"}, format="json"
+    )
+    assert withdrawn.status_code == 200
+    for reader in (APIClient(), client_for(UserFactory()), client_for(publisher(CommuneFactory()))):
+        # when the public reads its notice, the lists and the exports
+        detail = reader.get(f"/api/v1/documents/{document_id}/")
+        lists = [
+            reader.get("/api/v1/documents/", {"state": state}).json()["results"]
+            for state in ("withdrawn", "public")
+        ]
+        exported = reader.get("/api/v1/documents/export.json", {"state": "withdrawn"}).json()
+        csv_export = reader.get("/api/v1/documents/export.csv", {"state": "withdrawn"})
+        csv_text = b"".join(csv_export.streaming_content).decode()
+        # then the notice is there, and nothing of its files: no name, no size, no link
+        assert detail.status_code == 200 and detail.json()["state"] == "withdrawn"
+        assert (detail.json()["files"], detail.json()["history"]) == ([], [])
+        assert [d["files"] for d in lists[0] + lists[1] + exported] == [[]] * 3
+        everything = detail.content.decode() + json.dumps([*lists, exported]) + csv_text
+        assert csv_text.splitlines()[1].split(";")[-2:] == ["0", ""]  # file_count, file_urls
+        for trace in ("download_url", "/download/", "budget-v2.pdf", "budget.pdf", '"size"'):
+            assert trace not in everything
+    # and the commune's publishers still see the files they withdrew
+    own = officer.get(f"/api/v1/documents/{document_id}/").json()
+    assert [f["id"] for f in own["files"]] == [current["id"]] and len(own["history"]) == 2
+
+
 def test_double_submission_of_publish_is_one_publication_and_one_outbox_event(cotonou):
     officer = client_for(publisher(cotonou))
     document_id = create_document(officer).json()["id"]

@@ -103,6 +103,31 @@ def test_a_withdrawn_document_shows_its_notice(cotonou):
     assert "Erreur de chiffres" in page
 
 
+def test_a_withdrawn_documents_page_names_none_of_its_files(cotonou):
+    # given a withdrawn document with a current file and an earlier version
+    document = PublishedDocumentFactory(commune=cotonou, state=PublicationState.WITHDRAWN)
+    DocumentFileFactory(document=document, label="Tableau des recettes", size=1_300_000, is_current=False)
+    row = DocumentFileFactory(document=document, label="Budget corrigé", size=2_600_000)
+    for client in (Client(), signed_in(UserFactory())):
+        # when the public opens its page
+        page = html(client.get(f"/communes/cotonou/documents/{document.pk}/"))
+        # then it says the files are gone, and names, sizes and links of none
+        assert "ne peuvent plus être téléchargés" in page
+        for trace in ("Budget corrigé", "Tableau des recettes", "2,5", "1,2", f"/fichiers/{row.pk}/"):
+            assert trace not in page
+        assert client.get(f"/communes/cotonou/documents/{document.pk}/fichiers/{row.pk}/").status_code == 404
+    # while the commune's publishers still see what they withdrew
+    own = html(signed_in(publisher(cotonou)).get(f"/communes/cotonou/documents/{document.pk}/"))
+    assert "Budget corrigé" in own and "Tableau des recettes" in own
+
+
+def test_a_published_file_page_download_is_revalidated_by_caches(cotonou):
+    row = DocumentFileFactory(document=PublishedDocumentFactory(commune=cotonou))
+    response = Client().get(f"/communes/cotonou/documents/{row.document_id}/fichiers/{row.pk}/")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, no-cache" and response["ETag"].startswith('"')
+
+
 # --- The staff publishing form -------------------------------------------------------------------------
 
 

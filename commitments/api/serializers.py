@@ -28,6 +28,13 @@ class CommitmentQueryIn(serializers.Serializer):
     origin = serializers.ChoiceField(choices=OriginKind.choices, required=False, default="")
 
 
+class CommitmentPageQueryIn(CommitmentQueryIn):
+    """The list's filters and its keyset pagination (the exports take the filters only)."""
+
+    cursor = serializers.CharField(required=False, max_length=200, help_text="From `next`.")
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+
 class ScorecardQueryIn(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2200, required=False, default=None)
 

@@ -33,7 +33,8 @@ from commitments.api.pagination import keyset_page
 from commitments.models import Commitment, OriginKind, today
 from hub.api.negotiation import AnyAcceptNegotiation, PassThroughRenderer
 from hub.api.parsers import JSONParser
-from hub.api.validation import validated
+from hub.api.schema import IMAGE_CONTENT_TYPES, file_responses
+from hub.api.validation import validated, validated_query
 from hub.errors import NotFound
 from hub.models import Commune
 from hub.uploads import limit_upload_size
@@ -64,13 +65,15 @@ def detail_response(commitment: Commitment, code: int = status.HTTP_200_OK) -> R
 class CommitmentListView(APIView):
     @extend_schema(
         operation_id="commitments_list",
-        parameters=[s.CommitmentQueryIn],
+        parameters=[s.CommitmentPageQueryIn],
         responses={200: CommitmentPageOut, 400: ERRORS[400]},
     )
     def get(self, request: Request) -> Response:
         """Commitments, newest first; filters ``commune`` (slug), ``status``, ``overdue``, ``session``,
         ``origin``; keyset pagination (``cursor``, ``page_size`` 1–100)."""
-        query = validated(s.CommitmentQueryIn, request.query_params)
+        query = validated_query(s.CommitmentPageQueryIn, request)
+        query.pop("cursor", None)
+        query.pop("page_size", None)
         page, next_url = keyset_page(request, selectors.commitment_list(**query))
         return Response({"next": next_url, "results": CommitmentOut(page, many=True).data})
 
@@ -152,7 +155,7 @@ class PhotoView(APIView):
     renderer_classes = [JSONRenderer, PassThroughRenderer]
     content_negotiation_class = AnyAcceptNegotiation
 
-    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: ERRORS[404]})
+    @extend_schema(responses={**file_responses(IMAGE_CONTENT_TYPES), 404: ERRORS[404]})
     def get(self, request: Request, photo_id: int) -> Any:
         """A photo of a commitment's update."""
         photo = selectors.access_photo(photo_id)
@@ -172,7 +175,7 @@ class ScorecardView(APIView):
     def get(self, request: Request) -> Response:
         """Commitments kept on time, per enabled commune, over the commitments due in ``year``
         (this year by default)."""
-        year = validated(s.ScorecardQueryIn, request.query_params)["year"] or today().year
+        year = validated_query(s.ScorecardQueryIn, request)["year"] or today().year
         return Response(CommitmentsKeptOnTimeOut(selectors.scorecard(year=year), many=True).data)
 
 
@@ -264,10 +267,14 @@ class CommitmentExportCSVView(ExportView):
     renderer_classes = [JSONRenderer, CSVRenderer]
     content_negotiation_class = AnyAcceptNegotiation
 
-    @extend_schema(parameters=[s.CommitmentQueryIn], responses={(200, "text/csv"): OpenApiTypes.STR})
+    @extend_schema(
+        operation_id="commitments_export_csv",
+        parameters=[s.CommitmentQueryIn],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request: Request) -> HttpResponse:
         """Commitments as CSV (UTF-8, ``;``-separated, formula cells neutralised); filters as the list."""
-        query = validated(s.CommitmentQueryIn, request.query_params)
+        query = validated_query(s.CommitmentQueryIn, request)
         rows = (csv_row(row) for row in export_rows(request, selectors.commitment_list(**query)))
         response = StreamingHttpResponse(
             csv_lines(EXPORT_COLUMNS, rows), content_type="text/csv; charset=utf-8"
@@ -277,10 +284,14 @@ class CommitmentExportCSVView(ExportView):
 
 
 class CommitmentExportJSONView(ExportView):
-    @extend_schema(parameters=[s.CommitmentQueryIn], responses={200: CommitmentOut(many=True)})
+    @extend_schema(
+        operation_id="commitments_export_json",
+        parameters=[s.CommitmentQueryIn],
+        responses={200: CommitmentOut(many=True)},
+    )
     def get(self, request: Request) -> Response:
         """Commitments as JSON (every matching commitment, not paginated)."""
-        query = validated(s.CommitmentQueryIn, request.query_params)
+        query = validated_query(s.CommitmentQueryIn, request)
         response = Response(list(export_rows(request, selectors.commitment_list(**query))))
         response["Content-Disposition"] = 'attachment; filename="engagements.json"'
         return response

@@ -183,6 +183,9 @@ class PostEditIn(serializers.Serializer):
 
 
 class PostQueryIn(serializers.Serializer):
+    after = serializers.IntegerField(
+        max_value=ID_MAX, required=False, min_value=0, default=None, help_text="The last post id seen."
+    )
     after_seq = serializers.IntegerField(max_value=ID_MAX, required=False, min_value=0, default=None)
 
 
@@ -245,6 +248,14 @@ class QueueThreadOut(ThreadOut):
     hidden = serializers.BooleanField()
     hidden_reason = serializers.CharField()
     flag_count = serializers.IntegerField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # ThreadOut's fast path writes its own fields only: the moderation ones are added here.
+        data = super().to_representation(instance)
+        data.update(
+            hidden=instance.hidden, hidden_reason=instance.hidden_reason, flag_count=instance.flag_count
+        )
+        return data
 
 
 class QueuePostOut(serializers.Serializer):

@@ -103,7 +103,7 @@ def document_file_download(request: HttpRequest, slug: str, pk: int, file_id: in
     row = access_document_file(request.user, pk, file_id)
     if row.document.commune.slug != slug:
         raise NotFound()
-    return file_response(row)
+    return file_response(row, request)
 
 
 # --- Contracts -----------------------------------------------------------------------------------------

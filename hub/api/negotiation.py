@@ -24,10 +24,16 @@ class PassThroughRenderer(BaseRenderer):
 
 
 class AnyAcceptNegotiation(DefaultContentNegotiation):
-    """Never 406: downloads and feeds answer whatever the client says it accepts."""
+    """Never 406: downloads and feeds answer whatever the client says it accepts. What DRF renders
+    for such a view is an error (the file, CSV or feed is a ready-made response), and it is labelled
+    as what it is, JSON, whatever the client asked for (``Accept: application/pdf`` included)."""
 
     def select_renderer(self, request: Request, renderers: Any, format_suffix: str | None = None) -> Any:
         try:
-            return super().select_renderer(request, renderers, format_suffix)
+            renderer, media_type = super().select_renderer(request, renderers, format_suffix)
         except Exception:
-            return renderers[0], renderers[0].media_type
+            renderer, media_type = renderers[0], renderers[0].media_type
+        if isinstance(renderer, PassThroughRenderer):
+            # DRF labels a response with its renderer's media type: JSON's, for the JSON it is.
+            return JSONRenderer(), JSONRenderer.media_type
+        return renderer, media_type

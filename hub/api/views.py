@@ -9,7 +9,7 @@ from django.contrib.auth import login
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -18,7 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from hub.api import serializers as s
-from hub.api.validation import validated
+from hub.api.validation import validated, validated_query
 from hub.context import request_ip
 from hub.errors import NotAuthenticated
 from hub.models import ApiToken, Commune
@@ -40,8 +40,12 @@ from hub.services import accounts, communes
 
 
 class AuthThrottled(APIView):
+    """Sign-up, sign-in and password reset: open to anonymous callers, on a budget of their own."""
+
+    permission_classes = [permissions.AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
+    never_answers = {409}  # read by the schema (hub/api/schema.py)
 
 
 # --- Communes ---------------------------------------------------------------------------------
@@ -65,7 +69,7 @@ class CommuneListView(ListAPIView):
     serializer_class = s.CommuneSummaryOut
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        query = validated(s.CommuneQueryIn, self.request.query_params)
+        query = validated_query(s.CommuneQueryIn, self.request)
         return commune_list(user=self.request.user, **query)
 
 
@@ -83,9 +87,9 @@ class CommuneDetailView(APIView):
 
 
 class CommuneFollowView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
     """Follow (201, or 200 when already followed) or unfollow (200); both answer the new state."""
+
+    permission_classes = [permissions.IsAuthenticated]
 
     @staticmethod
     def _state(commune: Commune, is_followed: bool) -> dict[str, Any]:
@@ -146,6 +150,7 @@ class CommuneMembershipDetailView(APIView):
 
 class MeView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {409}
 
     @extend_schema(responses=s.MeOut)
     def get(self, request: Request) -> Response:
@@ -165,6 +170,7 @@ class MyPasswordView(AuthThrottled):
     included: sign in again for a new token."""
 
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {409}
 
     @extend_schema(request=s.PasswordChangeIn, responses={204: None})
     def post(self, request: Request) -> Response:
@@ -175,6 +181,7 @@ class MyPasswordView(AuthThrottled):
 
 class MyMembershipsView(ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {403}  # one's own (read by the schema, hub/api/schema.py)
     serializer_class = s.MembershipOut
     pagination_class = None
 
@@ -184,6 +191,7 @@ class MyMembershipsView(ListAPIView):
 
 class MyFollowsView(ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {403}  # one's own (read by the schema, hub/api/schema.py)
     serializer_class = s.FollowOut
     pagination_class = None
 
@@ -214,6 +222,11 @@ class TokenView(AuthThrottled):
         body = {"token": issued.key, "expires_at": issued.token.expires_at, "user": s.MeOut(user).data}
         return Response(body, status=status.HTTP_201_CREATED)
 
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "DELETE":
+            return [permissions.IsAuthenticated()]
+        return list(super().get_permissions())
+
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
         if not isinstance(request.auth, ApiToken):
@@ -239,6 +252,7 @@ class SessionLoginView(AuthThrottled):
 
 class WsTicketView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {409}
 
     @extend_schema(request=None, responses={201: s.TicketOut})
     def post(self, request: Request) -> Response:
@@ -275,7 +289,7 @@ class PasswordResetConfirmView(AuthThrottled):
 # --- Audit log --------------------------------------------------------------------------------
 
 
-@extend_schema(parameters=[s.AuditQueryIn, OpenApiParameter("page", int)])
+@extend_schema(parameters=[s.AuditQueryIn])
 class AuditLogView(ListAPIView):
     """Platform admins read everything; a commune's mayor and secretary-general read their commune's."""
 
@@ -283,7 +297,7 @@ class AuditLogView(ListAPIView):
     serializer_class = s.AuditLogEntryOut
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        query = validated(s.AuditQueryIn, self.request.query_params)
+        query = validated_query(s.AuditQueryIn, self.request)
         return audit_log_list(
             user=self.request.user,
             commune_slug=query["commune"],

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.api.validation import validated
+from hub.api.validation import StrictCursorPagination, validated
 from hub.selectors import commune_get, signed_in
 from notifications import selectors, services
 from notifications.api import serializers as s
 from notifications.models import Notification
 
 
-class InboxPagination(CursorPagination):
+class InboxPagination(StrictCursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 30
 
@@ -28,6 +27,7 @@ class InboxView(ListAPIView):
     """The signed-in user's in-app notifications, newest first (cursor pagination)."""
 
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {403}  # one's own inbox (read by the schema, hub/api/schema.py)
     serializer_class = s.NotificationOut
     pagination_class = InboxPagination
 
@@ -37,6 +37,7 @@ class InboxView(ListAPIView):
 
 class UnreadCountView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {403}
 
     @extend_schema(responses=s.UnreadCountOut)
     def get(self, request: Request) -> Response:
@@ -45,6 +46,7 @@ class UnreadCountView(APIView):
 
 class MarkReadView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {409}
 
     @extend_schema(request=None, responses=s.NotificationOut)
     def post(self, request: Request, notification_id: int) -> Response:
@@ -56,6 +58,7 @@ class MarkReadView(APIView):
 
 class MarkAllReadView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {409}
 
     @extend_schema(request=None, responses=s.UnreadCountOut)
     def post(self, request: Request) -> Response:
@@ -68,12 +71,16 @@ class PreferencesView(APIView):
     """Per channel, for all communes (``commune: null``) or one commune (its slug)."""
 
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {409}
 
     @extend_schema(responses=s.PreferenceOut(many=True))
     def get(self, request: Request) -> Response:
         return Response(s.PreferenceOut(selectors.preferences(user=signed_in(request.user)), many=True).data)
 
-    @extend_schema(request=s.PreferenceIn, responses=s.PreferenceOut)
+    @extend_schema(
+        request=s.PreferenceIn,
+        responses={200: s.PreferenceOut, 404: OpenApiResponse(description="No commune has this slug.")},
+    )
     def put(self, request: Request) -> Response:
         data = validated(s.PreferenceIn, request.data)
         commune = commune_get(slug=data.pop("commune")) if data.get("commune") else None
@@ -84,6 +91,7 @@ class PreferencesView(APIView):
 
 class PushSubscriptionView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    never_answers = {409}
 
     @extend_schema(responses=s.VapidKeyOut)
     def get(self, request: Request) -> Response:

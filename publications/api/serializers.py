@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hub.api.validation import DateTimeInRange
 from hub.uploads import MAX_FILES_PER_REQUEST
 from publications.models import (
     ContractProcedure,
@@ -201,8 +202,8 @@ class AgendaEventOut(PublicationFieldsOut):
 
 class AgendaQueryIn(serializers.Serializer):
     commune = serializers.SlugField(required=False, default="")
-    start = serializers.DateTimeField(required=False, default=None, help_text="Default: now.")
-    end = serializers.DateTimeField(required=False, default=None)
+    start = DateTimeInRange(required=False, default=None, help_text="Default: now.")
+    end = DateTimeInRange(required=False, default=None)
     state = serializers.ChoiceField(choices=STATE_CHOICES, required=False, default="")
 
 
@@ -210,8 +211,8 @@ class AgendaEventIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=4000, required=False, default="", allow_blank=True)
     place = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField(required=False, default=None)
+    starts_at = DateTimeInRange()
+    ends_at = DateTimeInRange(required=False, default=None)
     publish = serializers.BooleanField(required=False, default=False)
 
 
@@ -219,8 +220,8 @@ class AgendaEventPatchIn(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     place = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    starts_at = serializers.DateTimeField(required=False)
-    ends_at = serializers.DateTimeField(required=False)
+    starts_at = DateTimeInRange(required=False)
+    ends_at = DateTimeInRange(required=False)
 
 
 # --- Register -------------------------------------------------------------------------------------
@@ -276,7 +277,8 @@ class RegisterOut(RegisterSummaryOut):
 
 
 class RegisterQueryIn(serializers.Serializer):
-    fiscal_year = serializers.IntegerField(required=False, min_value=1, max_value=9999, default=None)
+    # A register names due dates (a year or two after the fiscal year): years a date can hold.
+    fiscal_year = serializers.IntegerField(required=False, min_value=2000, max_value=2200, default=None)
 
 
 @extend_schema_field(OpenApiTypes.BINARY)

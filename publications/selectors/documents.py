@@ -11,19 +11,20 @@ from django.db.models import Case, F, FloatField, Prefetch, QuerySet, Subquery, 
 from hub.errors import PermissionDenied
 from hub.models import Commune
 from publications.errors import PublicationNotFound
-from publications.models import Document, DocumentFile
+from publications.models import Document, DocumentFile, PublicationState
 from publications.selectors.common import state_filter
 from publications.text import normalize
 
 MAX_SEARCH_WORDS = 12
 
 
-def current_files() -> Prefetch:
-    return Prefetch(
-        "files",
-        queryset=DocumentFile.objects.filter(is_current=True).order_by("slot"),
-        to_attr="current_files",
-    )
+def current_files(*, published_only: bool = False) -> Prefetch:
+    """The current files of each document; with ``published_only``, of published documents only
+    (a withdrawn document's notice stays public, its files do not: no name, size or link)."""
+    files = DocumentFile.objects.filter(is_current=True)
+    if published_only:
+        files = files.filter(document__state=PublicationState.PUBLISHED)
+    return Prefetch("files", queryset=files.order_by("slot"), to_attr="current_files")
 
 
 def all_files() -> Prefetch:
@@ -76,12 +77,15 @@ def document_list(
     q: str = "",
     state: str = "",
 ) -> QuerySet[Document]:
-    """Published documents by default (``state=withdrawn`` for the notices; drafts for publishers)."""
+    """Published documents by default (``state=withdrawn`` for the notices; drafts for publishers).
+    Files are listed for published documents only, except to publishers listing their commune's
+    drafts (``state=draft``/``all``, which ``state_filter`` allows them alone)."""
+    publisher_view = state in ("draft", "all")
     # The search columns are large and only the search's WHERE/ORDER BY reads them.
     documents: QuerySet[Document] = (
         Document.objects.select_related("commune")
         .defer("search_text", "search_vector")
-        .prefetch_related(current_files())
+        .prefetch_related(current_files(published_only=not publisher_view))
     )
     documents = state_filter(documents, user=user, commune_slug=commune, state=state, default="published")
     if commune:
@@ -111,6 +115,9 @@ def access_document(user: Any, document_id: int, *, manage: bool = False) -> Doc
         raise PublicationNotFound()
     if manage and not user.has_perm("publications.manage_item", document):
         raise PermissionDenied()
+    if not user.has_perm("publications.download_file", document):
+        # A withdrawn document's notice is public, its files are gone: not even their names.
+        document.all_files = []  # type: ignore[attr-defined]
     document.current_files = [f for f in document.all_files if f.is_current]  # type: ignore[attr-defined]
     return document
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from hub.api.validation import ID_MAX
+from hub.api.validation import ID_MAX, DateTimeInRange
 from sessions_live.models import (
     MAX_CHAT_CHARS,
     MAX_IDEMPOTENCY_KEY,
@@ -21,11 +21,18 @@ class SessionQueryIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=SessionStatus.choices, required=False, default="")
 
 
+class SessionPageQueryIn(SessionQueryIn):
+    """The list's filters and its cursor pagination."""
+
+    cursor = serializers.CharField(required=False, max_length=200, help_text="From `next`.")
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+
 class SessionSettingsIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SessionKind.choices, required=False)
     title = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    starts_at = serializers.DateTimeField(required=False)
+    starts_at = DateTimeInRange(required=False)
     stream_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
     audio_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
     recording_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -44,7 +51,7 @@ class SessionIn(SessionSettingsIn):
     commune = serializers.SlugField()
     kind = serializers.ChoiceField(choices=SessionKind.choices)
     title = serializers.CharField(max_length=200)
-    starts_at = serializers.DateTimeField()
+    starts_at = DateTimeInRange()
     agenda = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, default=list, max_length=100
     )

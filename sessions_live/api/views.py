@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import permissions, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.api.validation import validated
+from hub.api.validation import validated, validated_query
 from hub.selectors import access_commune_for, signed_in
 from sessions_live import selectors, votebatch
 from sessions_live import serializers as out
@@ -36,15 +36,19 @@ def _reveal(request: Request, session: Any) -> dict[str, Any]:
 # --- Sessions --------------------------------------------------------------------------------------
 
 
-@extend_schema(parameters=[s.SessionQueryIn])
+@extend_schema_view(get=extend_schema(parameters=[s.SessionPageQueryIn]))
 class SessionListView(ListAPIView):
     """Sessions, latest start first; filters ``commune`` (slug) and ``status``."""
 
+    also_answers = {404: "No commune has this slug."}  # read by the schema (hub/api/schema.py)
     serializer_class = out.SessionOut
     pagination_class = SessionCursorPagination
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.session_list(**validated(s.SessionQueryIn, self.request.query_params))
+        query = validated_query(s.SessionPageQueryIn, self.request)
+        query.pop("cursor", None)  # read by the pagination, once the filters are known good
+        query.pop("page_size", None)
+        return selectors.session_list(**query)
 
     @extend_schema(request=s.SessionIn, responses={201: out.SessionDetailOut})
     def post(self, request: Request) -> Response:
@@ -111,7 +115,7 @@ class EventListView(APIView):
     def get(self, request: Request, session_id: int) -> Response:
         """The replay log after ``after``, in order (at most ``limit`` ≤ 500 events)."""
         session = selectors.session_get(session_id)
-        query = validated(s.EventQueryIn, request.query_params)
+        query = validated_query(s.EventQueryIn, request)
         rows = selectors.events_after(session, query["after"], query["limit"])
         last = rows[-1].seq if rows else query["after"]
         return Response(
@@ -135,7 +139,7 @@ class ChatView(APIView):
     def get(self, request: Request, session_id: int) -> Response:
         """Visible messages, 100 at a time, oldest first; ``before=<id>`` pages back."""
         session = selectors.session_get(session_id)
-        query = validated(s.ChatQueryIn, request.query_params)
+        query = validated_query(s.ChatQueryIn, request)
         messages = selectors.chat_history(session, before=query["before"], limit=selectors.CHAT_PAGE + 1)
         has_more = len(messages) > selectors.CHAT_PAGE
         messages = messages[1:] if has_more else messages
@@ -229,7 +233,7 @@ class QuestionListView(APIView):
     def get(self, request: Request, session_id: int) -> Response:
         """Public questions (moderators: all, with authors), by votes or by time."""
         session = selectors.session_get(session_id)
-        query = validated(s.QuestionQueryIn, request.query_params)
+        query = validated_query(s.QuestionQueryIn, request)
         rows = selectors.question_list(session, user=request.user, order=query["order"])
         return Response(out.QuestionOut(rows, many=True, context=_reveal(request, session)).data)
 
@@ -248,7 +252,7 @@ class QuestionUpvoteView(APIView):
         updated = questions.question_upvote(actor=signed_in(request.user), question=question)
         return Response(out.QuestionOut(updated).data)
 
-    @extend_schema(request=None, responses=out.QuestionOut)
+    @extend_schema(request=None, responses={200: out.QuestionOut})
     def delete(self, request: Request, session_id: int, question_id: int) -> Response:
         question = questions.question_get(session_id, question_id)
         updated = questions.question_unvote(actor=signed_in(request.user), question=question)
@@ -305,6 +309,8 @@ ModerationOut = inline_serializer(
 
 
 class ModerationView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
     @extend_schema(responses=ModerationOut)
     def get(self, request: Request, session_id: int) -> Response:
         """The moderator console's state: pending questions, flagged messages, rate-limit hits,
@@ -360,6 +366,8 @@ class SanctionDetailView(APIView):
 
 
 class ArchiveView(APIView):
+    also_answers = {409: "The session has not ended yet (`wrong_status`)."}  # read by the schema
+
     @extend_schema(responses=out.ArchiveOut)
     def get(self, request: Request, session_id: int) -> Response:
         """An ended session: recording, agenda, documents, transcript, Q&A, poll results (its

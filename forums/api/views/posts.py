@@ -6,7 +6,6 @@ from typing import Any
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.renderers import JSONRenderer
@@ -20,8 +19,9 @@ from forums.api import serializers as s
 from forums.api.pagination import MAX_PAGE_SIZE
 from forums.api.views.common import ERRORS, READ_THROTTLES, UploadGuard
 from hub.api.negotiation import AnyAcceptNegotiation, PassThroughRenderer
-from hub.api.validation import validated
-from hub.errors import InvalidInput, NotFound
+from hub.api.schema import IMAGE_CONTENT_TYPES, file_responses
+from hub.api.validation import validated, validated_query
+from hub.errors import NotFound
 from hub.selectors import signed_in
 
 
@@ -42,15 +42,11 @@ class PostListView(UploadGuard):
         return Response(forum_cache.cached(f"t{thread_id}", key, lambda: self.page(request, thread_id)))
 
     def page(self, request: Request, thread_id: int) -> dict[str, Any]:
+        query = validated_query(s.PostQueryIn, request)
         thread = selectors.access_thread(request.user, thread_id)
-        after_seq = validated(s.PostQueryIn, request.query_params)["after_seq"]
-        posts = selectors.post_list(user=request.user, thread=thread, after_seq=after_seq)
-        after = request.query_params.get("after") or ""
-        if after:
-            try:
-                posts = posts.filter(pk__gt=int(after))
-            except ValueError:
-                raise InvalidInput(fields={"after": [_("A post id.")]}) from None
+        posts = selectors.post_list(user=request.user, thread=thread, after_seq=query["after_seq"])
+        if query["after"] is not None:
+            posts = posts.filter(pk__gt=query["after"])
         page = list(posts[: MAX_PAGE_SIZE + 1])
         next_url = None
         if len(page) > MAX_PAGE_SIZE:
@@ -77,7 +73,7 @@ class AttachmentView(APIView):
     renderer_classes = [JSONRenderer, PassThroughRenderer]
     content_negotiation_class = AnyAcceptNegotiation
 
-    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: ERRORS[404]})
+    @extend_schema(responses={**file_responses(IMAGE_CONTENT_TYPES), 404: ERRORS[404]})
     def get(self, request: Request, attachment_id: int) -> Any:
         """A photo of a post (not found once the post is hidden or deleted)."""
         attachment = selectors.access_attachment(request.user, attachment_id)

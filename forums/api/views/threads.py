@@ -17,7 +17,7 @@ from forums.api import serializers as s
 from forums.api.pagination import keyset_page
 from forums.api.views.common import ERRORS, READ_THROTTLES, UploadGuard, thread_detail
 from forums.selectors import SORTS
-from hub.api.validation import validated
+from hub.api.validation import validated, validated_query
 from hub.errors import InvalidInput
 from hub.models import Commune
 from hub.selectors import access_commune_for, signed_in
@@ -41,6 +41,7 @@ class CategoryListView(APIView):
 
 class ThreadListView(APIView):
     throttle_classes = READ_THROTTLES
+    also_answers = {404: "No commune (or category of it) has this slug."}  # read by the schema
 
     @extend_schema(
         operation_id="forum_threads_list",
@@ -60,7 +61,7 @@ class ThreadListView(APIView):
         return Response(forum_cache.cached(scope, key, lambda: self.page(request)))
 
     def page(self, request: Request) -> dict[str, Any]:
-        query = validated(s.ThreadQueryIn, request.query_params)
+        query = validated_query(s.ThreadQueryIn, request)
         commune: Commune | None = selectors.commune_by_slug(query["commune"]) if query["commune"] else None
         category = None
         if query["category"]:

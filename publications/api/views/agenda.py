@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
 from rest_framework.renderers import JSONRenderer
@@ -17,10 +17,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.api.negotiation import AnyAcceptNegotiation
-from hub.api.validation import validated
+from hub.api.validation import validated, validated_query
 from hub.selectors import access_commune_for, commune_get, signed_in
 from publications.api import serializers as s
-from publications.api.views.common import ICalendarRenderer
+from publications.api.views.common import DRAFTS_NEED_RIGHTS, ICalendarRenderer
 from publications.exports import ics_calendar, uid_domain
 from publications.selectors.agenda import access_agenda_event, agenda_event_list, agenda_feed
 from publications.services import agenda as services
@@ -32,15 +32,16 @@ def _detail(request: Request, event_id: int) -> Response:
     return Response(s.AgendaEventOut(access_agenda_event(request.user, event_id)).data)
 
 
-@extend_schema(parameters=[s.AgendaQueryIn, OpenApiParameter("page", int)])
+@extend_schema(parameters=[s.AgendaQueryIn])
 class AgendaEventListView(ListAPIView):
     """Agenda events (cancelled ones included, ``is_cancelled``), soonest first, from ``start``
     (default: now) to ``end``."""
 
+    also_answers = DRAFTS_NEED_RIGHTS
     serializer_class = s.AgendaEventOut
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        query = validated(s.AgendaQueryIn, self.request.query_params)
+        query = validated_query(s.AgendaQueryIn, self.request)
         query["start"] = query["start"] or timezone.now()
         return agenda_event_list(user=self.request.user, **query)
 
@@ -97,7 +98,7 @@ class CommuneAgendaFeedView(APIView):
     renderer_classes = [JSONRenderer, ICalendarRenderer]
     content_negotiation_class = AnyAcceptNegotiation
 
-    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.STR})
+    @extend_schema(operation_id="communes_agenda_ics", responses={(200, "text/calendar"): OpenApiTypes.STR})
     def get(self, request: Request, slug: str) -> HttpResponse:
         """The commune's public agenda as an iCalendar feed (subscribe to it from any calendar app)."""
         return agenda_ics_response(request, slug)

@@ -18,6 +18,9 @@ from hub.api.parsers import JSONParser
 from hub.uploads import limit_upload_size
 from publications.exports import csv_lines
 
+# Read by the schema (hub/api/schema.py): the lists and exports that take ``state``.
+DRAFTS_NEED_RIGHTS = {403: "`state=draft` or `all`: only for the commune's publishers (`permission_denied`)."}
+
 
 class CSVRenderer(PassThroughRenderer):
     media_type = "text/csv"

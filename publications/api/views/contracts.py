@@ -6,17 +6,18 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.api.validation import validated
+from hub.api.validation import validated, validated_query
 from hub.selectors import access_commune_for, signed_in
 from publications.api import serializers as s
 from publications.api.views.common import (
+    DRAFTS_NEED_RIGHTS,
     CSVExportView,
     ExportView,
     csv_export_response,
@@ -30,17 +31,16 @@ def _detail(request: Request, contract_id: int) -> Response:
     return Response(s.ContractOut(access_contract(request.user, contract_id)).data)
 
 
-@extend_schema(parameters=[s.ContractQueryIn, OpenApiParameter("page", int)])
+@extend_schema(parameters=[s.ContractQueryIn])
 class ContractListView(ListAPIView):
     """Published awarded contracts, most recent award first. Filters: commune, fiscal_year, procedure,
     status, q (reference, object, awardee), min_amount/max_amount (XOF)."""
 
+    also_answers = DRAFTS_NEED_RIGHTS
     serializer_class = s.ContractOut
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return contract_list(
-            user=self.request.user, **validated(s.ContractQueryIn, self.request.query_params)
-        )
+        return contract_list(user=self.request.user, **validated_query(s.ContractQueryIn, self.request))
 
 
 class CommuneContractCreateView(APIView):
@@ -118,19 +118,23 @@ def contract_export_rows(request: Request, contracts: Any) -> Any:
 
 @extend_schema(parameters=[s.ContractQueryIn])
 class ContractExportCSVView(CSVExportView):
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    also_answers = DRAFTS_NEED_RIGHTS
+
+    @extend_schema(operation_id="contracts_export_csv", responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: Request) -> HttpResponse:
         """Awarded contracts as CSV (UTF-8, ``;``-separated, formulas neutralised); filters as the list."""
-        query = validated(s.ContractQueryIn, request.query_params)
+        query = validated_query(s.ContractQueryIn, request)
         rows = contract_export_rows(request, contract_list(user=request.user, **query))
         return csv_export_response(CONTRACT_EXPORT_COLUMNS, rows, "marches-passes.csv")  # type: ignore[return-value]
 
 
 @extend_schema(parameters=[s.ContractQueryIn])
 class ContractExportJSONView(ExportView):
-    @extend_schema(responses=s.ContractOut(many=True))
+    also_answers = DRAFTS_NEED_RIGHTS
+
+    @extend_schema(operation_id="contracts_export_json", responses=s.ContractOut(many=True))
     def get(self, request: Request) -> Response:
         """Awarded contracts as JSON (every matching contract, not paginated)."""
-        query = validated(s.ContractQueryIn, request.query_params)
+        query = validated_query(s.ContractQueryIn, request)
         rows = contract_export_rows(request, contract_list(user=request.user, **query))
         return json_export_response(rows, "marches-passes.json")

@@ -15,10 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.api.negotiation import AnyAcceptNegotiation, PassThroughRenderer
-from hub.api.validation import validated
+from hub.api.schema import FILE_CONTENT_TYPES, file_responses
+from hub.api.validation import validated, validated_query
 from hub.selectors import access_commune_for, signed_in
 from publications.api import serializers as s
 from publications.api.views.common import (
+    DRAFTS_NEED_RIGHTS,
     CSVExportView,
     ExportView,
     UploadView,
@@ -36,19 +38,18 @@ def _detail(request: Request, document_id: int) -> Response:
     return Response(s.DocumentDetailOut(access_document(request.user, document_id)).data)
 
 
-@extend_schema(parameters=[s.DocumentQueryIn, OpenApiParameter("page", int)])
+@extend_schema(parameters=[s.DocumentQueryIn])
 class DocumentListView(ListAPIView):
     """Published documents, newest fiscal year first; with ``q``, a full-text search, best first.
 
     ``state=withdrawn`` lists withdrawal notices; ``state=draft``/``all`` need ``commune`` and
     publishing rights there."""
 
+    also_answers = DRAFTS_NEED_RIGHTS
     serializer_class = s.DocumentOut
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return document_list(
-            user=self.request.user, **validated(s.DocumentQueryIn, self.request.query_params)
-        )
+        return document_list(user=self.request.user, **validated_query(s.DocumentQueryIn, self.request))
 
 
 class DocumentTypeListView(APIView):
@@ -156,10 +157,24 @@ class DocumentFileDownloadView(APIView):
     renderer_classes = [JSONRenderer, PassThroughRenderer]
     content_negotiation_class = AnyAcceptNegotiation
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="The `ETag` of a copy held: 304 while the file is unchanged and public.",
+            )
+        ],
+        responses={
+            **file_responses(FILE_CONTENT_TYPES),
+            304: OpenApiResponse(description="Not modified: the copy held is still the public file."),
+        },
+    )
     def get(self, request: Request, document_id: int, file_id: int) -> Any:
-        """The file, as an attachment. Files of a draft or withdrawn document are 404 for the public."""
-        return file_response(access_document_file(request.user, document_id, file_id))
+        """The file, as an attachment (`Cache-Control: public, no-cache` with an `ETag`: caches
+        revalidate before each use). Files of a draft or withdrawn document are 404 for the public."""
+        return file_response(access_document_file(request.user, document_id, file_id), request._request)
 
 
 DOCUMENT_EXPORT_COLUMNS = [
@@ -191,19 +206,23 @@ def document_export_rows(request: Request, documents: Any) -> Any:
 
 @extend_schema(parameters=[s.DocumentQueryIn])
 class DocumentExportCSVView(CSVExportView):
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    also_answers = DRAFTS_NEED_RIGHTS
+
+    @extend_schema(operation_id="documents_export_csv", responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: Request) -> HttpResponse:
         """The document index as CSV (UTF-8, ``;``-separated, formulas neutralised)."""
-        query = validated(s.DocumentQueryIn, request.query_params)
+        query = validated_query(s.DocumentQueryIn, request)
         rows = document_export_rows(request, document_list(user=request.user, **query))
         return csv_export_response(DOCUMENT_EXPORT_COLUMNS, rows, "documents.csv")  # type: ignore[return-value]
 
 
 @extend_schema(parameters=[s.DocumentQueryIn])
 class DocumentExportJSONView(ExportView):
-    @extend_schema(responses=s.DocumentOut(many=True))
+    also_answers = DRAFTS_NEED_RIGHTS
+
+    @extend_schema(operation_id="documents_export_json", responses=s.DocumentOut(many=True))
     def get(self, request: Request) -> Response:
         """The document index as JSON (every matching document, not paginated)."""
-        query = validated(s.DocumentQueryIn, request.query_params)
+        query = validated_query(s.DocumentQueryIn, request)
         rows = document_export_rows(request, document_list(user=request.user, **query))
         return json_export_response(rows, "documents.json")
