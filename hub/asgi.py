@@ -1,5 +1,5 @@
-"""ASGI entry point: static files from memory, other HTTP through Django, websockets under /ws/
-behind origin checks and auth."""
+"""ASGI entry point: static files from memory, other HTTP through Django (request bodies limited
+while they stream in), websockets under /ws/ behind origin checks and auth."""
 
 import os
 from typing import Any
@@ -17,13 +17,16 @@ from hub.realtime import serverloop, transports  # noqa: E402
 from hub.realtime.auth import TicketOrSessionAuthMiddleware  # noqa: E402
 from hub.realtime.routing import fallback_websocket_urlpatterns, websocket_urlpatterns  # noqa: E402
 from hub.static_asgi import StaticFiles  # noqa: E402
+from hub.uploads_asgi import BodyLimit  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
 from sessions_live.routing import websocket_urlpatterns as session_routes  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
-        # Static files straight from memory; everything else through Django (hub/static_asgi.py).
-        "http": StaticFiles(django_asgi_app),
+        # Static files straight from memory (hub/static_asgi.py); everything else through Django,
+        # whose handler reads a whole body before any view: bodies are limited before it
+        # (hub/uploads_asgi.py).
+        "http": StaticFiles(BodyLimit(django_asgi_app)),
         "websocket": TicketOrSessionAuthMiddleware(
             URLRouter(
                 [

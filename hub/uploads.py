@@ -1,10 +1,14 @@
 """Uploaded files are hostile until proven otherwise: the checks every app's uploads go through
-(publication files, forum photos).
+(publication files, forum photos, commitment photos).
 
-The type is recognised from the content (magic numbers, then a parse of the header or the ZIP
-directory), never from the name or the ``Content-Type`` header. Images are measured from their
-header only (Pillow does not decode pixels here). The stored name is random; the uploader's name
-is kept, sanitised, for the history only.
+The type is recognised from the content (magic numbers at offset 0, then a parse of the header or
+the ZIP directory), never from the name or the ``Content-Type`` header: a page with a PDF after it
+is a PDF to PDF readers, not to ``sniff``. Images are measured from their header only (Pillow
+does not decode pixels here). The stored name is random; the uploader's name is kept, sanitised,
+for the history only.
+
+The size of a whole request is limited before Django reads it (``hub.uploads_asgi``); the guards
+here (``limit_upload_size``) stay for any other way a request reaches a view.
 """
 
 from __future__ import annotations
@@ -101,7 +105,8 @@ def upload_max_bytes() -> int:
     return int(settings.UPLOAD_MAX_BYTES)
 
 
-def _too_large() -> FileTooLarge:
+def file_too_large() -> FileTooLarge:
+    """The refusal of files past ``UPLOAD_MAX_BYTES`` (also what ``hub.uploads_asgi`` answers)."""
     limit_mb = upload_max_bytes() / (1024 * 1024)
     message = _("The files sent at once may not exceed %(limit)s MB in all.") % {"limit": f"{limit_mb:g}"}
     return FileTooLarge(message, fields={"file": [message]})
@@ -122,7 +127,7 @@ def request_body_check(meta: dict[str, Any]) -> None:
     except ValueError:
         length = 0
     if length > upload_max_bytes() + MULTIPART_OVERHEAD:
-        raise _too_large()
+        raise file_too_large()
 
 
 class UploadSizeLimitHandler(FileUploadHandler):
@@ -136,7 +141,7 @@ class UploadSizeLimitHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > upload_max_bytes():
-            raise _too_large()
+            raise file_too_large()
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
@@ -276,11 +281,11 @@ def upload_check(upload: Any) -> CheckedUpload:
     """Check one uploaded file (Django ``UploadedFile`` or any ``File``) and describe it."""
     declared = getattr(upload, "size", None)
     if declared is not None and declared > upload_max_bytes():
-        raise _too_large()
+        raise file_too_large()
     handle: IO[bytes] = upload.file if hasattr(upload, "file") and upload.file is not None else upload
     sha256, size = _digest_and_size(handle)
     if size > upload_max_bytes():
-        raise _too_large()
+        raise file_too_large()
     if size == 0:
         raise _unsupported(_("This file is empty."))
     name = sanitize_name(getattr(upload, "name", "") or "")

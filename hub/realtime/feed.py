@@ -16,6 +16,7 @@ The owner implements ``FeedOwner``. Both sides run on the socket's event loop.
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from hub.realtime.outbox import Outbox
@@ -29,6 +30,8 @@ GAP = 3  # the socket misses frames before this tick: its owner replays them
 DROPPED = 4  # too slow: closed
 
 CLOSE_TOO_SLOW = 4008
+
+logger = logging.getLogger(__name__)
 
 
 def batch_text(texts: list[str]) -> str:
@@ -142,13 +145,11 @@ class Feed:
         if sent == first - 1 and self.wants_batch:
             # The common case (a page): one frame, the checks and the write in one call.
             if not outbox.deliver(tick.frame, tick.text, limit):
-                self.owner.feed_drop(CLOSE_TOO_SLOW)
-                return DROPPED
+                return self._too_slow(limit)
             self._last_sent = last
             return DELIVERED
         if outbox.pending_bytes() > limit:  # what it has not taken yet, before this tick
-            self.owner.feed_drop(CLOSE_TOO_SLOW)
-            return DROPPED
+            return self._too_slow(limit)
         if sent == first - 1:
             for frame, text in tick.singles():
                 outbox.write_frame(frame, text)
@@ -162,3 +163,13 @@ class Feed:
                     outbox.write_frame(encode_frame(text), text)
         self._last_sent = last
         return DELIVERED
+
+    def _too_slow(self, limit: int) -> int:
+        logger.info(
+            "live socket too slow, closed with %s: %s bytes unsent (limit %s)",
+            CLOSE_TOO_SLOW,
+            self.outbox.pending_bytes(),
+            limit,
+        )
+        self.owner.feed_drop(CLOSE_TOO_SLOW)
+        return DROPPED

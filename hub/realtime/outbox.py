@@ -11,6 +11,19 @@ server's buffer, which the fan-out compares with ``LIVE_SEND_BUFFER_BYTES``.
 The consumer gives its outbox to Channels as the ASGI ``send`` (``SessionConsumer.__call__``), so
 everything the consumer sends is ordered with the fan-out's frames without touching Channels'
 internals.
+
+The task that drains the queue lives only while there is something to send: it ends when the
+queue is empty, and the next message starts another. An idle socket holds no task, so a socket
+whose owner never released it leaves no task waiting for work that never comes (such a task is
+destroyed, pending, when the outbox is collected: "Task was destroyed but it is pending!"). A
+draining task awaits the server's ``send``, which the server holds on to until the connection is
+gone. ``release`` cancels it, ``aclose`` also waits for it to end.
+
+Closing a socket that does not read (``abort``: too slow, 4008; subscription lost, 4503) cannot
+wait for the server's ``send``: uvicorn's waits until the peer reads, which it does not. The
+socket's writer closes it directly when it can (``Writer.close_now``: the close frame written
+behind what is unsent, the connection reset if the peer has not read up to it within
+``CLOSE_GRACE`` seconds); otherwise the close goes through ``send``, waited for at most as long.
 """
 
 from __future__ import annotations
@@ -21,23 +34,22 @@ from collections import deque
 from typing import Any
 
 from hub.realtime import transports
-from hub.realtime.transports import FULL, WROTE
+from hub.realtime.transports import CLOSE_GRACE, FULL, WROTE
 
 logger = logging.getLogger(__name__)
 
 
 class Outbox:
-    __slots__ = ("busy", "closed", "queue", "queued_bytes", "released", "send", "task", "wake", "writer")
+    __slots__ = ("busy", "closed", "queue", "queued_bytes", "released", "send", "task", "writer")
 
     def __init__(self, send: Any) -> None:
         self.send = send
         self.writer = transports.writer_for(send)
         self.queue: deque[tuple[dict[str, Any], int]] = deque()
         self.queued_bytes = 0
-        self.wake = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
+        self.task: asyncio.Task[None] | None = None  # draining the queue; None or done when idle
         self.closed = False
-        self.busy = False  # the writer task (or a direct accept/close) is inside an awaited send
+        self.busy = False  # the drain task (or a direct accept/close) is inside an awaited send
         self.released = False
         transports.socket_opened(self.writer.name)
 
@@ -81,12 +93,8 @@ class Outbox:
             return
         self.queue.append((message, size))
         self.queued_bytes += size
-        if self.busy:
-            return  # whoever is sending (the writer task, or a direct accept/close) picks it up after
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._run())
-        else:
-            self.wake.set()
+        if not self.busy:  # else whoever is sending (a drain, a direct accept/close) picks it up
+            self._drain_soon()
 
     async def __call__(self, message: dict[str, Any]) -> None:
         """The ASGI ``send`` the consumer uses: ordered with the fan-out's frames. With nothing
@@ -102,39 +110,39 @@ class Outbox:
         finally:
             self.busy = False
             if self.queue:  # frames the fan-out queued meanwhile
-                if self.task is None or self.task.done():
-                    self.task = asyncio.get_running_loop().create_task(self._run())
-                else:
-                    self.wake.set()
+                self._drain_soon()
 
-    async def _run(self) -> None:
-        while not self.closed:
-            while self.queue:
-                message, size = self.queue.popleft()
-                self.queued_bytes -= size
-                self.busy = True
-                try:
-                    await self.send(message)
-                except Exception:  # the socket is gone: drop what is left
-                    self.queue.clear()
-                    self.queued_bytes = 0
-                    self.closed = True
-                    return
-                finally:
-                    self.busy = False
-            self.wake.clear()
-            await self.wake.wait()
+    def _drain_soon(self) -> None:
+        if not self.closed and (self.task is None or self.task.done()):
+            self.task = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        """Send what is queued, in order, then end (a later ``put`` starts another drain)."""
+        while self.queue and not self.closed:
+            message, size = self.queue.popleft()
+            self.queued_bytes -= size
+            self.busy = True
+            try:
+                await self.send(message)
+            except Exception:  # the socket is gone: drop what is left
+                self.queue.clear()
+                self.queued_bytes = 0
+                self.closed = True
+                return
+            finally:
+                self.busy = False
 
     async def abort(self, code: int) -> None:
         """Forget what was queued and close now (a slow reader, a lost subscription)."""
         self.queue.clear()
         self.queued_bytes = 0
         self.closed = True
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
+        await self._stopped()
+        if self.writer.close_now(code, CLOSE_GRACE):
+            return
         try:
-            await self.send({"type": "websocket.close", "code": code})
-        except Exception:
+            await asyncio.wait_for(self.send({"type": "websocket.close", "code": code}), CLOSE_GRACE)
+        except Exception:  # gone already, or it still does not read: the server ends it
             logger.debug("closing a socket failed", exc_info=True)
 
     def release(self) -> None:
@@ -145,3 +153,17 @@ class Outbox:
         if not self.released:
             self.released = True
             transports.socket_closed(self.writer.name)
+
+    async def aclose(self) -> None:
+        """``release``, then wait until the drain task (if any) has ended."""
+        self.release()
+        await self._stopped()
+
+    async def _stopped(self) -> None:
+        task = self.task
+        if task is None or task is asyncio.current_task():
+            return
+        if not task.done():
+            task.cancel()
+            # wait() neither raises the task's cancellation here nor hides this task's own.
+            await asyncio.wait([task])

@@ -29,10 +29,20 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from hub.realtime.transports import daphne, uvicorn
-from hub.realtime.transports.base import ASGI, FULL, LATER, WROTE, AsgiWriter, Writer, encode_frame
+from hub.realtime.transports.base import (
+    ASGI,
+    CLOSE_GRACE,
+    FULL,
+    LATER,
+    WROTE,
+    AsgiWriter,
+    Writer,
+    encode_frame,
+)
 
 __all__ = [
     "ASGI_SEND",
+    "CLOSE_GRACE",
     "DAPHNE_DIRECT",
     "FULL",
     "LATER",

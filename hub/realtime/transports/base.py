@@ -19,6 +19,12 @@ WROTE = 0  # written (or the socket is already gone: nothing to do)
 FULL = 1  # more than ``limit`` bytes already wait for this socket: it is too slow
 LATER = 2  # cannot write directly now: queue it
 
+# Seconds a socket closed for reading too slowly (or for a lost subscription) is given to read up
+# to its close frame before its connection is reset: a peer that reads nothing would otherwise keep
+# the connection, and what is buffered for it, until the server's keepalive gave up (40 s on
+# uvicorn, whose close then still waits for the peer to read).
+CLOSE_GRACE = 5.0
+
 
 class Writer(Protocol):
     name: str
@@ -35,6 +41,13 @@ class Writer(Protocol):
     def send_now(self, message: dict[str, Any]) -> bool:
         """Hand an ASGI ``websocket.send`` message to the server without awaiting, if the server's
         send never waits; False: the caller awaits the ASGI ``send``."""
+        ...
+
+    def close_now(self, code: int, grace: float) -> bool:
+        """Close the socket with ``code`` without waiting for the peer to read: the close frame
+        goes behind what is unsent, and the connection is reset if the peer has not read up to it
+        within ``grace`` seconds. False: the caller sends ``websocket.close`` through the ASGI
+        ``send`` (a server whose send does not wait for the peer, or the portable writer)."""
         ...
 
 
@@ -67,6 +80,9 @@ class AsgiWriter:
         return LATER
 
     def send_now(self, message: dict[str, Any]) -> bool:
+        return False
+
+    def close_now(self, code: int, grace: float) -> bool:
         return False
 
 
