@@ -10,11 +10,12 @@ from each operation:
   400 for operations that take a body or query parameters, and for every write (a service's rule);
   401 everywhere (credentials that are invalid or expired are refused even on a public read); 403
   where an account is needed or the method writes (CSRF for browser sessions); 404 with path
-  parameters; 409 for writes (a state the service refuses); 413 and 415 with a request body; 429
-  wherever a throttle applies; 503 everywhere (a database or Redis that cannot serve:
-  ``Retry-After``); 404 too for a page number past the end. What the rules cannot see, a view says:
-  ``also_answers = {403: "why"}`` adds, ``never_answers = {409}`` removes; a view's own description
-  of an error (``OpenApiResponse(description=...)``) is kept, given the shape.
+  parameters; 409 for writes (a state the service refuses); 413 and 415 with a request body
+  (411 with a multipart one); 429 wherever a throttle applies; 503 everywhere (a database or
+  Redis that cannot serve: ``Retry-After``); 404 too for a page number past the end. What the
+  rules cannot see, a view says: ``also_answers = {403: "why"}`` adds, ``never_answers = {409}``
+  removes; a view's own description of an error (``OpenApiResponse(description=...)``) is kept,
+  given the shape.
 - **Files**: ``file_responses`` lists the content types a download can have (``hub.uploads``), so a
   client knows a PDF from a spreadsheet; DRF's ``?format=`` switch is not part of the contract.
 - **Query parameters**: a default that its own schema refuses (``default: ""`` beside an enum,
@@ -74,7 +75,9 @@ ERROR_DESCRIPTIONS = {
     403: "Not allowed (`permission_denied`, or `csrf_failed` for a browser session without its token).",
     404: "Not found, or not visible to you.",
     409: "Refused in the current state of the resource (`code` says which rule).",
-    413: "The request body is too large (`payload_too_large`, `file_too_large`).",
+    411: "A multipart upload sent without a `Content-Length` (`length_required`): send its length.",
+    413: "The request body is too large (`payload_too_large`, `file_too_large`), refused while it "
+    "streams in, before the operation runs.",
     415: "The body's Content-Type is not one the operation accepts.",
     429: "Too many requests (`throttled`): wait `Retry-After` seconds.",
     503: "Temporarily unavailable (`unavailable`): try again after `Retry-After` seconds.",
@@ -177,6 +180,8 @@ class ApiAutoSchema(AutoSchema):
             codes.add(409)
         if has_body:
             codes |= {413, 415}
+            if "multipart/form-data" in operation["requestBody"].get("content", {}):
+                codes.add(411)  # hub.uploads_asgi: a chunked upload is not read at all
         if self.view.get_throttles():
             codes.add(429)
         codes -= set(getattr(self.view, "never_answers", ()))
