@@ -312,9 +312,11 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 def server_error(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return json_server_error(request)
-    if overload.unavailable():  # busy or the database away: come back soon (hub/overload.py)
+    why = overload.cause()  # busy, or the database or Redis away: come back soon (hub/overload.py)
+    if why is not None:
         # No request context: its processors would ask the database for the visitor's session.
-        response = HttpResponse(render_to_string("frontend/503.html"), status=503)
+        page = render_to_string("frontend/503.html", {"lost": why in ("database", "redis")})
+        response = HttpResponse(page, status=503)
         response["Retry-After"] = str(overload.retry_after())
         return response
     return render(request, "frontend/500.html", status=500)

@@ -65,3 +65,14 @@ class Throttled(DomainError):
     code = "throttled"
     status = 429
     default_message: Any = _("Too many attempts. Try again later.")
+
+
+class ServiceUnavailable(Exception):
+    """A service this write needs is away for now (Redis, for the content versions that keep every
+    process's public reads current): nothing was saved. Not a ``DomainError``: nothing the client
+    did is wrong, and pages must not show it as a form's error. Every 500 handler answers it 503
+    with ``Retry-After`` (``hub.overload.cause``), websockets with an ``unavailable`` error frame."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        super().__init__(f"{service} is unavailable")

@@ -1,4 +1,12 @@
-"""``GET /healthz``: the status of every configured service; 200 only when all of them answer."""
+"""``GET /healthz``: the status of every configured service; 200 when all of them answer.
+
+``status`` is ``ok``, ``degraded`` (every service answers, but one is set up in a way that will
+hurt: still 200, a load balancer keeps the node) or ``error`` (503). Degraded today: a Redis whose
+``maxmemory`` is set with a ``maxmemory-policy`` other than ``noeviction``. That one Redis holds the
+Celery broker's queues, the channel layer and the cache; under memory pressure an evicting policy
+drops keys, and a dropped broker key is a task lost without a trace (docs/resilience.md).
+``services`` says what this process's breakers know (``hub.overload``).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
-from hub import readcache
+from hub import overload, readcache
 from hub.realtime import transports
 from workers.celery import app as celery_app
 
@@ -66,16 +74,46 @@ def check_broker() -> dict[str, Any]:
     return {"backend": "redis"}
 
 
+class Degraded(Exception):
+    """A service that answers but is set up in a way that will hurt (the reason is public)."""
+
+    def __init__(self, reason: str, **detail: Any) -> None:
+        super().__init__(reason)
+        self.detail = detail
+
+
+def check_redis_memory() -> dict[str, Any]:
+    """The eviction policy of the Redis that holds the broker: with ``maxmemory`` set, anything but
+    ``noeviction`` may drop queued tasks under memory pressure."""
+    if not settings.REDIS_URL:
+        return {"backend": "none"}
+    from hub.redis_client import sync_redis
+
+    info = sync_redis().info("memory")
+    maxmemory = int(info.get("maxmemory", 0))
+    policy = str(info.get("maxmemory_policy", "noeviction"))
+    detail = {"maxmemory": maxmemory, "maxmemory_policy": policy}
+    if maxmemory and policy != "noeviction":
+        raise Degraded(
+            f"maxmemory-policy is {policy}: under memory pressure Redis evicts keys, and the Celery "
+            "broker's queued tasks with them; set maxmemory-policy noeviction",
+            **detail,
+        )
+    return detail
+
+
 logger = logging.getLogger(__name__)
 
 CHECKS: dict[str, Callable[[], dict[str, Any]]] = {
     "database": check_database,
     "channel_layer": check_channel_layer,
     "broker": check_broker,
+    "redis_memory": check_redis_memory,
 }
 
 
 def run_checks() -> tuple[bool, dict[str, Any]]:
+    """Whether every service answers, and each check's result (``degraded`` ones answer)."""
     results: dict[str, Any] = {}
     healthy = True
     for name, check in CHECKS.items():
@@ -83,11 +121,14 @@ def run_checks() -> tuple[bool, dict[str, Any]]:
         try:
             detail = check()
             results[name] = {"status": "ok", **detail}
+        except Degraded as exc:
+            results[name] = {"status": "degraded", "reason": str(exc), **exc.detail}
         except Exception as exc:
             healthy = False
             # Internal hosts and error text stay in the log unless DEBUG: /healthz is public.
             error = f"{type(exc).__name__}: {exc}" if settings.DEBUG else type(exc).__name__
             logger.warning("health check %s failed: %s", name, exc)
+            overload.cause(exc)  # a lost service: this process's breaker learns it here too
             results[name] = {"status": "error", "error": error[:300]}
         results[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
     return healthy, results
@@ -128,10 +169,13 @@ def checks_now() -> tuple[bool, dict[str, Any]]:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, results = checks_now()
+    degraded = any(result.get("status") == "degraded" for result in results.values())
     return JsonResponse(
         {
-            "status": "ok" if healthy else "error",
+            "status": ("degraded" if degraded else "ok") if healthy else "error",
             "checks": results,
+            # Not a check: what this process's breakers know of its services (hub.overload).
+            "services": {"database": overload.DATABASE.state(), "redis": overload.REDIS.state()},
             # Not a check: how this process writes live frames (hub.realtime.transports).
             "realtime": transports.report().as_dict(),
             # Not a check: this process's public read cache (hub.readcache), answers by path.

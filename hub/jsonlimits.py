@@ -20,8 +20,10 @@ from typing import Any
 
 MAX_DEPTH = 32
 
-# A JSON string (with its escapes) or one bracket: strings are skipped whole, brackets counted.
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A JSON string (with its escapes) or one bracket: strings are skipped whole, brackets counted. The
+# closing quote is optional: a string that never closes is consumed to the end in one match (the text
+# is not JSON anyway). Required, each later quote would restart a scan to the end: quadratic time.
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 
 
 class TooDeep(ValueError):

@@ -25,8 +25,10 @@ revalidate), ``private, no-cache`` for pages that carry a CSRF token.
 **Limiter.** The API's anonymous limit (``THROTTLE_ANON``) is a fixed-window counter per address,
 counted in the same pipeline as the versions (``hub.api.throttles`` skips a request counted here).
 Pages have no per-address limit, as before: many citizens share an address behind their operator.
-If Redis does not answer, the read is served as if there were no cache (the view runs, nothing is
-stored).
+If Redis does not answer, the read uses the versions this process read last, when it read them
+shortly before Redis went away (writes are refused meanwhile, so they are still current:
+``hub.versions``), and is served as if there were no cache otherwise (the view runs, nothing is
+stored). The outage is logged once (``hub.overload``), not per request.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from hub.api.throttles import rate_of
 from hub.versions import (
     ANY_COMMUNE,
     GLOBAL,
+    VersionsUnavailable,
     commune_id_by_slug,
     commune_key,
     owner_commune,
@@ -357,6 +360,9 @@ def public_read(scope: Scope) -> Callable[[Callable[..., HttpResponseBase]], Cal
                 counter = window_key("anon", _client_ident(request), window) if api else None
                 try:
                     versions, hits = read_versions(keys, counter, window)
+                except VersionsUnavailable:  # Redis away, no recent versions here: logged once
+                    STATS["unavailable"] += 1
+                    return view(request, *args, **kwargs)
                 except Exception:
                     logger.warning("public read cache: versions unreadable, serving uncached", exc_info=True)
                     STATS["unavailable"] += 1

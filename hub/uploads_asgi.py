@@ -82,6 +82,9 @@ def framing(scope: dict[str, Any]) -> Framing:
                 declared = None  # the server refuses such a request before it reaches us
         elif key == b"transfer-encoding":
             chunked = True
+    if declared is None and not str(scope.get("http_version", "1.1")).startswith("1"):
+        # HTTP/2 and later frame a body without either header: counted as it arrives, like chunks.
+        chunked = True
     if content_type == b"multipart/form-data":
         return Framing(
             uploads.upload_max_bytes() + uploads.MULTIPART_OVERHEAD, FILE_TOO_LARGE, declared, chunked
@@ -196,6 +199,7 @@ def _refusal(scope: dict[str, Any], code: str) -> tuple[bytes, bytes]:
 def _back(request: ASGIRequest) -> str:
     """Where the form was: the referring page of this site, else the home page."""
     referer = urlsplit(request.headers.get("Referer", ""))
-    if referer.netloc and referer.netloc == request.headers.get("Host") and referer.path.startswith("/"):
+    same_site = referer.netloc and referer.netloc == request.headers.get("Host")
+    if same_site and referer.path.startswith("/") and not referer.path.startswith("//"):
         return referer.path + (f"?{referer.query}" if referer.query else "")
     return "/"

@@ -20,11 +20,19 @@ test never repeats an earlier version.
 
 Also here: ``count_hit``, the fixed-window counter the request limits use (``hub.api.throttles``),
 so that the read cache can count a request in the same Redis round trip as it reads versions.
+
+**Without Redis for a while** (``hub.overload.REDIS`` down; docs/resilience.md): a write that
+changes what public reads show is refused (``ServiceUnavailable``, 503: its transaction rolls back),
+since the other processes could not learn of it; so content does not change meanwhile, and reads
+use the versions this process read last, if it read them shortly before Redis went away (a busy
+process did): its cached answers keep being served. Counters count in this process's memory.
+Nothing is logged per request: the breaker logs the outage once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -35,6 +43,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Model
 from django.db.models.signals import post_delete, post_save
+
+from hub.errors import ServiceUnavailable
+from hub.overload import REDIS, local_counters, redis_lost
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +67,22 @@ def window_key(scope: str, ident: str, window: int, now: float | None = None) ->
 
 
 def count_hit(key: str, window: int) -> int:
-    """One more hit on a window's counter; its new value."""
+    """One more hit on a window's counter; its new value (counted in this process while Redis is
+    away)."""
     if settings.REDIS_URL:
-        from hub.redis_client import sync_redis
+        if REDIS.available():
+            from hub.redis_client import sync_redis
 
-        pipe = sync_redis().pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, window + 1, nx=True)
-        return int(pipe.execute()[0])
+            try:
+                pipe = sync_redis().pipeline(transaction=False)
+                pipe.incr(key)
+                pipe.expire(key, window + 1, nx=True)
+                return int(pipe.execute()[0])
+            except Exception as exc:
+                if not redis_lost(exc):
+                    raise
+                REDIS.failed(exc)
+        return local_counters.hit(key, window)
     from django.core.cache import cache
 
     cache.add(key, 0, window + 1)
@@ -82,6 +101,39 @@ def _start_value() -> int:
     return time.time_ns() // 1000
 
 
+# The versions this process read last from Redis, and when: what reads use while Redis is away.
+_known: dict[str, tuple[int, float]] = {}
+# Versions read this long before Redis went away may still be current (writes are refused while it
+# is away); older ones may have been bumped since by another process.
+KNOWN_FRESH_SECONDS = 2.0
+
+
+def _remember(keys: list[str], values: list[int]) -> None:
+    now = time.monotonic()
+    if len(_known) > 50_000:
+        _known.clear()
+    for key, value in zip(keys, values, strict=True):
+        _known[key] = (value, now)
+
+
+def _last_known(keys: list[str]) -> list[int]:
+    """The versions read last, if all of them were read shortly before Redis went away (else
+    ``LookupError``: the read is served without the cache)."""
+    since = REDIS.down_since
+    oldest = (since if since is not None else time.monotonic()) - KNOWN_FRESH_SECONDS
+    values = []
+    for key in keys:
+        value, read_at = _known.get(key, (0, -1.0))
+        if read_at < oldest:
+            raise LookupError(key)
+        values.append(value)
+    return values
+
+
+class VersionsUnavailable(LookupError):
+    """Redis is away and this process has no recent versions for these keys."""
+
+
 def read_versions(keys: list[str], counter: str | None = None, window: int = 60) -> tuple[list[int], int]:
     """The versions of ``keys`` (0 when never bumped) and, with ``counter``, that counter after one
     more hit: one Redis round trip, or one query and a local cache increment without Redis.
@@ -91,21 +143,14 @@ def read_versions(keys: list[str], counter: str | None = None, window: int = 60)
     is never read as current, even for keys that have not been bumped since.
     """
     if settings.REDIS_URL:
-        from hub.redis_client import sync_redis
-
-        client = sync_redis()
-        pipe = client.pipeline(transaction=False)
-        if counter:
-            pipe.incr(counter)
-            pipe.expire(counter, window + 1, nx=True)
-        pipe.mget([_redis_name(key) for key in keys])
-        results = pipe.execute()
-        values = results[-1]
-        hits = int(results[0]) if counter else 0
-        if values[0] is None:
-            client.set(_redis_name(GLOBAL), _start_value(), nx=True)
-            values[0] = client.get(_redis_name(GLOBAL))
-        return [int(value) if value is not None else 0 for value in values], hits
+        if REDIS.available():
+            try:
+                return _read_from_redis(keys, counter, window)
+            except Exception as exc:
+                if not redis_lost(exc):
+                    raise
+                REDIS.failed(exc)
+        return _read_offline(keys, counter, window)
     from hub.models import ContentVersion
 
     found = dict(ContentVersion.objects.filter(key__in=keys).values_list("key", "value"))
@@ -118,41 +163,93 @@ def read_versions(keys: list[str], counter: str | None = None, window: int = 60)
     return [found.get(key, 0) for key in keys], hits
 
 
-async def aread_versions(
-    keys: list[str], counter: str | None = None, window: int = 60
-) -> tuple[list[int], int] | None:
-    """``read_versions`` from the event loop, with Redis only; ``None`` when ``GLOBAL`` is missing
-    (the ordinary path creates it)."""
-    from hub.redis_client import async_redis
+def _read_from_redis(keys: list[str], counter: str | None, window: int) -> tuple[list[int], int]:
+    from hub.redis_client import sync_redis
 
-    pipe = async_redis().pipeline(transaction=False)
+    client = sync_redis()
+    pipe = client.pipeline(transaction=False)
     if counter:
         pipe.incr(counter)
         pipe.expire(counter, window + 1, nx=True)
     pipe.mget([_redis_name(key) for key in keys])
-    results = await pipe.execute()
+    results = pipe.execute()
     values = results[-1]
+    hits = int(results[0]) if counter else 0
     if values[0] is None:
+        client.set(_redis_name(GLOBAL), _start_value(), nx=True)
+        values[0] = client.get(_redis_name(GLOBAL))
+    found = [int(value) if value is not None else 0 for value in values]
+    _remember(keys, found)
+    return found, hits
+
+
+def _read_offline(keys: list[str], counter: str | None, window: int) -> tuple[list[int], int]:
+    """Redis is away: this process's last versions (or ``VersionsUnavailable``) and its own count."""
+    try:
+        values = _last_known(keys)
+    except LookupError:
+        raise VersionsUnavailable(keys[-1]) from None
+    return values, local_counters.hit(counter, window) if counter else 0
+
+
+async def aread_versions(
+    keys: list[str], counter: str | None = None, window: int = 60
+) -> tuple[list[int], int] | None:
+    """``read_versions`` from the event loop, with Redis only; ``None`` when ``GLOBAL`` is missing
+    (the ordinary path creates it) or, Redis being away, this process has no recent versions."""
+    from hub.redis_client import async_redis
+
+    if REDIS.up:
+        try:
+            pipe = async_redis().pipeline(transaction=False)
+            if counter:
+                pipe.incr(counter)
+                pipe.expire(counter, window + 1, nx=True)
+            pipe.mget([_redis_name(key) for key in keys])
+            results = await pipe.execute()
+        except Exception as exc:
+            if not redis_lost(exc):
+                raise
+            REDIS.failed(exc)
+        else:
+            values = results[-1]
+            if values[0] is None:
+                return None
+            found = [int(value) if value is not None else 0 for value in values]
+            _remember(keys, found)
+            return found, int(results[0]) if counter else 0
+    try:
+        return _read_offline(keys, counter, window)
+    except VersionsUnavailable:
         return None
-    return [int(value) if value is not None else 0 for value in values], int(results[0]) if counter else 0
 
 
-def _bump(keys: Iterable[str]) -> None:
+def _bump(keys: Iterable[str], *, refuse: bool = False) -> None:
+    """Bump ``keys`` in Redis. If it cannot: with ``refuse`` (inside the write's transaction) raise
+    ``ServiceUnavailable``, which rolls the write back; else remember them for when it is back."""
     keys = sorted(set(keys))
     if not keys:
         return
     if settings.REDIS_URL:
-        from hub.redis_client import sync_redis
+        if REDIS.available():
+            from hub.redis_client import sync_redis
 
-        try:
-            pipe = sync_redis().pipeline(transaction=False)
-            start = _start_value()
-            for key in keys:
-                pipe.set(_redis_name(key), start, nx=True)
-                pipe.incr(_redis_name(key))
-            pipe.execute()
-        except Exception:
-            _redis_down()
+            try:
+                pipe = sync_redis().pipeline(transaction=False)
+                start = _start_value()
+                for key in keys:
+                    pipe.set(_redis_name(key), start, nx=True)
+                    pipe.incr(_redis_name(key))
+                pipe.execute()
+                return
+            except Exception as exc:
+                if redis_lost(exc):
+                    REDIS.failed(exc)
+                else:
+                    logger.exception("content versions: Redis refused a bump")
+        if refuse:  # the write rolls back: nothing changed, nothing to drop
+            raise ServiceUnavailable("redis")
+        _redis_down(keys)
         return
     from hub.models import ContentVersion
 
@@ -163,15 +260,31 @@ def _bump(keys: Iterable[str]) -> None:
 
 # Called when a bump could not be made (the read cache drops what it holds: ``hub.readcache``).
 on_bump_failure: list[Callable[[], None]] = []
+# Bumps Redis did not take, made when it is back (``REDIS``'s listener below).
+_pending: set[str] = set()
+_pending_lock = threading.Lock()
 
 
-def _redis_down() -> None:
-    # The versions could not be bumped: nothing cached under them may be trusted. The other
-    # processes' reads of the versions fail too while Redis is away, so they serve uncached, and
-    # their entries are keyed by versions that the next successful bump leaves behind.
-    logger.warning("content versions: Redis did not take a bump; cached reads dropped")
+def _redis_down(keys: list[str]) -> None:
+    # The versions could not be bumped: nothing this process cached under them may be trusted, and
+    # the bump is made again when Redis is back, so that the other processes leave theirs behind.
+    with _pending_lock:
+        _pending.update(keys)
     for callback in on_bump_failure:
         callback()
+
+
+def _redis_back(up: bool) -> None:
+    if not up:
+        return
+    with _pending_lock:
+        keys = list(_pending)
+        _pending.clear()
+    if keys:
+        _bump(keys)
+
+
+REDIS.listeners.append(_redis_back)
 
 
 def changed(
@@ -187,9 +300,10 @@ def changed(
         keys.append(session_key(session_id))
     if not keys:
         return
-    _bump(keys)
+    in_transaction = transaction.get_connection().in_atomic_block
+    _bump(keys, refuse=in_transaction)
     # Without Redis the bump is a row written in the same transaction: its commit is the bump.
-    if settings.REDIS_URL and transaction.get_connection().in_atomic_block:
+    if settings.REDIS_URL and in_transaction:
         transaction.on_commit(lambda: _bump(keys))
 
 

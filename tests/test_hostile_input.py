@@ -274,3 +274,38 @@ def test_a_real_server_refuses_a_foreign_port_and_accepts_its_own_origin(hub_ser
         f"http://evil.example@{host}:{port}",
     ):
         assert asyncio.run(handshake(foreign)) == 403, foreign
+
+
+def test_an_unclosed_string_is_scanned_once_not_once_per_quote():
+    """Found in review: with the closing quote required, every later ``\\"`` restarted a scan to the
+    end (64 KB took 13 s in the event loop). One match now consumes an unclosed string whole."""
+    hostile = "[" * 40 + '"' + '\\"' * 500_000  # 1 MB
+    start = hostile.index('"')
+    assert jsonlimits._TOKENS.match(hostile, start).end() == len(hostile)
+    with pytest.raises(jsonlimits.TooDeep):
+        jsonlimits.loads(hostile)
+
+
+@pytest.mark.django_db
+def test_a_cursor_with_an_impossible_date_is_invalid_not_a_500(client):
+    import base64
+
+    cursor = base64.b64encode(b"p=2026-13-45 10:00:00").decode()  # month 13: well formed, impossible
+    response = client.get("/api/v1/sessions/", {"cursor": cursor})
+    assert response.status_code == 400, response.content[:200]
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+@override_settings(WS_ALLOWED_ORIGINS=["capacitor://localhost"])
+def test_a_configured_non_web_origin_is_accepted_exactly():
+    assert origin_allowed("capacitor://localhost", _scope())
+    assert not origin_allowed("capacitor://localhost.evil", _scope())
+
+
+def test_http2_bodies_without_a_length_are_counted_like_chunks():
+    from hub.uploads_asgi import framing
+
+    json_h2 = {"type": "http", "http_version": "2", "headers": [(b"content-type", b"application/json")]}
+    assert framing(json_h2).chunked
+    json_h1 = {**json_h2, "http_version": "1.1"}
+    assert not framing(json_h1).chunked

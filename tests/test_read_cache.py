@@ -294,23 +294,61 @@ def test_a_renamed_account_is_renamed_everywhere(cotonou):
     assert "Ancien nom" not in page
 
 
-@pytest.mark.usefixtures("redis_required")
-def test_without_redis_reads_are_served_uncached_not_refused(cotonou, monkeypatch):
-    """A real Redis client to a port where nothing listens: the read still answers, from the view."""
+@pytest.fixture
+def redis_lost(monkeypatch):
+    """This process's Redis client pointed at a port where nothing listens (a real client, a real
+    refused connection); the breaker it trips is reset afterwards, for the next tests."""
     import redis
 
-    from hub import redis_client
+    from hub import overload, redis_client
 
-    PublishedDocumentFactory(commune=cotonou, title="Budget 2026")
-    Client().get("/api/v1/documents/?commune=cotonou")
     with socket_nobody_listens() as port:
-        monkeypatch.setattr(
-            redis_client, "_client", redis.Redis(port=port, socket_timeout=0.5, socket_connect_timeout=0.5)
-        )
-        response = Client().get("/api/v1/documents/?commune=cotonou")
-    assert response.status_code == 200
-    assert [row["title"] for row in response.json()["results"]] == ["Budget 2026"]
-    assert "ETag" not in response
+        # Made as hub.redis_client makes its client (a pool: a refused connection fails at once).
+        pool = redis.ConnectionPool(port=port, socket_timeout=0.5, socket_connect_timeout=0.5)
+        lost = redis.Redis(connection_pool=pool)
+        yield lambda: monkeypatch.setattr(redis_client, "_client", lost)
+    monkeypatch.undo()
+    overload.REDIS.succeeded()
+
+
+@pytest.mark.usefixtures("redis_required")
+def test_without_redis_reads_use_the_last_versions_read_then_the_view_never_refused(cotonou, redis_lost):
+    """Reads keep answering while Redis is away: from this process's cache under the versions it
+    read just before (writes are refused meanwhile, so they are current), else from the view."""
+    from hub import overload
+
+    # given a read this process has just answered and cached, and another commune
+    PublishedDocumentFactory(commune=cotonou, title="Budget 2026")
+    CommuneFactory(slug="porto-novo", name="Porto-Novo")
+    Client().get("/api/v1/documents/?commune=cotonou")
+    # when Redis goes away
+    redis_lost()
+    # then the same read is answered from the cache (an ETag), and the outage is known
+    cached = Client().get("/api/v1/documents/?commune=cotonou")
+    assert cached.status_code == 200 and "ETag" in cached
+    assert [row["title"] for row in cached.json()["results"]] == ["Budget 2026"]
+    assert not overload.REDIS.up
+    # and a read of a commune whose versions this process never read is answered by the view
+    other = Client().get("/api/v1/documents/?commune=porto-novo")
+    assert other.status_code == 200 and "ETag" not in other
+    assert other.json()["results"] == []
+
+
+@pytest.mark.usefixtures("redis_required")
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_a_public_change_is_refused_and_nothing_is_saved(cotonou, redis_lost):
+    """A change other processes' caches must learn of needs Redis: the service's transaction is
+    rolled back and the write refused (the 500 handlers answer it 503 + Retry-After)."""
+    from hub.errors import ServiceUnavailable
+    from sessions_live.models import ChatMessage, SessionEvent
+
+    session = LiveSessionLiveFactory(commune=cotonou)
+    author = UserFactory()
+    redis_lost()
+    with pytest.raises(ServiceUnavailable):
+        chat_send(actor=author, session=session, text="Bonjour")
+    assert not ChatMessage.objects.filter(session=session).exists()
+    assert not SessionEvent.objects.filter(session=session).exists()
 
 
 def socket_nobody_listens():

@@ -48,10 +48,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)
-    if response is None and overload.unavailable(exc):
-        logger.warning("database unavailable: %s", exc)
+    why = overload.cause(exc) if response is None else None
+    if why is not None:
+        if why == "busy":  # a lost service is logged once per outage by its breaker
+            logger.warning("database busy: %s", exc)
         return Response(
-            {"error": {"code": "unavailable", "message": _("The service is busy. Try again in a moment.")}},
+            {"error": {"code": "unavailable", "message": overload.message(why)}},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(overload.retry_after())},
         )
@@ -116,8 +118,9 @@ def json_forbidden(request: HttpRequest) -> JsonResponse:
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
-    if overload.unavailable():
-        response = _json_error(503, "unavailable", _("The service is busy. Try again in a moment."))
+    why = overload.cause()
+    if why is not None:
+        response = _json_error(503, "unavailable", overload.message(why))
         response["Retry-After"] = str(overload.retry_after())
         return response
     return _json_error(500, "server_error", _("Something went wrong on our side."))

@@ -9,7 +9,9 @@ pipeline as its versions) is not counted again. The rates are DRF's (``SimpleRat
 THROTTLE_RATES``, from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``); a fixed window lets a client
 send up to twice its rate across a window boundary, which is what a limiter of abuse needs.
 
-If Redis does not answer, requests are let through (and logged): a read limit is not worth an outage.
+While Redis is away each process counts in its own memory (``hub.overload.local_counters``; the
+outage is logged once): a read limit is not worth an outage, and a limit per process still holds.
+If counting fails otherwise, the request is let through (and logged).
 """
 
 from __future__ import annotations

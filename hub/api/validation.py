@@ -144,8 +144,11 @@ class StrictCursorPagination(CursorPagination):
         except (NotFound, ValueError, binascii.Error, UnicodeError):
             raise invalid from None
         position = None if cursor is None else cursor.position
-        if position is not None and parse_datetime(str(position)) is None:
-            raise invalid
+        try:  # a well-formed but impossible date (month 13) raises instead of answering None
+            if position is not None and parse_datetime(str(position)) is None:
+                raise invalid
+        except ValueError:
+            raise invalid from None
         return cursor
 
     def get_page_size(self, request: Any) -> int:

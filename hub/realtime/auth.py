@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import validate_host
 
+from hub import overload
 from hub.errors import NotAuthenticated
 from hub.services.accounts import auth_ref_for_session, ws_ticket_redeem
 
@@ -89,6 +90,8 @@ def origin_allowed(origin: str, scope: dict[str, Any]) -> bool:
     (scheme, host and port, all three), or one configured in ``WS_ALLOWED_ORIGINS`` or
     ``CSRF_TRUSTED_ORIGINS``. Anything that is not a plain ``scheme://host[:port]`` is refused (user
     info, paths, control characters, ``null``)."""
+    if origin in settings.WS_ALLOWED_ORIGINS:  # exact, also a non-web one (``capacitor://localhost``)
+        return True
     parsed = parse_origin(origin)
     if parsed is None:
         return False
@@ -136,6 +139,10 @@ class TicketOrSessionAuthMiddleware:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope["type"] != "websocket":
             return await self.inner(scope, receive, send)
+        # A lost database or Redis is a clean refusal (503), never the server's 500 (hub.overload).
+        return await overload.guard_websocket(self._websocket, scope, receive, send)
+
+    async def _websocket(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         origin = _header(scope, b"origin")
         if origin is not None and not origin_allowed(origin, scope):
             return await WebsocketDenier()(scope, receive, send)

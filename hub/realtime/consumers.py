@@ -20,7 +20,7 @@ from django.db import DataError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from hub import jsonlimits
+from hub import jsonlimits, overload
 from hub.errors import DomainError
 from hub.realtime.events import user_group
 from hub.services.accounts import auth_group
@@ -189,7 +189,14 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         except (OverflowError, DataError):
             # Out of the database's range (a 30-digit id): the client's input; nothing was saved.
             await self.send_json(error_frame("out_of_range", _("A value is out of the accepted range."), ref))
-        except Exception:
+        except Exception as exc:
+            why = overload.cause(exc)
+            if why is not None:
+                # Busy, or the database or Redis away for now: nothing was saved, the socket stays
+                # open, and the client may send the same frame again after retry_after seconds.
+                wait = overload.retry_after()
+                await self.send_json(error_frame("unavailable", overload.message(why), ref, retry_after=wait))
+                return
             logger.exception("websocket handler %s failed", action)
             message = _("Something went wrong; nothing was saved.")
             await self.send_json(error_frame("server_error", message, ref))

@@ -4,7 +4,8 @@
   it gets from the channel layer (sign-out, sanctions, the moderation console);
 - ``actions.py``: what the client may do (chat, vote, questions, console, resume);
 - ``snapshot.py``: the ``hello`` and the reads a connect storm shares;
-- ``stream.py``: replay and ordering, the socket's side of the fan-out (``hub.realtime.feed``).
+- ``stream.py``: replay and ordering, the socket's side of the fan-out (``hub.realtime.feed``);
+- ``service.py``: the sockets told when the database goes away (read-only for now) and comes back.
 """
 
 from sessions_live.consumers.session import SessionConsumer

@@ -29,7 +29,7 @@ from hub.realtime.consumers import (
 from hub.realtime.events import user_group
 from hub.realtime.outbox import Outbox
 from sessions_live import selectors
-from sessions_live.consumers import snapshot
+from sessions_live.consumers import service, snapshot
 from sessions_live.consumers.actions import SessionActions
 from sessions_live.consumers.stream import SessionStream
 from sessions_live.errors import SessionNotFound
@@ -67,10 +67,15 @@ class SessionConsumer(SessionActions, SessionStream, BaseConsumer):
             await super().__call__(scope, receive, self.outbox)
         finally:
             # Also when the consumer died (e.g. Redis went away): it must leave the viewer count.
-            if self.session_id is not None:
-                await tracker().remove(self.session_id, self)  # type: ignore[arg-type]
-            await self.stream_leave()
-            self.outbox.release()
+            # The outbox is closed whatever these raise (Redis away) or if they are cancelled, so
+            # /healthz stops counting the socket and no drain task is left pending.
+            try:
+                if self.session_id is not None:
+                    await tracker().remove(self.session_id, self)  # type: ignore[arg-type]
+                service.leave(self)
+                await self.stream_leave()
+            finally:
+                await self.outbox.aclose()
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         self.actor, self.moderating = None, False
@@ -107,6 +112,7 @@ class SessionConsumer(SessionActions, SessionStream, BaseConsumer):
             return
         await self.send_json({"type": "hello", "data": hello})
         await self.stream_start(hello["last_seq"], self._query_last_seq())
+        service.join(self)  # told when the database goes away (read-only for now) and comes back
 
     def _query(self, name: str) -> str:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))

@@ -49,6 +49,7 @@ class SessionStream:
     stream_live: bool  # False once the socket is closing: no more frames
     replay_lock: asyncio.Lock
     gap_task: asyncio.Task[None] | None
+    drop_task: asyncio.Task[None] | None
     stream_context: contextvars.Context
 
     if TYPE_CHECKING:  # the consumer's (Channels' AsyncWebsocketConsumer.send)
@@ -59,6 +60,7 @@ class SessionStream:
         self.feed, self.stream_group, self.stream_live = None, None, False
         self.replay_lock = asyncio.Lock()
         self.gap_task = None
+        self.drop_task = None
         # The socket's own context: the fan-out's callbacks may run in another one (a sync caller's).
         self.stream_context = contextvars.copy_context()
 
@@ -163,7 +165,8 @@ class SessionStream:
             feed.stop()
             if self.stream_group is not None:
                 fanout.fanout().leave_now(self.stream_group, feed)
-        asyncio.get_running_loop().create_task(self.outbox.abort(code))
+        # Kept: the event loop holds only a weak reference to a task, which could vanish mid-close.
+        self.drop_task = asyncio.get_running_loop().create_task(self.outbox.abort(code))
 
     # --- presence --------------------------------------------------------------------------------
     async def presence_send(self, count: int) -> None:

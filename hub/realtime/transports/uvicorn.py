@@ -41,7 +41,6 @@ NEEDS: dict[str, tuple[str, ...]] = {
         # close_now
         "queue",
         "read_paused",
-        "close_timer",
     ),
     "ServerProtocol": ("send_close", "data_to_send", "state"),
 }
@@ -70,7 +69,7 @@ def writer_for(send: Any) -> UvicornWriter | None:
 
 
 class UvicornWriter:
-    __slots__ = ("open_state", "ws")
+    __slots__ = ("open_state", "reset_handle", "ws")
     name = NAME
 
     def __init__(self, ws: Any) -> None:
@@ -78,6 +77,7 @@ class UvicornWriter:
 
         self.ws = ws
         self.open_state = State.OPEN
+        self.reset_handle: asyncio.TimerHandle | None = None
 
     def buffered(self) -> int:
         transport = self.ws.transport
@@ -126,9 +126,10 @@ class UvicornWriter:
         if ws.read_paused:
             ws.read_paused = False
             transport.resume_reading()
-        # The peer's close answer cancels the timer and closes cleanly (uvicorn's handle_close);
-        # the connection's loss cancels it too.
-        ws.close_timer = asyncio.get_running_loop().call_later(grace, self._reset)
+        # Our own timer, not uvicorn's close_timer: a peer's close frame cancels that one and leaves
+        # uvicorn waiting for the unsent bytes to drain, which a peer that never reads never lets
+        # happen. A connection that ended in between is left alone (_reset checks).
+        self.reset_handle = asyncio.get_running_loop().call_later(grace, self._reset)
         return True
 
     def _reset(self) -> None:

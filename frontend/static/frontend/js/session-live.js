@@ -704,6 +704,25 @@ function setupTabs() {
   });
 }
 
+// The server lost its database for a moment: the session keeps streaming but nothing can be sent
+// yet; the server says so (its message, in the page's language) and says again when it is back.
+function serviceNotice(data) {
+  let line = document.querySelector("[data-service]");
+  if (!line) {
+    const connection = document.querySelector("[data-connection]");
+    if (!connection) return;
+    line = document.createElement("p");
+    line.className = "connection";
+    line.setAttribute("role", "status");
+    line.dataset.service = "";
+    line.dataset.state = "read-only";
+    connection.after(line);
+  }
+  line.hidden = !data.read_only;
+  if (data.read_only) announce(line, data.message || "", false);
+  else line.textContent = "";
+}
+
 // --- Start ---------------------------------------------------------------------------------------
 
 function start() {
@@ -734,6 +753,7 @@ function start() {
     },
     onFrame(frame) {
       if (frame.type === "presence") setViewerCount(frame.viewer_count);
+      else if (frame.type === "service" && frame.data) serviceNotice(frame.data);
       else if (frame.type === "me" && frame.data) {
         // A moderator muted or banned this user (or lifted it): the server re-read the rights.
         me = { ...me, ...frame.data };

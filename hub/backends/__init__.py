@@ -1,0 +1,1 @@
+"""The hub's database backends (``DATABASES[...]["ENGINE"]``)."""
