@@ -85,9 +85,19 @@ def api_for(user: User) -> APIClient:
 NOT_TEXT = {"amount_xof", "procedure", "award_date", "status", "fiscal_year", "starts_at", "ends_at", "role"}
 
 
-def as_json(data: dict[str, str]) -> dict[str, str]:
-    """The JSON an API client sends for what a form sends: a blank choice, number or date is absent."""
-    return {name: value for name, value in data.items() if value != "" or name not in NOT_TEXT}
+# Fields that are numbers in the API's JSON (its types are strict: "12" is not an integer there).
+NUMBERS = {"amount_xof", "fiscal_year"}
+
+
+def as_json(data: dict[str, str]) -> dict[str, Any]:
+    """The JSON an API client sends for what a form sends: a blank choice, number or date is absent,
+    and a number typed in figures is a JSON number (anything else stays text, and is refused)."""
+    sent: dict[str, Any] = {}
+    for name, value in data.items():
+        if value == "" and name in NOT_TEXT:
+            continue
+        sent[name] = int(value) if name in NUMBERS and re.fullmatch(r"-?[0-9]+", value) else value
+    return sent
 
 
 def page(response: Any) -> str:
