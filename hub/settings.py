@@ -46,7 +46,8 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Extra websocket origins (scheme://host[:port]); the hosts in ALLOWED_HOSTS are always accepted.
+# Extra websocket origins (scheme://host[:port], exact); a page's own origin (the handshake's Host, in
+# ALLOWED_HOSTS, with its scheme and port) and CSRF_TRUSTED_ORIGINS are always accepted.
 WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -127,6 +128,14 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # Django's backend with a circuit breaker: while PostgreSQL is away requests fail at once
+        # (503), and the pool is renewed when it is back (hub/backends/postgresql, docs/resilience.md).
+        DATABASES["default"]["ENGINE"] = "hub.backends.postgresql"
+        # libpq's wait for a server that does not answer (2 s is its shortest).
+        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+            os.environ.get("DB_CONNECT_TIMEOUT", "2")
+        )
     # Under ASGI Django's advice is a pool, not persistent connections: each request otherwise opens a
     # new PostgreSQL connection (several ms of the request's time). DB_POOL_MAX_SIZE > 0 turns on
     # psycopg's pool per server process (compose.yaml does); 0 (the default) keeps one connection
@@ -134,6 +143,8 @@ if DATABASE_URL:
     DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "0"))
     if DB_POOL_MAX_SIZE > 0 and DATABASES["default"]["ENGINE"].endswith("postgresql"):
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # The backend checks each pooled connection itself before a request gets it (Django's
+        # CONN_HEALTH_CHECKS pool check sleeps between stale connections; hub/backends/postgresql).
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": min(2, DB_POOL_MAX_SIZE),
@@ -185,6 +196,11 @@ READ_CACHE_MAX_BYTES = int(os.environ.get("READ_CACHE_MAX_BYTES", str(64 * 1024 
 
 # Seconds a client is asked to wait when the hub is overloaded or the database away (hub/overload.py).
 OVERLOAD_RETRY_AFTER = int(os.environ.get("OVERLOAD_RETRY_AFTER", "5"))
+# While PostgreSQL or Redis is away, each process tries it again this often (hub/overload.py).
+SERVICE_PROBE_INTERVAL = float(os.environ.get("SERVICE_PROBE_INTERVAL", "0.5"))
+# A process with live session sockets checks the database this often, to tell them when it goes
+# away (read-only for now) and comes back (sessions_live/consumers/service.py).
+DB_WATCH_INTERVAL = float(os.environ.get("DB_WATCH_INTERVAL", "2.0"))
 # /healthz reuses a healthy answer this many seconds per process (a failure is never reused).
 HEALTHZ_REUSE_SECONDS = float(os.environ.get("HEALTHZ_REUSE_SECONDS", "1.0"))
 
