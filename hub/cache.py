@@ -5,7 +5,8 @@ own context, so the stock ``RedisCache`` builds a new client, pool and Redis con
 request that touches the cache (the DRF throttle does, on every API call). Django lets a project
 name the pool class (``CACHES["default"]["OPTIONS"]["pool_class"]``, hub/settings.py): this one
 returns one shared pool per server URL and options, so every instance of the process shares it.
-redis-py pools are thread-safe and reset themselves after a fork.
+redis-py pools are thread-safe and reset themselves after a fork. With ``REDIS_SENTINELS`` the pool
+is sentinel-managed (``hub.redis_client.connection_pool``): the cache follows a failover.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import threading
 from typing import Any
 
 import redis
+
+from hub.redis_client import connection_pool
 
 _pools: dict[tuple[str, str], redis.ConnectionPool] = {}
 _lock = threading.Lock()
@@ -28,5 +31,5 @@ class SharedConnectionPool(redis.ConnectionPool):
             with _lock:
                 pool = _pools.get(key)
                 if pool is None:
-                    pool = _pools[key] = super().from_url(url, **kwargs)
+                    pool = _pools[key] = connection_pool(url, **kwargs)
         return pool

@@ -167,6 +167,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 KEY_PREFIX = os.environ.get("KEY_PREFIX", "cp")
+# Redis high availability (docs/deploy.md "Production topology"): with REDIS_SENTINELS ("host:port,..."),
+# every Redis client of the hub (cache, channel layer, live fan-out, presence, Celery broker) asks
+# those sentinels for the current master of REDIS_SENTINEL_MASTER on each new connection, so a
+# failover is followed; REDIS_URL then says only that Redis is on, and gives the database number and
+# the credentials (its host and port are not used).
+REDIS_SENTINELS = [
+    (host.strip(), int(port))
+    for host, _sep, port in (item.rpartition(":") for item in env_list("REDIS_SENTINELS"))
+]
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "mymaster")
+# Connections to the Sentinels themselves: short timeouts (a Sentinel that is down costs little).
+REDIS_SENTINEL_OPTIONS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+if REDIS_SENTINELS and not REDIS_URL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("REDIS_SENTINELS needs REDIS_URL (e.g. redis://redis/0): it says Redis is on.")
+
+
+# The database number and credentials of REDIS_URL, which a sentinel-managed pool connects with.
+REDIS_MASTER_OPTIONS: dict[str, object] = {}
+if REDIS_SENTINELS:
+    from redis.connection import parse_url
+
+    REDIS_MASTER_OPTIONS = {k: v for k, v in parse_url(REDIS_URL).items() if k not in ("host", "port")}
+
 
 if REDIS_URL:
     CACHES = {
@@ -174,13 +199,28 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": KEY_PREFIX,
-            "OPTIONS": {"pool_class": "hub.cache.SharedConnectionPool"},  # one pool per process
+            # One pool per process (sentinel-managed with REDIS_SENTINELS).
+            "OPTIONS": {"pool_class": "hub.cache.SharedConnectionPool"},
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{KEY_PREFIX}:asgi", "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "sentinels": REDIS_SENTINELS,
+                        "master_name": REDIS_SENTINEL_MASTER,
+                        "sentinel_kwargs": REDIS_SENTINEL_OPTIONS,
+                        **REDIS_MASTER_OPTIONS,
+                    }
+                    if REDIS_SENTINELS
+                    else REDIS_URL
+                ],
+                "prefix": f"{KEY_PREFIX}:asgi",
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
 else:
@@ -206,6 +246,14 @@ HEALTHZ_REUSE_SECONDS = float(os.environ.get("HEALTHZ_REUSE_SECONDS", "1.0"))
 
 # --- Celery (the app lives in workers/celery.py) ------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+if REDIS_SENTINELS:
+    # kombu's Sentinel transport: one sentinel:// URL per sentinel; the first one's credentials and
+    # database number are the master's.
+    _auth, _at, _rest = REDIS_URL.partition("://")[2].rpartition("@")
+    _db = _rest.partition("/")[2].partition("?")[0] or "0"
+    CELERY_BROKER_URL = ";".join(
+        f"sentinel://{_auth}{_at}{host}:{port}/{_db}" for host, port in REDIS_SENTINELS
+    )
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -214,6 +262,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{KEY_PREFIX}:celery:", "visibility_timeout": 3600}
+if REDIS_SENTINELS:
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        master_name=REDIS_SENTINEL_MASTER, sentinel_kwargs=dict(REDIS_SENTINEL_OPTIONS)
+    )
 CELERY_TIMEZONE = "Africa/Porto-Novo"
 
 # --- Accounts and authentication ---------------------------------------------------------------

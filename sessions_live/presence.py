@@ -27,8 +27,12 @@ from hub.redis_client import sync_redis
 
 logger = logging.getLogger(__name__)
 
-MEMBER_TTL = 30.0
-REFRESH_EVERY = 10.0
+# A member counts until its process last refreshed it plus the TTL, and each process refreshes its
+# own sockets every REFRESH_EVERY (one ZADD per session): the sockets of a process that died without
+# a word (SIGKILL, a lost machine) stop counting within the TTL, while a loop late by two refreshes
+# drops nobody. (bench/cluster.py: a node killed under 2,000 viewers.)
+MEMBER_TTL = 6.0
+REFRESH_EVERY = 1.5
 # Autobahn (daphne) only sends 1000 or 3000-4999: 4503 says "reconnect now with your last_seq".
 CLOSE_SERVICE_RESTART = 4503
 
@@ -37,6 +41,11 @@ _memory: dict[int, dict[str, float]] = {}
 
 def _key(session_id: int) -> str:
     return f"{settings.KEY_PREFIX}:sessions:viewers:{session_id}"
+
+
+def _member_ttl() -> float:
+    """MEMBER_TTL, or three rounds of the loop if those are longer."""
+    return max(MEMBER_TTL, 3 * settings.SESSIONS_PRESENCE_INTERVAL)
 
 
 class PresenceClient(Protocol):
@@ -79,11 +88,9 @@ class PresenceTracker:
         self.waiters: dict[int, list[asyncio.Future[int]]] = {}
         self.writer: asyncio.Task[None] | None = None
         if settings.REDIS_URL:
-            import redis.asyncio
+            from hub.redis_client import new_async_redis
 
-            self.redis = redis.asyncio.Redis.from_url(
-                settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-            )
+            self.redis = new_async_redis(socket_timeout=2, socket_connect_timeout=2)
 
     # --- membership ---------------------------------------------------------------------------
     # With Redis, joins and leaves are written in batches: whatever queued while the previous
@@ -97,17 +104,24 @@ class PresenceTracker:
         try:
             if self.redis is None:
                 await self._touch(session_id, [client.channel_name])
-                return await self._count(session_id)
-            name = client.channel_name
-            self.pending_remove.get(session_id, set()).discard(name)
-            self.pending_add.setdefault(session_id, set()).add(name)
-            waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-            self.waiters.setdefault(session_id, []).append(waiter)
-            self._schedule_write()
-            return await waiter
+                count = await self._count(session_id)
+            else:
+                name = client.channel_name
+                self.pending_remove.get(session_id, set()).discard(name)
+                self.pending_add.setdefault(session_id, set()).add(name)
+                waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+                self.waiters.setdefault(session_id, []).append(waiter)
+                self._schedule_write()
+                count = await waiter
         except Exception:  # Redis is down (logged once per batch by _write): count what we hold
             logger.debug("presence unavailable", exc_info=True)
-            return len(self.local.get(session_id, ()))
+            count = len(self.local.get(session_id, ()))
+        if self.sent.get(session_id) != count:
+            # The new socket is told ``count`` (its hello), not what the others were last sent: the
+            # next round tells every local socket the count again, or this one would keep its
+            # count until the count changes (seen after a Redis failover, bench/cluster.py).
+            self.sent.pop(session_id, None)
+        return count
 
     async def remove(self, session_id: int, client: PresenceClient) -> None:
         self.joined.pop(client, None)
@@ -141,8 +155,8 @@ class PresenceTracker:
             for session_id in set(adds) | set(removes) | set(waiters):
                 key = _key(session_id)
                 if adds.get(session_id):
-                    pipe.zadd(key, dict.fromkeys(adds[session_id], now + MEMBER_TTL))
-                    pipe.expire(key, int(MEMBER_TTL * 2))
+                    pipe.zadd(key, dict.fromkeys(adds[session_id], now + _member_ttl()))
+                    pipe.expire(key, int(_member_ttl() * 2))
                     size += 2
                 if removes.get(session_id):
                     pipe.zrem(key, *removes[session_id])
@@ -170,14 +184,14 @@ class PresenceTracker:
     async def _touch(self, session_id: int, members: list[str]) -> None:
         if not members:
             return
-        expiry = time.time() + MEMBER_TTL
+        expiry = time.time() + _member_ttl()
         if self.redis is None:
             _memory.setdefault(session_id, {}).update(dict.fromkeys(members, expiry))
             return
         # One round trip for all of this process's sockets of the session (10,000 members: one ZADD).
         pipe = self.redis.pipeline(transaction=False)
         pipe.zadd(_key(session_id), dict.fromkeys(members, expiry))
-        pipe.expire(_key(session_id), int(MEMBER_TTL * 2))
+        pipe.expire(_key(session_id), int(_member_ttl() * 2))
         await pipe.execute()
 
     async def _count(self, session_id: int) -> int:
@@ -236,7 +250,7 @@ class PresenceTracker:
     async def tick(self) -> None:
         now = time.time()
         for session_id, clients in list(self.local.items()):
-            if now - self.refreshed.get(session_id, 0) >= REFRESH_EVERY:
+            if now - self.refreshed.get(session_id, 0) >= min(REFRESH_EVERY, _member_ttl() / 3):
                 await self._touch(session_id, [c.channel_name for c in clients])
                 self.refreshed[session_id] = now
             count = await self._count(session_id)

@@ -91,16 +91,15 @@ class LocalFanout:
         self.generation: dict[str, int] = {}
         self._generations = 0
         if settings.REDIS_URL:
-            import redis.asyncio
             from redis.backoff import NoBackoff
             from redis.retry import Retry
 
+            from hub.redis_client import new_async_redis
+
             # No silent reconnect: a pub/sub that reconnects has lost what was published meanwhile.
-            self.redis = redis.asyncio.Redis.from_url(
-                settings.REDIS_URL,
-                socket_connect_timeout=2,
-                health_check_interval=10,
-                retry=Retry(NoBackoff(), 0),
+            # (With Sentinel, the next subscription connects to the master of the moment.)
+            self.redis = new_async_redis(
+                socket_connect_timeout=2, health_check_interval=10, retry=Retry(NoBackoff(), 0)
             )
 
     # --- membership ---------------------------------------------------------------------------
