@@ -317,15 +317,16 @@ def stop_server(proc: Any, how: str, timeout: float = 30) -> float:
 # --- load processes (orchestration side) ---------------------------------------------------------
 
 
-class Worker:
-    """One load process; JSON lines over its stdin/stdout."""
+class JsonLinesChild:
+    """A child process spoken to in JSON lines over its stdin/stdout: ``send`` a command, ``expect``
+    the line of a stage. Subclasses start ``self.proc``, then call ``listen`` with their first
+    command, and say how to describe a missing stage and an exit."""
 
-    def __init__(self, procs: Processes, env: dict[str, str], index: int, config: dict[str, Any]) -> None:
-        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.proc = procs.start(
-            [sys.executable, str(Path(__file__).resolve()), "worker"], env, OUT / f"worker-{index}.log",
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=(OUT / f"worker-{index}.log").open("wb"),
-        )  # fmt: skip
+    proc: subprocess.Popen[bytes]
+    lines: queue.Queue[dict[str, Any]]
+
+    def listen(self, config: dict[str, Any]) -> None:
+        self.lines = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.send(config)
 
@@ -347,13 +348,34 @@ class Worker:
             try:
                 line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty as exc:
-                raise TimeoutError(
-                    f"load process {self.proc.pid}: no '{stage}' within {timeout:.0f} s"
-                ) from exc
+                raise TimeoutError(self.no_stage(stage, timeout)) from exc
             if line.get("stage") == "exited":
-                raise RuntimeError(f"load process {self.proc.pid} exited; see {OUT}/worker-*.log")
+                raise RuntimeError(self.exited())
             if line.get("stage") == stage:
                 return line
+
+    def no_stage(self, stage: str, timeout: float) -> str:
+        return f"process {self.proc.pid}: no '{stage}' within {timeout:.0f} s"
+
+    def exited(self) -> str:
+        return f"process {self.proc.pid} exited"
+
+
+class Worker(JsonLinesChild):
+    """One load process; JSON lines over its stdin/stdout."""
+
+    def __init__(self, procs: Processes, env: dict[str, str], index: int, config: dict[str, Any]) -> None:
+        self.proc = procs.start(
+            [sys.executable, str(Path(__file__).resolve()), "worker"], env, OUT / f"worker-{index}.log",
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=(OUT / f"worker-{index}.log").open("wb"),
+        )  # fmt: skip
+        self.listen(config)
+
+    def no_stage(self, stage: str, timeout: float) -> str:
+        return f"load process {self.proc.pid}: no '{stage}' within {timeout:.0f} s"
+
+    def exited(self) -> str:
+        return f"load process {self.proc.pid} exited; see {OUT}/worker-*.log"
 
 
 def split_evenly(total: int, parts: int) -> list[int]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import queue
 import subprocess
 import sys
 import threading
@@ -23,16 +22,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench._live_common import JsonLinesChild
 from bench.cluster.stack import ROOT, Stack
 
 CROWD = Path(__file__).resolve().parent / "crowd.py"
 
 
-class CrowdProcess:
+class CrowdProcess(JsonLinesChild):
     """One load process (``crowd.py``), JSON lines over its stdin and stdout."""
 
     def __init__(self, out: Path, env: dict[str, str], index: int, config: dict[str, Any]) -> None:
-        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
         self.log = out / f"crowd-{index}.log"
         self.proc = subprocess.Popen(
             [sys.executable, str(CROWD)],
@@ -43,36 +42,13 @@ class CrowdProcess:
             stderr=self.log.open("wb"),
             start_new_session=True,
         )
-        threading.Thread(target=self._read, daemon=True).start()
-        self.send(config)
+        self.listen(config)
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            with contextlib.suppress(ValueError):
-                self.lines.put(json.loads(raw))
-        self.lines.put({"stage": "exited"})
+    def no_stage(self, stage: str, timeout: float) -> str:
+        return f"crowd process: no '{stage}' within {timeout:.0f} s; see {self.log}"
 
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
-        self.proc.stdin.flush()
-
-    def expect(self, stage: str, timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty as exc:
-                raise TimeoutError(
-                    f"crowd process: no '{stage}' within {timeout:.0f} s; see {self.log}"
-                ) from exc
-            if line.get("stage") == "exited":
-                raise RuntimeError(
-                    f"the crowd process exited; see {self.log}:\n{self.log.read_text()[-3000:]}"
-                )
-            if line.get("stage") == stage:
-                return line
+    def exited(self) -> str:
+        return f"the crowd process exited; see {self.log}:\n{self.log.read_text()[-3000:]}"
 
     def stop(self) -> None:
         if self.proc.poll() is None:
