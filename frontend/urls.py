@@ -4,6 +4,7 @@ from django.urls import path
 
 from frontend import (
     urls_commitments,
+    urls_council,
     urls_forums,
     urls_notifications,
     urls_publications,
@@ -42,5 +43,6 @@ urlpatterns = [
     *urls_sessions.urlpatterns,
     *urls_staff.urlpatterns,
     *urls_commitments.urlpatterns,
+    *urls_council.urlpatterns,
     *urls_workspace.urlpatterns,
 ]

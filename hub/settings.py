@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "notifications",
     # Above the feature apps it links (sessions, forums, publications): its demo data comes after theirs.
     "commitments",
+    # The council's record: links live sessions and publications (at the commitments' level).
+    "council",
     "workers",
     "frontend",
 ]

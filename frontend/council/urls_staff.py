@@ -1,0 +1,5 @@
+"""Staff council routes."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
