@@ -246,6 +246,10 @@ class Question(models.Model):
     idempotency_key = models.CharField(max_length=MAX_IDEMPOTENCY_KEY, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # The staff member who marked it answered (an elected official's page lists what they answered).
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

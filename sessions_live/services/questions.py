@@ -180,6 +180,9 @@ def question_answer(*, actor: Any, question: Question, status: Any, answer: Any 
         if status == QuestionStatus.ANSWERED and locked.answered_at is None:
             locked.answered_at = timezone.now()
             fields.append("answered_at")
+        if status == QuestionStatus.ANSWERED:
+            locked.answered_by = user
+            fields.append("answered_by")
         locked.save(update_fields=fields)
         _updated(locked)
         audit_record(actor=user, action=f"session.question_{status}", obj=locked, commune=session.commune)
