@@ -39,8 +39,11 @@ def as_id(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
-        return int(value.strip()) or None
+    if isinstance(value, str):
+        text = value.strip()
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if text.isascii() and text.isdigit() and len(text) < 12:
+            return int(text) or None
     return None
 
 

@@ -465,6 +465,13 @@ SPECTACULAR_SETTINGS = {
         "ThreadStatusEnum": "forums.models.ThreadStatus",
         "ProposalStatusEnum": "forums.models.ProposalStatus",
         "NotificationStatusEnum": "notifications.models.Status",
+        "CouncilRoleEnum": "council.models.CouncilRole",
+        "PresenceEnum": "council.models.Presence",
+        "MotionStatusEnum": "council.models.MotionStatus",
+        "VoteChoiceEnum": "council.models.VoteChoice",
+        "QuorumRuleEnum": "council.models.QuorumRule",
+        "MajorityRuleEnum": "council.models.MajorityRule",
+        "TieRuleEnum": "council.models.TieRule",
     },
 }
 

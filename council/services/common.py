@@ -94,7 +94,8 @@ class Cleaner:
         return found
 
     def count(self, value: Any, *, field: str, maximum: int = 10_000) -> int:
-        if isinstance(value, str) and value.strip().isdigit():
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             value = int(value.strip())
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= maximum:
             self.fail(field, _("A whole number from 0 to %(max)d.") % {"max": maximum})

@@ -182,7 +182,9 @@ def member_photo_set(*, actor: Any, member: CouncilMember, upload: Any) -> Counc
     old = member.photo
     if upload is None:
         with transaction.atomic():
-            CouncilMember.objects.filter(pk=member.pk).update(photo="", updated_at=timezone.now())
+            # save(), not update(): the public read cache learns of it (hub.versions.track)
+            member.photo, member.updated_at = "", timezone.now()
+            member.save(update_fields=["photo", "updated_at"])
             audit_record(
                 actor=user,
                 action="council.member_photo",
@@ -190,13 +192,13 @@ def member_photo_set(*, actor: Any, member: CouncilMember, upload: Any) -> Counc
                 commune=member.commune,
                 data={"removed": True},
             )
-        member.photo = ""
     else:
         checked = upload_check(upload)
         if checked.kind not in IMAGE_KINDS:
             raise invalid("photo", _("Send a photo: PNG, JPEG or WebP."))
         with images_stored([checked], "council") as names, transaction.atomic():
-            CouncilMember.objects.filter(pk=member.pk).update(photo=names[0], updated_at=timezone.now())
+            member.photo, member.updated_at = names[0], timezone.now()
+            member.save(update_fields=["photo", "updated_at"])
             audit_record(
                 actor=user,
                 action="council.member_photo",
@@ -204,7 +206,6 @@ def member_photo_set(*, actor: Any, member: CouncilMember, upload: Any) -> Counc
                 commune=member.commune,
                 data={"size": checked.size},
             )
-        member.photo = names[0]
     if old and old != member.photo:
         default_storage.delete(old)
     return member

@@ -102,6 +102,14 @@ def _decide(motion: Motion) -> None:
     motion.result, motion.result_reason = decided.result, decided.reason
 
 
+def _require_sitting(motion: Motion) -> None:
+    """Votes are recorded while the session sits: once it has ended, its roll call (who could vote)
+    is the record and no longer changes, so neither do the votes; a vote left open is closed with
+    the votes it has, and a mistake is a correction."""
+    if motion.session.status == SessionStatus.ENDED:
+        raise WrongStatus(_("The session has ended: close this vote with the votes recorded."))
+
+
 def _voters(motion: Motion) -> dict[int, int | None]:
     """Who may have a vote recorded now: member id -> the proxy holder casting it (None: in person)."""
     rows = Attendance.objects.filter(session_id=motion.session_id)
@@ -241,6 +249,7 @@ def votes_record(*, actor: Any, motion: Motion, votes: Any) -> Motion:
         locked = _locked_motion(motion)
         if locked.status != MotionStatus.OPEN:
             raise MotionClosed()
+        _require_sitting(locked)
         if locked.secret:
             raise WrongStatus(_("This is a secret ballot: record the counts, not names."))
         members = CouncilMember.objects.filter(commune_id=locked.commune_id, pk__in=list(wanted)).in_office(
@@ -323,6 +332,10 @@ def _counts_clean(cleaner: Cleaner, counts: Any) -> Tally:
 def _counts_check(motion: Motion, counts: Tally) -> None:
     voters = len(_voters(motion))
     total = counts.voting + counts.not_voting
+    # No ballot at all is not a count: recorded, it would read as "not recorded yet" (the close
+    # would refuse it and a second record would pass), so it is refused here.
+    if total == 0:
+        raise invalid("counts", _("Enter the ballots counted: at least one."))
     if total > voters:
         raise invalid(
             "counts",
@@ -341,6 +354,7 @@ def counts_record(*, actor: Any, motion: Motion, counts: Any) -> Motion:
         locked = _locked_motion(motion)
         if locked.status != MotionStatus.OPEN:
             raise MotionClosed()
+        _require_sitting(locked)
         if not locked.secret:
             raise WrongStatus(_("This motion is voted by name: record each member's vote."))
         if locked.votes_for or locked.votes_against or locked.abstentions or locked.not_voting:
@@ -466,6 +480,12 @@ def counts_correct(*, actor: Any, motion: Motion, counts: Any, reason: Any) -> M
         if not locked.secret:
             raise WrongStatus(_("This motion is voted by name: correct a member's vote."))
         before = Tally(locked.votes_for, locked.votes_against, locked.abstentions, locked.not_voting)
+        if before == Tally():
+            # Like a vote never recorded: nothing to correct, and a "correction" from nothing would
+            # put counts on the record that were never entered as such.
+            raise CouncilNotFound(
+                _("The counts of this ballot are not recorded: record them instead of correcting them.")
+            )
         if before == tally:
             raise invalid("counts", _("These are the counts already recorded."))
         _counts_check(locked, tally)
@@ -538,3 +558,14 @@ def motion_link_deliberation(*, actor: Any, motion: Motion, document: Any) -> Mo
         )
         motion_append(MOTION_UPDATED, locked)
     return locked
+
+
+def motions_close_open(*, actor: Any, session: LiveSession) -> list[Motion]:
+    """Close the vote left open in ``session`` (the session is ending): computed like any close."""
+    require_manager(actor, session.commune)
+    return [
+        motion_close(actor=actor, motion=motion)
+        for motion in Motion.objects.filter(session=session, status=MotionStatus.OPEN).select_related(
+            "commune"
+        )
+    ]

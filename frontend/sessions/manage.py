@@ -8,12 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from council.permissions import can_manage as can_manage_council
+from council.services import motions_close_open
 from frontend.sessions.common import forbidden, handles_domain_errors, session_get, sign_in_first
 from frontend.sessions.forms import SessionForm
 from hub.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
@@ -129,7 +132,11 @@ def _status_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     rule = ACTIONS[action]
     if request.method == "POST" and request.POST.get("confirmed") == "1":
         try:
-            rule["service"](actor=signed_in(request.user), session=session)
+            with transaction.atomic():
+                if action == "end" and can_manage_council(request.user, session.commune):
+                    # A vote left open closes with the session, with the votes it has (council/).
+                    motions_close_open(actor=signed_in(request.user), session=session)
+                rule["service"](actor=signed_in(request.user), session=session)
         except DomainError as exc:
             if isinstance(exc, NotFound | PermissionDenied | NotAuthenticated):
                 raise

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET
 
 from commitments.models import CommitmentStatus
 from commitments.selectors import session_commitments
+from council.selectors import session_record
+from frontend.council.data import council_panel
 from frontend.sessions.common import (
     handles_domain_errors,
     schedulable_communes,
@@ -107,6 +109,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stream_embed_url": session.stream_url,
         "can_manage": state.can_manage,
         "can_moderate": state.can_moderate,
+        # Read after ``last_seq``: the council's events replace what they concern, so a replay converges.
+        "council": council_panel(session_record(session)),
     }
     # The embeds (YouTube / Facebook frames, https sound) are allowed by the site's policy (hub.security).
     return render(request, "frontend/sessions/live.html", context)
@@ -130,5 +134,6 @@ def archive(request: HttpRequest, session: LiveSession) -> HttpResponse:
         "viewer_count": 0,
         "can_manage": can_manage(request.user, session),
         "can_moderate": can_moderate(request.user, session),
+        "council": council_panel(session_record(session)),
     }
     return render(request, "frontend/sessions/archive.html", context)

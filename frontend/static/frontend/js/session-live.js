@@ -745,8 +745,18 @@ function start() {
       setViewerCount(data.viewer_count);
       liveState();
     },
-    onEvent: applyEvent,
-    onReset: reloadFromRest,
+    onEvent(frame) {
+      try {
+        applyEvent(frame);
+      } finally {
+        // Other parts of the page (the council's panel: council-live.js) follow the same events.
+        document.dispatchEvent(new CustomEvent("live:event", { detail: frame }));
+      }
+    },
+    onReset() {
+      document.dispatchEvent(new CustomEvent("live:reset"));
+      reloadFromRest();
+    },
     onState(state, code) {
       connectionStatus(state, code);
       chatConnection(state);
