@@ -8,7 +8,8 @@ database (``cp_bench_live``) and Redis database (9), as ``bench/live_fanout.py``
    with an API token, and a fresh LIVE ordinary session.
 2. Opens ``--viewers`` anonymous websockets on the session (the page's socket, with its Origin).
 3. As the secretary-general, over the REST API (what the desk and a mobile client call): the roll
-   call (all present but two: one excused, one represented by proxy), a motion opened, the named
+   call (all present but three: one excused, one represented by proxy, one absent), the absent
+   one arriving late, a motion opened, the named
    votes in ``--batches`` batches (as the desk records them: a table of members, one submit), the
    close; then a secret-ballot motion with its counts and its close.
 4. For each write, the time from just before the request to the moment each viewer received the
@@ -153,12 +154,18 @@ async def run(base: str, data: dict[str, Any], viewers_count: int, batches: int)
             await asyncio.sleep(0.3)  # the secretary's pace: not back-to-back requests
             return response.json() if response.content else None
 
-        entries = [{"member": m, "status": "present"} for m in members[:-2]]
+        # Warm the server (its first request imports and connects) as a real desk has by then.
+        for path in (f"sessions/{session}/council/", f"sessions/{session}/motions/"):
+            assert (await api.get(path)).is_success
+        entries = [{"member": m, "status": "present"} for m in members[:-3]]
+        entries += [{"member": members[-3], "status": "absent"}]
         entries += [
             {"member": members[-2], "status": "excused"},
             {"member": members[-1], "status": "proxy", "proxy_holder": members[1]},
         ]
-        await write("roll call", "POST", f"sessions/{session}/attendance/", {"entries": entries})
+        await write("roll call (all lines)", "POST", f"sessions/{session}/attendance/", {"entries": entries})
+        late = {"entries": [{"member": members[-3], "status": "late"}]}
+        await write("late arrival (1 line)", "POST", f"sessions/{session}/attendance/", late)
         motion = await write(
             "motion opened", "POST", f"sessions/{session}/motions/", {"title": "Budget primitif 2027"}
         )
