@@ -884,3 +884,32 @@ def test_ending_the_session_closes_the_vote_left_open_with_the_votes_it_has():
     assert LiveSession.objects.get(pk=c.session.pk).status == "ended"
     closed = Motion.objects.get(pk=motion.pk)
     assert closed.status == MotionStatus.CLOSED and closed.result == "adopted" and closed.votes_for == 2
+
+
+def test_a_member_is_linked_to_a_staff_account_of_the_commune_from_the_edit_page():
+    # given a council member without an account, and the deputy mayor's staff account
+    c = council(3)
+    deputy = UserFactory(display_name="Adjoint Test")
+    from hub.models import Membership
+
+    Membership.objects.create(user=deputy, commune=c.commune, role=Role.DEPUTY_MAYOR)
+    member = c.members[1]
+    client = Client()
+    client.force_login(c.secretary)
+    url = reverse("frontend:council-member-edit", args=[c.commune.slug, member.pk])
+    # then the edit page offers the commune's staff accounts
+    page = client.get(url).content.decode()
+    assert f'value="{deputy.pk}"' in page and "Adjoint Test" in page
+    # when the secretary-general links the member to it
+    form = {
+        "full_name": member.full_name,
+        "role": member.role,
+        "mandate_start": member.mandate_start.isoformat(),
+        "user": str(deputy.pk),
+    }
+    response = client.post(url, form)
+    # then the member has the account, and the change is audited
+    assert response.status_code == 302, response.content.decode()[:500]
+    member.refresh_from_db()
+    assert member.user_id == deputy.pk
+    assert AuditLogEntry.objects.filter(action="council.member_update", object_id=str(member.pk)).exists()

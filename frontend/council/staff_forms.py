@@ -96,6 +96,15 @@ class MemberForm(ServiceForm):
     committees = forms.MultipleChoiceField(
         label=gettext_lazy("Committees"), required=False, choices=(), widget=forms.CheckboxSelectMultiple
     )
+    user = forms.ChoiceField(
+        label=gettext_lazy("Account on Communes+ (optional)"),
+        required=False,
+        choices=(),
+        help_text=gettext_lazy(
+            "The staff account this member uses, if any: the questions they answer in sessions and "
+            "the commitments of their role then show on their public page."
+        ),
+    )
     photo = forms.FileField(
         label=gettext_lazy("Photo"),
         required=False,
@@ -104,18 +113,31 @@ class MemberForm(ServiceForm):
     )
     remove_photo = forms.BooleanField(label=gettext_lazy("Remove the current photo"), required=False)
 
-    def __init__(self, *args: Any, committees: list[Any], editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        committees: list[Any],
+        accounts: list[tuple[int, str]] | None = None,
+        editing: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["committees"].choices = [(str(c.pk), c.name) for c in committees]  # type: ignore[attr-defined]
+        self.fields["user"].choices = [("", gettext_lazy("No account"))] + [  # type: ignore[attr-defined]
+            (str(pk), label) for pk, label in accounts or []
+        ]
         if not editing:
             del self.fields["remove_photo"]
 
     def member_data(self, *, changed_only: bool) -> dict[str, Any]:
         """What the service takes: every member field, or only those that changed."""
         names = ("full_name", "role", "title", "arrondissement", "mandate_start", "mandate_end", "committees")
-        return {
+        data = {
             name: self.cleaned_data[name] for name in names if not changed_only or name in self.changed_data
         }
+        if not changed_only or "user" in self.changed_data:
+            data["user"] = self.cleaned_data.get("user") or None
+        return data
 
 
 class CommitteeForm(ServiceForm):

@@ -29,7 +29,7 @@ from frontend.council.staff_forms import (
 )
 from frontend.staff.nav import staff_links
 from hub.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
-from hub.models import Commune
+from hub.models import Commune, Membership
 from hub.selectors import signed_in
 
 
@@ -57,7 +57,24 @@ def _member_initial(member: CouncilMember) -> dict[str, Any]:
         "mandate_start": member.mandate_start,
         "mandate_end": member.mandate_end,
         "committees": [str(c.pk) for c in member.committees.all()],
+        "user": str(member.user_id) if member.user_id else "",
     }
+
+
+def _accounts(commune: Commune, member: CouncilMember | None = None) -> list[tuple[int, str]]:
+    """The accounts a member may be linked to: the commune's staff (and the member's own, kept)."""
+    rows = (
+        Membership.objects.filter(commune=commune, user__is_active=True)
+        .select_related("user")
+        .order_by("user__display_name", "user_id")
+    )
+    seen: dict[int, str] = {}
+    for membership in rows:
+        label = f"{membership.user.display_name} ({membership.get_role_display()})"
+        seen[membership.user_id] = seen.get(membership.user_id, label)
+    if member is not None and member.user_id and member.user_id not in seen and member.user is not None:
+        seen[member.user_id] = member.user.display_name
+    return list(seen.items())
 
 
 def _photo_save(request: HttpRequest, form: MemberForm, member: CouncilMember) -> DomainError | None:
@@ -84,8 +101,12 @@ def council_manage(request: HttpRequest, slug: str) -> HttpResponse:
         return found
     commune = found
     committees = list(selectors.committees(commune))
+    accounts = _accounts(commune)
     member_form = MemberForm(
-        committees=committees, auto_id="id_member_%s", initial={"role": CouncilRole.COUNCILLOR}
+        committees=committees,
+        accounts=accounts,
+        auto_id="id_member_%s",
+        initial={"role": CouncilRole.COUNCILLOR},
     )
     committee_form = CommitteeForm(auto_id="id_committee_%s")
     rules_form = RulesForm(initial=_rules_initial(commune), auto_id="id_rules_%s")
@@ -96,7 +117,7 @@ def council_manage(request: HttpRequest, slug: str) -> HttpResponse:
         refused: ServiceForm | None = None
         if action == "member_add":
             member_form = MemberForm(
-                request.POST, request.FILES, committees=committees, auto_id="id_member_%s"
+                request.POST, request.FILES, committees=committees, accounts=accounts, auto_id="id_member_%s"
             )
             member = member_form.submit(
                 lambda _data: services.member_create(
@@ -171,7 +192,8 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     member = selectors.member_get(pk, commune=commune)
     committees = list(selectors.committees(commune))
     initial = _member_initial(member)
-    form = MemberForm(committees=committees, editing=True, initial=initial)
+    accounts = _accounts(member.commune, member)
+    form = MemberForm(committees=committees, accounts=accounts, editing=True, initial=initial)
     delete_form = DeleteMemberForm(auto_id="id_delete_%s")
     status = 200
     if request.method == "POST":
@@ -189,7 +211,12 @@ def member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             status = delete_form.http_status
         else:
             form = MemberForm(
-                request.POST, request.FILES, committees=committees, editing=True, initial=initial
+                request.POST,
+                request.FILES,
+                committees=committees,
+                accounts=accounts,
+                editing=True,
+                initial=initial,
             )
 
             def save(_data: dict[str, Any]) -> dict[str, Any]:
