@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from council import services
+from council.errors import Invalid
 from council.events import MotionData
 from council.models import (
     Attendance,
@@ -29,7 +30,7 @@ from hub.errors import DomainError
 from hub.models import AuditLogEntry
 from publications.models import DocumentType
 from sessions_live.models import LiveSession, SessionEvent, SessionKind, SessionStatus
-from tests.factories import CommuneFactory
+from tests.factories import CommuneFactory, UserFactory
 from tests.factories_council import Council, CouncilMemberFactory, CouncilSessionFactory, council
 from tests.factories_publications import DocumentFactory, PublishedDocumentFactory
 from tests.factories_sessions import AgendaItemFactory
@@ -1255,3 +1256,34 @@ def demo_load_now() -> str:
     from council.demo import demo_load
 
     return demo_load()
+
+
+def test_an_account_is_linked_to_one_member_of_the_council_at_a_time():
+    # given a council whose mayor is linked to the mayor's account
+    c = council(3)
+    account = UserFactory()
+    services.member_update(actor=c.secretary, member=c.members[0], user=account.pk)
+    # when another member in office is linked to the same account, through create or update
+    with pytest.raises(Invalid) as refused:
+        services.member_update(actor=c.secretary, member=c.members[1], user=account.pk)
+    with pytest.raises(Invalid):
+        services.member_create(
+            actor=c.secretary,
+            commune=c.commune,
+            full_name="Nouvelle",
+            mandate_start="2026-01-01",
+            user=account.pk,
+        )
+    # then both are refused on the field, and nothing changed
+    assert "user" in refused.value.details["fields"]
+    c.members[1].refresh_from_db()
+    assert c.members[1].user_id is None
+    # but a member whose mandate ended before the other began may share it (a person re-elected)
+    old = CouncilMemberFactory(
+        commune=c.commune,
+        mandate_start=datetime.date(2015, 6, 1),
+        mandate_end=c.members[0].mandate_start - datetime.timedelta(days=1),
+    )
+    services.member_update(actor=c.secretary, member=old, user=account.pk)
+    old.refresh_from_db()
+    assert old.user_id == account.pk

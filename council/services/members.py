@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,6 +94,22 @@ def _member_clean(
         user_id = cleaner.identifier(changes.get("user"), field="user", required=False)
         if user_id is not None and not User.objects.filter(pk=user_id, is_active=True).exists():
             cleaner.fail("user", _("There is no such account."))
+        elif user_id is not None and start is not None:
+            # One person, one seat: an account shows its answers on one member's page, so it is
+            # linked to one member of the council at a time (mandates that do not overlap may share it).
+            others = CouncilMember.objects.filter(commune=commune, user_id=user_id)
+            if current is not None:
+                others = others.exclude(pk=current.pk)
+            overlapping = others.filter(Q(mandate_end__isnull=True) | Q(mandate_end__gte=start))
+            if end is not None:
+                overlapping = overlapping.filter(mandate_start__lte=end)
+            taken = overlapping.first()
+            if taken is not None:
+                cleaner.fail(
+                    "user",
+                    _("This account is already linked to %(name)s, another member of this council.")
+                    % {"name": taken.full_name},
+                )
         clean["user_id"] = user_id
     cleaner.done()
     return clean
