@@ -139,6 +139,15 @@ def _fresh_cache_and_eager_tasks() -> Iterator[None]:
 
 
 @pytest.fixture
+def fresh_chat_window(settings: Any) -> None:
+    """A chat burst that must fall in one rate-limit window (fixed windows aligned on the clock):
+    start it at the beginning of a window, so that a slow machine never spreads it over two."""
+    window = settings.SESSIONS_CHAT_RATE_WINDOW
+    if time.time() % window > window / 2:
+        time.sleep(window - time.time() % window + 0.05)
+
+
+@pytest.fixture
 def redis_required() -> None:
     require_service("Redis", bool(os.environ.get("REDIS_URL")))
 

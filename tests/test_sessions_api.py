@@ -237,7 +237,7 @@ def test_anonymous_writes_are_401():
         assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
 
 
-def test_chat_flood_over_rest_is_429_with_retry_after():
+def test_chat_flood_over_rest_is_429_with_retry_after(fresh_chat_window):
     session = LiveSessionLiveFactory()
     api = client_for(UserFactory())
     codes = [api.post(url(session, "chat/"), {"text": f"x{n}"}, format="json").status_code for n in range(7)]
@@ -360,7 +360,7 @@ def test_staff_of_another_commune_cannot_open_a_poll_over_rest():
     assert poll.status == PollStatus.DRAFT
 
 
-def test_moderator_sees_pending_questions_with_authors_and_rate_limit_hits():
+def test_moderator_sees_pending_questions_with_authors_and_rate_limit_hits(fresh_chat_window):
     session = LiveSessionLiveFactory(questions_premoderated=True)
     author = UserFactory()
     questions.question_ask(actor=author, session=session, text="Anonyme ?", anonymous=True)

@@ -234,7 +234,7 @@ def test_chat_needs_a_live_session():
             chat.chat_send(actor=UserFactory(), session=LiveSessionFactory(status=status), text="hi")
 
 
-def test_chat_flood_is_throttled_and_the_excess_is_not_stored():
+def test_chat_flood_is_throttled_and_the_excess_is_not_stored(fresh_chat_window):
     # given a citizen who sends 8 messages at once
     session = LiveSessionLiveFactory()
     user = UserFactory()

@@ -245,7 +245,7 @@ async def test_anonymous_chat_gets_an_error_frame():
     await ws.disconnect()
 
 
-async def test_chat_flood_over_the_socket_is_throttled_and_not_stored():
+async def test_chat_flood_over_the_socket_is_throttled_and_not_stored(fresh_chat_window):
     session = await sync_to_async(LiveSessionLiveFactory)()
     user = await sync_to_async(UserFactory)()
     ws, _ = await open_socket(session.pk, user)
