@@ -2,6 +2,8 @@
 page (attendance, votes, questions answered, commitments owned; canonical address; another commune's
 member), the open data page, the projector of a session, and the council panel of a session's page
 (live first paint and archive). The record is built through ``council.services``, as staff build it.
+Two layouts only a browser computes are checked in Debian's Chromium: the projector fits one screen
+(1920x1080, 1280x720, 1024x768) with the result in view, and the live page's tabs on a phone.
 
 Hooks the browser test relies on: ``data-council-quorum``, ``data-council-motion="<id>"``,
 ``data-council-result``, ``data-council-tally-for|against|abstain``."""
@@ -9,7 +11,10 @@ Hooks the browser test relies on: ``data-council-quorum``, ``data-council-motion
 from __future__ import annotations
 
 import datetime
+import itertools
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -17,17 +22,21 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from council import services
-from council.models import Motion
+from council.models import MAX_MOTION_TITLE_CHARS, Motion
 from hub.models import Membership, Role
 from publications.models import DocumentType
 from sessions_live.models import LiveSession, SessionKind, SessionStatus
+from tests.browser import chromium
+from tests.conftest import HubServer
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_commitments import CommitmentFactory
 from tests.factories_council import CommitteeFactory, CouncilMemberFactory, council
 from tests.factories_publications import PublishedDocumentFactory
 from tests.factories_sessions import PollFactory, QuestionFactory
+from tests.test_sessions_browser import api_post, go_live, open_page
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +92,7 @@ def test_the_council_page_lists_members_in_office_mayor_first_and_past_mandates_
         "deputy_mayor",
         "1er adjoint",
     )
-    c.members[1].arrondissement = "Akpakpa"
+    c.members[1].arrondissement = "1er arrondissement"
     c.members[1].save()
     committee = CommitteeFactory(commune=commune, name="Commission des finances")
     c.members[2].committees.add(committee)
@@ -104,7 +113,9 @@ def test_the_council_page_lists_members_in_office_mayor_first_and_past_mandates_
     )
     for member in c.members:
         assert f'href="{member.get_absolute_url()}"' in in_office
-    assert "1er adjoint" in in_office and "Akpakpa" in in_office and "Commission des finances" in in_office
+    assert "1er adjoint" in in_office and "Commission des finances" in in_office
+    # the arrondissement as it is written (the field holds its whole name)
+    assert re.search(r"1er adjoint · 1er arrondissement\s*</span>", in_office)
     assert 'class="council-initials"' in in_office and ">AM<" in in_office
     # and the past mandate apart, with the link to the open data
     assert "Ancien Conseiller" not in in_office
@@ -214,12 +225,31 @@ def test_a_present_members_attendance_rate_counts_sessions_present_out_of_called
     )
 
     # when their page is read
-    page = html(Client().get(c.members[0].get_absolute_url()))
+    page = html(Client().get(c.members[0].get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
 
-    # then the rate is 50 %, with the counts it comes from
+    # then the counts it comes from come first, then the rate: 50 %, of presence in the room
+    assert element(page, "data-council-attendance-counts") == "Present at 1 session out of 2."
     assert 'data-council-attendance-rate="50"' in page
-    rate = block(page, "data-council-attendance-rate")
-    assert re.search(r"\b1\b[^<]*\b2\b", rate.split("</p>")[0])
+    assert "presence in the room" in block(page, "data-council-attendance-rate").split("</p>")[0]
+    assert "represented by proxy" not in block(page, "data-council-attendance-counts").split("</section>")[0]
+
+
+def test_a_member_represented_by_proxy_reads_as_represented_not_as_absent():
+    # given a member represented by proxy at the only session
+    c, _ = sitting()
+    represented = c.members[6]
+
+    # when their page is read
+    page = html(Client().get(represented.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+
+    # then the counts say so (present at none of one, represented at one), and the rate of 0 % is
+    # explained: it counts presence in the room, which a proxy is not
+    assert (
+        element(page, "data-council-attendance-counts")
+        == "Present at 0 sessions out of 1, represented by proxy at 1."
+    )
+    assert 'data-council-attendance-rate="0"' in page
+    assert "represented by proxy does not count as presence in the room" in page
 
 
 def test_a_member_never_called_has_no_rate_and_no_votes():
@@ -520,3 +550,332 @@ def test_the_projector_of_a_session_that_is_not_a_council_session_has_no_motion_
 
 def test_the_projector_of_an_unknown_session_is_404():
     assert Client().get("/seances/999999/projecteur/").status_code == 404
+
+
+# --- Motions: their order, the reason of the result, members with no vote recorded ---------------
+
+
+def closed_motion(c, title: str, votes: list[tuple[int, str]]) -> Motion:
+    motion = services.motion_open(actor=c.secretary, session=c.session, title=title)
+    services.votes_record(
+        actor=c.secretary, motion=motion, votes=[{"member": pk, "choice": choice} for pk, choice in votes]
+    )
+    return services.motion_close(actor=c.secretary, motion=motion)
+
+
+def test_the_live_page_shows_the_open_motion_first_then_the_others_in_order():
+    # given two closed motions (1 and 2) and a third open
+    c, first = sitting()
+    second = closed_motion(c, "Deuxième", [(x.pk, "for") for x in c.members[:5]])
+    third = services.motion_open(actor=c.secretary, session=c.session, title="Troisième")
+
+    # when the live page is read
+    panel = block(html(Client().get(f"/seances/{c.session.pk}/")), "data-council-motions")
+
+    # then the open one comes first, then motion 1, then motion 2
+    places = [panel.index(f'data-council-motion="{m.pk}"') for m in (third, first, second)]
+    assert places == sorted(places)
+
+
+def test_the_archive_lists_the_motions_in_order_motion_1_first():
+    # given three closed motions, the session ended
+    c, first = sitting()
+    second = closed_motion(c, "Deuxième", [(x.pk, "for") for x in c.members[:5]])
+    third = closed_motion(c, "Troisième", [(x.pk, "against") for x in c.members[:5]])
+    end(c.session)
+
+    # when the archive is read, then they come in their order
+    panel = block(html(Client().get(f"/seances/{c.session.pk}/")), "data-council-motions")
+    places = [panel.index(f'data-council-motion="{m.pk}"') for m in (first, second, third)]
+    assert places == sorted(places)
+
+
+def test_the_projector_shows_the_latest_motion_when_none_is_open():
+    # given motions 1 and 2, both closed
+    c, first = sitting()
+    second = closed_motion(c, "Deuxième motion", [(x.pk, "for") for x in c.members[:5]])
+    # when the projector is read, then it shows motion 2
+    page = html(Client().get(f"/seances/{c.session.pk}/projecteur/"))
+    assert f'data-council-motion="{second.pk}"' in page and f'data-council-motion="{first.pk}"' not in page
+    assert "Deuxième motion" in page
+
+
+def test_a_closed_named_vote_says_how_many_members_present_or_represented_have_no_vote_recorded():
+    # given a sitting (6 in the room, one represented by a member in the room, one excused, one not
+    # called) and a motion where only 3 of those 7 have a vote recorded (one "did not vote")
+    c, complete = sitting()
+    m = c.members
+    partial = closed_motion(
+        c, "Motion incomplète", [(m[0].pk, "for"), (m[1].pk, "for"), (m[2].pk, "not_voting")]
+    )
+    end(c.session)
+
+    # when the archive is read (in English)
+    page = html(Client().get(f"/seances/{c.session.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    # then the motion with missing votes says 4 have none (the excused and the uncalled do not count)
+    article = block(page, f'data-council-motion="{partial.pk}"').split("</article>")[0]
+    assert re.search(r'data-part="no-vote">\s*No vote recorded: 4\s*<', article)
+    # and the complete one says nothing
+    article = block(page, f'data-council-motion="{complete.pk}"').split("</article>")[0]
+    assert re.search(r'data-part="no-vote"[^>]*hidden', article)
+
+
+def test_no_missing_vote_is_shown_for_an_open_vote_or_a_secret_ballot():
+    # given a secret ballot counted and closed, and a named vote still open with one vote
+    c, _ = sitting()
+    secret = services.motion_open(actor=c.secretary, session=c.session, title="Élection", secret=True)
+    services.counts_record(actor=c.secretary, motion=secret, counts={"for": 2, "against": 1})
+    services.motion_close(actor=c.secretary, motion=secret)
+    open_vote = services.motion_open(actor=c.secretary, session=c.session, title="En cours")
+    services.votes_record(
+        actor=c.secretary, motion=open_vote, votes=[{"member": c.members[0].pk, "choice": "for"}]
+    )
+
+    # when the live page is read, then neither says members have no vote recorded
+    page = html(Client().get(f"/seances/{c.session.pk}/"))
+    for motion in (secret, open_vote):
+        article = block(page, f'data-council-motion="{motion.pk}"').split("</article>")[0]
+        assert re.search(r'data-part="no-vote"[^>]*hidden', article)
+
+
+def test_the_reason_of_a_result_agrees_with_the_number_of_votes_needed():
+    # given a motion adopted by 1 vote for (1 needed), and the sitting's (4 for, 3 against: 4 needed)
+    c, four = sitting()
+    one = closed_motion(c, "Une voix", [(c.members[0].pk, "for")])
+
+    # when the page is read in English
+    page = html(Client().get(f"/seances/{c.session.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    # then each reason is said once, in the singular or the plural, beside the result's word
+    first = block(page, f'data-council-motion="{one.pk}"').split("</article>")[0]
+    assert re.search(
+        r'data-part="result">Adopted</strong> <span data-part="reason">1 for, 1 vote needed\.<', first
+    )
+    second = block(page, f'data-council-motion="{four.pk}"').split("</article>")[0]
+    assert "4 for, 4 votes needed." in second
+    # and the script gets both forms, to choose as the numbers change
+    assert "1 for, 1 vote needed." not in page.split("data-labels=")[1].split(">")[0]
+    assert "{for} for, {required} vote needed." in page and "{for} for, {required} votes needed." in page
+    assert "No vote recorded: {count}" in page
+
+
+def test_the_projector_says_a_ballot_is_secret_and_how_many_did_not_take_part():
+    # given a secret ballot: 3 for, 3 against, 2 did not take part
+    c, _ = sitting()
+    motion = services.motion_open(
+        actor=c.secretary, session=c.session, title="Élection du bureau", secret=True
+    )
+    services.counts_record(
+        actor=c.secretary, motion=motion, counts={"for": 3, "against": 3, "abstain": 0, "not_voting": 1}
+    )
+    services.motion_close(actor=c.secretary, motion=motion)
+
+    # when the projector is read
+    page = html(Client().get(f"/seances/{c.session.pk}/projecteur/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    # then the secret ballot is named, the count of those who did not vote shown, the result given
+    assert re.search(r'<span class="projector-ballot" data-part="ballot">Secret ballot<', page)
+    assert re.search(r'data-part="not-voting">Did not vote: 1<', page)
+    assert 'data-council-result="rejected"' in page
+
+
+def test_the_projector_of_a_named_vote_hides_the_secret_ballot_mark():
+    c, _ = sitting()
+    page = html(Client().get(f"/seances/{c.session.pk}/projecteur/"))
+    assert re.search(r'data-part="ballot" hidden', page)
+    assert re.search(r'data-part="not-voting" hidden', page)
+
+
+# --- On screens: the projector fits one screen; the live page's tabs on a phone ------------------
+# In Debian's Chromium against a real server: these check a layout, which only a browser computes.
+
+SCREENS = [{"width": 1920, "height": 1080}, {"width": 1280, "height": 720}, {"width": 1024, "height": 768}]
+PHONE = {"width": 360, "height": 740}
+# `SCREENSHOTS_DIR=<dir>` keeps a picture of each screen checked.
+SCREENSHOTS = os.environ.get("SCREENSHOTS_DIR", "")
+LONG_TITLE = (
+    "Autorisation donnée au maire de signer la convention de partenariat avec l'Agence nationale de "
+    "l'assainissement pour la réhabilitation des caniveaux et la création d'une commission ad hoc"
+)[:MAX_MOTION_TITLE_CHARS]
+
+
+def crowded_room(secret: bool) -> tuple[LiveSession, Motion]:
+    """A session as crowded as the projector gets: 49 members, a long agenda item in progress, a long
+    motion title, a closed tie (a secret ballot with members not voting, or a named vote the chair's
+    vote decides, whose reason is the longest) and three long questions."""
+    c = council(49)
+    m = c.members
+    services.roll_call(
+        actor=c.secretary, session=c.session, entries=[{"member": x.pk, "status": "present"} for x in m[:46]]
+    )
+    item = c.session.agenda_items.create(
+        position=1, title="Affaires domaniales : cession à titre gratuit d'une parcelle communale à Fidjrossè"
+    )
+    LiveSession.objects.filter(pk=c.session.pk).update(current_item=item)
+    motion = services.motion_open(actor=c.secretary, session=c.session, title=LONG_TITLE, secret=secret)
+    if secret:
+        counts = {"for": 20, "against": 20, "abstain": 2, "not_voting": 4}
+        services.counts_record(actor=c.secretary, motion=motion, counts=counts)
+    else:
+        votes = [{"member": x.pk, "choice": "for"} for x in m[:20]]
+        votes += [{"member": x.pk, "choice": "against"} for x in m[20:40]]
+        votes += [{"member": x.pk, "choice": "not_voting"} for x in m[40:43]]
+        services.votes_record(actor=c.secretary, motion=motion, votes=votes)
+    motion = services.motion_close(actor=c.secretary, motion=motion)
+    for n in range(3):
+        QuestionFactory(session=c.session, vote_count=10 - n, text=f"Question {n} : " + "pourquoi " * 40)
+    return c.session, motion
+
+
+FITS = """() => {
+  const inView = (node) => {
+    const r = node.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+  };
+  const tally = (key) => document.querySelector(`[data-council-tally-${key}]`);
+  const root = document.scrollingElement;
+  const title = document.querySelector("[data-projector-motion] [data-part='title']");
+  return {
+    scrolls: root.scrollHeight > innerHeight || root.scrollWidth > innerWidth,
+    result: inView(document.querySelector("[data-projector-motion] [data-council-result]")),
+    counts: ["for", "against", "abstain"].every((key) => inView(tally(key))),
+    quorum: inView(document.querySelector("[data-projector] [data-council-quorum]")),
+    titleCut: title.scrollHeight > title.clientHeight + 1,
+    titleWhole: title.textContent,
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_the_projector_fits_one_screen_with_the_result_in_view_from_1024x768_to_1920x1080(
+    hub_server: HubServer,
+) -> None:
+    # given a secret ballot and a named vote, closed ties, with long titles and questions
+    rooms = [crowded_room(secret=True), crowded_room(secret=False)]
+    with chromium() as browser:
+        for (session, motion), screen in itertools.product(rooms, SCREENS):
+            # when the room's screen shows the projector
+            page = open_page(browser, hub_server.url, viewport=screen)
+            page.goto(f"{hub_server.url}/seances/{session.pk}/projecteur/")
+            expect(page.locator(f"[data-council-motion='{motion.pk}']")).to_be_visible()
+            if SCREENSHOTS:
+                kind = "secret" if motion.secret else "named"
+                name = f"projector-{kind}-{screen['width']}x{screen['height']}.png"
+                page.screenshot(path=str(Path(SCREENSHOTS) / name))
+            fits = page.evaluate(FITS)
+
+            # then nothing scrolls; the result, the counts and the quorum are whole on the screen
+            assert not fits["scrolls"], screen
+            assert fits["result"] and fits["counts"] and fits["quorum"], (screen, fits)
+            # the long title is cut on the screen but whole in the page (read out whole)
+            assert fits["titleCut"] and LONG_TITLE in fits["titleWhole"], (screen, fits)
+            # and a secret ballot says so, with the members who did not take part
+            ballot = page.locator("[data-projector-motion] [data-part='ballot']")
+            not_voting = page.locator("[data-projector-motion] [data-part='not-voting']")
+            if motion.secret:
+                expect(ballot).to_be_visible()
+                expect(not_voting).to_contain_text("4")
+            else:
+                expect(ballot).to_be_hidden()
+                expect(not_voting).to_contain_text("3")
+            assert page.js_errors == []  # type: ignore[attr-defined]
+            page.context.close()
+
+
+TABS = """() => Array.from(document.querySelectorAll("[data-live-tabs] a")).map((a) => {
+  const r = a.getBoundingClientRect(), style = getComputedStyle(a);
+  return {left: r.left, right: r.right, size: parseFloat(style.fontSize),
+          padding: parseFloat(style.paddingLeft), text: a.textContent.trim()};
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_five_live_tabs_are_readable_apart_and_scroll_sideways(hub_server: HubServer) -> None:
+    # given a live council session (five tabs: council, chat, polls, questions, commitments)
+    c = council(3)
+    with chromium() as browser:
+        # when a citizen opens it on a 360-pixel phone
+        page = open_page(browser, hub_server.url, viewport=PHONE)
+        go_live(page, f"{hub_server.url}/seances/{c.session.pk}/")
+        tabs = page.evaluate(TABS)
+        if SCREENSHOTS:
+            page.locator("[data-live-tabs]").scroll_into_view_if_needed()
+            page.screenshot(path=str(Path(SCREENSHOTS) / "live-tabs-phone.png"))
+
+        # then each tab's text is at least 14 px, padded, and the tabs do not touch
+        assert len(tabs) == 5
+        assert all(tab["size"] >= 14 and tab["padding"] >= 8 for tab in tabs), tabs
+        assert all(after["left"] - before["right"] >= 2 for before, after in itertools.pairwise(tabs)), tabs
+        # and what does not fit scrolls sideways, a shadow marking the side with more
+        tab_list = page.locator("[data-live-tabs] ul")
+        assert tab_list.evaluate("(ul) => ul.scrollWidth > ul.clientWidth")
+        assert "radial-gradient" in tab_list.evaluate("(ul) => getComputedStyle(ul).backgroundImage")
+        # the last tab is reached by scrolling
+        page.locator("[data-tab='commitments']").scroll_into_view_if_needed()
+        assert tab_list.evaluate("(ul) => ul.scrollLeft") > 0
+        assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_live_a_motion_closed_with_missing_votes_says_how_many_and_takes_its_place_in_order(
+    hub_server: HubServer,
+) -> None:
+    # given a roll call (4 in the room, one represented by a member in the room) and motion 1 closed
+    c = council(6)
+    m = c.members
+    entries = [{"member": x.pk, "status": "present"} for x in m[:4]]
+    entries.append({"member": m[4].pk, "status": "proxy", "proxy_holder": m[0].pk})
+    services.roll_call(actor=c.secretary, session=c.session, entries=entries)
+    first = closed_motion(c, "Procès-verbal", [(x.pk, "for") for x in m[:5]])
+    base = hub_server.url
+    with chromium() as browser:
+        page = open_page(browser, base, viewport=PHONE)
+        go_live(page, f"{base}/seances/{c.session.pk}/")
+        motions = page.locator("[data-council-motions] > [data-council-motion]")
+
+        # when the secretary opens motion 2 (through the server the page is connected to)
+        second = api_post(base, c.secretary, f"sessions/{c.session.pk}/motions/", {"title": "Taxe"})["id"]
+        # then it comes first, while open
+        expect(motions.first).to_have_attribute("data-council-motion", str(second))
+
+        # when one member's vote is recorded and the vote closed
+        api_post(
+            base,
+            c.secretary,
+            f"motions/{second}/votes/",
+            {"votes": [{"member": m[0].pk, "choice": "for"}]},
+        )
+        api_post(base, c.secretary, f"motions/{second}/close/", {})
+
+        # then it takes its place after motion 1, adopted by 1 vote for of 1 needed, and says that the
+        # 4 others present or represented have no vote recorded
+        node = page.locator(f"[data-council-motion='{second}']")
+        expect(node.locator("[data-council-result]")).to_have_attribute("data-council-result", "adopted")
+        expect(motions.first).to_have_attribute("data-council-motion", str(first.pk))
+        missing = node.locator("[data-part='no-vote']")
+        expect(missing).to_be_visible()
+        expect(missing).to_contain_text("4")
+        live_reason = node.locator("[data-part='reason']").text_content()
+
+        # when a member present leaves the roll call (marked absent), then one fewer is missing
+        api_post(
+            base,
+            c.secretary,
+            f"sessions/{c.session.pk}/attendance/",
+            {"entries": [{"member": m[1].pk, "status": "absent"}]},
+        )
+        expect(missing).to_contain_text("3")
+
+        # and the page drawn afresh says the same as the live one
+        page.reload()
+        node = page.locator(f"[data-council-motion='{second}']")
+        expect(node.locator("[data-part='no-vote']")).to_contain_text("3")
+        assert node.locator("[data-part='reason']").text_content() == live_reason
+        assert page.js_errors == []  # type: ignore[attr-defined]

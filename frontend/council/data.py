@@ -19,12 +19,13 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from commitments.models import Commitment
 from council.counting import Quorum
 from council.events import motion_data
 from council.models import (
+    IN_ROOM,
     Correction,
     CouncilMember,
     CouncilRole,
@@ -83,6 +84,13 @@ def fill(template: str, **values: Any) -> str:
     return template
 
 
+def plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """A text that depends on a number, as the scripts get it: its singular and plural forms (the
+    script picks one with ``Intl.PluralRules``, whose "one" is gettext's singular in French and
+    English: 0 and 1 in French, 1 in English)."""
+    return {"one": ngettext(singular, plural, 1), "other": ngettext(singular, plural, 2)}
+
+
 def labels() -> dict[str, Any]:
     """Every text the council's scripts write (``data-labels`` on the panel and the projector), in
     the page's language; the server renders the first paint with the same ones."""
@@ -101,9 +109,13 @@ def labels() -> dict[str, Any]:
         "corrected": _("corrected"),
         "votes": _("Votes by name ({count})"),
         "notVoting": _("Did not vote: {count}"),
+        "noVote": _("No vote recorded: {count}"),
         "deliberation": _("Read the deliberation: {title}"),
         "reason": {
-            "majority": _("{for} votes for, {required} needed."),
+            # Agrees with {required}: "1 voix pour, 1 requise" / "35 voix pour, 23 requises".
+            "majority": plural_forms(
+                "{for} for, {required} vote needed.", "{for} for, {required} votes needed."
+            ),
             "no_votes": _("No vote was cast."),
             "tie_chair_for": _("Tie: the chair voted for, and the chair's vote decides."),
             "tie_chair_against": _("Tie: the chair voted against, and the chair's vote decides."),
@@ -142,7 +154,11 @@ def result_reason(motion: dict[str, Any], texts: dict[str, Any] | None = None) -
     if not motion["result"]:
         return ""
     reasons = (texts or labels())["reason"]
-    template = reasons.get(motion["result_reason"], reasons["majority"])
+    template = reasons.get(motion["result_reason"])
+    if not isinstance(template, str):  # the majority (or a reason this page does not know)
+        template = ngettext(
+            "{for} for, {required} vote needed.", "{for} for, {required} votes needed.", motion["required"]
+        )
     return fill(template, **{"for": motion["tally"]["for"], "required": motion["required"]})
 
 
@@ -164,11 +180,15 @@ def motion_view(
     *,
     commune_slug: str = "",
     texts: dict[str, Any] | None = None,
+    expected: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     """A motion for the templates: ``motion_data`` (the live events' shape) with its labels, its
-    named votes grouped by choice (members linked, proxies named) and its public corrections."""
+    named votes grouped by choice (members linked, proxies named) and its public corrections.
+    ``expected``: the members who could vote (``expected_voters``), for the count of those with no
+    vote recorded."""
     texts = texts or labels()
     data: dict[str, Any] = dict(motion_data(motion, votes=motion.votes.all()))
+    no_vote = missing_votes(data, expected)
     names = {vote["member"]: vote["full_name"] for vote in data["votes"]}
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for vote in data["votes"]:
@@ -192,6 +212,8 @@ def motion_view(
         voting=voting,
         bar_max=max(voting, 1),
         not_voting_text=fill(texts["notVoting"], count=tally["not_voting"]),
+        no_vote=no_vote,
+        no_vote_text=fill(texts["noVote"], count=no_vote),
         votes_text=fill(texts["votes"], count=len(data["votes"])),
         deliberation_text=fill(texts["deliberation"], title=data["deliberation"]["title"])
         if data["deliberation"]
@@ -225,8 +247,30 @@ def correction_view(row: Correction, names: dict[int, str], texts: dict[str, Any
 
 
 def ordered(motions: list[Motion]) -> list[Motion]:
-    """The open motion first (the current one), then the others, newest first."""
-    return sorted(motions, key=lambda m: (m.status != MotionStatus.OPEN, -m.number))
+    """The open motion first (the one being voted), then the others in their order (motion 1 first):
+    the live page, and the archive, where none is open."""
+    return sorted(motions, key=lambda m: (m.status != MotionStatus.OPEN, m.number))
+
+
+def expected_voters(record: SessionRecord) -> frozenset[int]:
+    """The members who could vote, by the roll call as it stands: those in the room (present or
+    arrived late) and those represented by a proxy holder who is in the room."""
+    in_room = {pk for pk, row in record.attendance.items() if row.status in IN_ROOM}
+    represented = {
+        pk
+        for pk, row in record.attendance.items()
+        if row.status == Presence.PROXY and row.proxy_holder_id in in_room
+    }
+    return frozenset(in_room | represented)
+
+
+def missing_votes(motion: Mapping[str, Any], expected: frozenset[int]) -> int:
+    """How many members who could vote have no vote recorded on a closed motion voted by name (0 for
+    a secret ballot, whose counts name no one, and while the vote is open). Counted when shown, from
+    the roll call as it stands: nothing is stored."""
+    if motion["secret"] or motion["status"] != MotionStatus.CLOSED:
+        return 0
+    return len(expected - {vote["member"] for vote in motion["votes"]})
 
 
 # --- A session's council panel ---------------------------------------------------------------------
@@ -238,6 +282,7 @@ class RollLine:
     status: str  # "" until called
     status_label: str
     proxy_text: str  # "proxy given to <name>", for a member represented by proxy
+    proxy_holder: int | None = None
 
 
 @dataclass
@@ -253,7 +298,12 @@ class CouncilPanel:
 
     @property
     def current(self) -> dict[str, Any] | None:
-        return self.motions[0] if self.motions else None
+        """The motion the projector shows: the open one, else the latest."""
+        if not self.motions:
+            return None
+        return next((m for m in self.motions if m["status"] == MotionStatus.OPEN), None) or max(
+            self.motions, key=lambda m: m["number"]
+        )
 
 
 def council_panel(record: SessionRecord) -> CouncilPanel | None:
@@ -272,12 +322,14 @@ def council_panel(record: SessionRecord) -> CouncilPanel | None:
                 status=row.status if row else "",
                 status_label=texts["presence"].get(row.status, row.status) if row else texts["notCalled"],
                 proxy_text=fill(texts["proxyGiven"], name=holder) if holder else "",
+                proxy_holder=row.proxy_holder_id if row else None,
             )
         )
     corrections: dict[int, list[Correction]] = defaultdict(list)
     for correction in Correction.objects.filter(motion__in=[m.pk for m in record.motions]).order_by("id"):
         corrections[correction.motion_id].append(correction)
     slug = record.session.commune.slug
+    expected = expected_voters(record)
     return CouncilPanel(
         session=record.session,
         quorum=record.quorum,
@@ -287,7 +339,7 @@ def council_panel(record: SessionRecord) -> CouncilPanel | None:
         labels_json=json.dumps(texts, ensure_ascii=False),
         roll=roll,
         motions=[
-            motion_view(motion, corrections[motion.pk], commune_slug=slug, texts=texts)
+            motion_view(motion, corrections[motion.pk], commune_slug=slug, texts=texts, expected=expected)
             for motion in ordered(record.motions)
         ],
     )

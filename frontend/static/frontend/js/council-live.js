@@ -23,11 +23,20 @@ export function readLabels(node) {
   }
 }
 
+const pluralRules = new Intl.PluralRules(document.documentElement.lang || "fr");
+
+// A text that depends on a number: a string, or its forms by plural category ({one, other}, as
+// frontend/council/data.py: plural_forms gives them).
+export function plural(forms, value) {
+  if (!forms || typeof forms === "string") return forms || "";
+  return forms[pluralRules.select(Number(value))] || forms.other || "";
+}
+
 export function reasonText(labels, motion) {
   if (!motion.result) return "";
   const reasons = labels.reason || {};
   const template = reasons[motion.result_reason] || reasons.majority;
-  return fill(template, { for: motion.tally.for, required: motion.required });
+  return fill(plural(template, motion.required), { for: motion.tally.for, required: motion.required });
 }
 
 // called: how many members the roll call has recorded (none yet: a different sentence).
@@ -68,6 +77,7 @@ export function announceIn(region, text) {
 const panel = document.querySelector("[data-council]");
 const labels = readLabels(panel);
 const CHOICES = ["for", "against", "abstain", "not_voting"];
+const IN_ROOM = ["present", "late"];
 
 // id -> { name, path }: the members listed in the roll call (every member in office that day).
 function members() {
@@ -103,6 +113,7 @@ function rollLine(entry) {
     list.append(line);
   }
   line.dataset.status = entry.status || "";
+  line.dataset.proxyHolder = entry.proxy_holder ? String(entry.proxy_holder) : "";
   setText(line, "presence", (labels.presence || {})[entry.status] || labels.notCalled || "");
   const holder = entry.proxy_holder ? members().get(entry.proxy_holder) : null;
   setText(line, "proxy", holder ? fill(labels.proxyGiven, { name: holder.name }) : "");
@@ -114,6 +125,33 @@ function attendanceUpdated(data) {
   const called = Array.from(lines).filter((line) => line.dataset.status).length;
   setText(panel, "called", fill(labels.called, { called, total: lines.length }));
   if (data.quorum) showQuorum(data.quorum, called);
+  panel.querySelectorAll("[data-council-motions] > [data-council-motion]").forEach(showNoVote);
+}
+
+// The members who could vote, by the roll call as it stands (frontend/council/data.py:
+// expected_voters): in the room, or represented by a proxy holder who is in the room.
+function expectedVoters() {
+  const lines = Array.from(panel.querySelectorAll("[data-council-roll] [data-member-id]"));
+  const inRoom = new Set(lines.filter((line) => IN_ROOM.includes(line.dataset.status)).map((line) => line.dataset.memberId));
+  const expected = new Set(inRoom);
+  lines.forEach((line) => {
+    if (line.dataset.status === "proxy" && inRoom.has(line.dataset.proxyHolder)) expected.add(line.dataset.memberId);
+  });
+  return expected;
+}
+
+// A closed motion voted by name: how many of them have no vote recorded (its votes are the names
+// listed in the motion).
+function showNoVote(node) {
+  const box = part(node, "no-vote");
+  if (!box) return;
+  let missing = 0;
+  if (node.dataset.status === "closed" && node.dataset.secret !== "true") {
+    const voted = new Set(Array.from(node.querySelectorAll("[data-part='groups'] [data-member-id]")).map((line) => line.dataset.memberId));
+    expectedVoters().forEach((id) => { if (!voted.has(id)) missing += 1; });
+  }
+  box.textContent = fill(labels.noVote, { count: missing });
+  box.hidden = !missing;
 }
 
 function showQuorum(quorum, called) {
@@ -191,6 +229,7 @@ function renderMotion(node, motion) {
   node.dataset.councilMotion = String(motion.id);
   node.dataset.status = motion.status;
   node.dataset.number = String(motion.number);
+  node.dataset.secret = motion.secret ? "true" : "false";
   node.setAttribute("aria-labelledby", `motion-title-${motion.id}`);
   const title = setText(node, "title", fill(labels.motion, { number: motion.number, title: motion.title }));
   if (title) title.id = `motion-title-${motion.id}`;
@@ -234,6 +273,7 @@ function renderMotion(node, motion) {
     const groups = part(node, "groups");
     if (groups) groups.replaceChildren(voteGroups(motion));
   }
+  showNoVote(node);
 }
 
 // A correction is its own line, kept by id (a replay does not add it twice).
@@ -260,10 +300,10 @@ function addCorrection(node, correction) {
   if (box) box.hidden = false;
 }
 
-// The open motion first, then the others, newest first (as the server draws them).
+// The open motion first, then the others in their order, motion 1 first (as the server draws them).
 function sortMotions(list) {
   const nodes = Array.from(list.querySelectorAll(":scope > [data-council-motion]"));
-  const rank = (node) => [node.dataset.status === "open" ? 0 : 1, -Number(node.dataset.number || 0)];
+  const rank = (node) => [node.dataset.status === "open" ? 0 : 1, Number(node.dataset.number || 0)];
   const sorted = [...nodes].sort((a, b) => {
     const [ra, na] = rank(a);
     const [rb, nb] = rank(b);

@@ -86,6 +86,8 @@ function motionChanged(motion) {
   motionNode.dataset.number = String(motion.number);
   const state = setText(motionNode, "status", (labels.status || {})[motion.status] || motion.status);
   if (state) state.className = `projector-state projector-state--${motion.status}`;
+  const ballot = setText(motionNode, "ballot", labels.secret);
+  if (ballot) ballot.hidden = !motion.secret;
   setText(motionNode, "title", fill(labels.motion, { number: motion.number, title: motion.title }));
   const tally = motion.tally || {};
   const voting = (tally.for || 0) + (tally.against || 0) + (tally.abstain || 0);
@@ -94,6 +96,8 @@ function motionChanged(motion) {
     if (number) number.textContent = String(tally[key] || 0);
     setBar(part(motionNode, `bar-${key}`), tally[key] || 0, voting);
   });
+  const notVoting = setText(motionNode, "not-voting", fill(labels.notVoting, { count: tally.not_voting || 0 }));
+  if (notVoting) notVoting.hidden = !tally.not_voting;
   const result = motionNode.querySelector("[data-council-result]");
   result.dataset.councilResult = motion.result || "";
   result.className = `projector-result projector-result--${motion.result || "none"}`;
