@@ -440,7 +440,7 @@ def test_the_roll_call_saves_only_the_lines_that_changed(c):
     page = client.get(desk_url(c))
     body = html(page)
     assert "9 lines of the roll call are saved." in body
-    assert "Quorum reached" in body and "6 members counted, 5 required." in body
+    assert "Quorum reached: 6 members counted, 5 required." in body
     # when the same roll call is sent again with one change (a holder left on a line not by proxy is ignored)
     audit = council_audit()
     lines[7] = (m[7], "late", m[2])
@@ -595,7 +595,7 @@ def test_named_votes_are_recorded_and_the_vote_closed_with_its_result(c, voting)
     # then the result is computed and shown in words
     voting.refresh_from_db()
     assert (voting.status, voting.result) == (MotionStatus.CLOSED, MotionResult.ADOPTED)
-    assert "Adopted by the required majority." in html(closed)
+    assert "The vote on motion 1 is closed: Adopted — 4 for, 4 votes needed." in html(closed)
 
 
 def test_a_vote_for_a_member_not_present_is_refused(c, voting):
@@ -913,3 +913,338 @@ def test_a_member_is_linked_to_a_staff_account_of_the_commune_from_the_edit_page
     member.refresh_from_db()
     assert member.user_id == deputy.pk
     assert AuditLogEntry.objects.filter(action="council.member_update", object_id=str(member.pk)).exists()
+
+
+# --- The desk: refusals of forms the page does not show -----------------------------------------------
+
+
+def summaries(page):
+    """The texts of the page's error summaries announced as alerts."""
+    found = re.findall(r'<div class="error-summary" role="alert"[^>]*>(.*?)</div>', page, re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip() for text in found]
+
+
+def test_a_second_motion_while_a_vote_is_open_is_refused_where_it_can_be_seen(c, voting):
+    # given a vote in progress: the desk offers no form to open a motion
+    client = client_for(c.secretary)
+    assert 'value="motion_open"' not in html(client.get(desk_url(c)))
+    # when a motion is opened anyway (a page left open from before)
+    response = client.post(desk_url(c), open_post(title="Cession d'une parcelle"))
+    # then the refusal is announced at the top of the vote section, and no motion is opened
+    assert response.status_code == 409
+    body = html(response)
+    assert summaries(body) == [
+        "The motion is not put to the vote: A vote is in progress: close it before opening another."
+    ]
+    assert body.index("error-summary") > body.index('id="vote"')
+    assert Motion.objects.filter(session=c.session).count() == 1
+
+
+def test_a_motion_opened_once_the_session_has_ended_is_refused_where_it_can_be_seen(c):
+    # given an ended session (no form to open a motion)
+    all_present(c)
+    LiveSession.objects.filter(pk=c.session.pk).update(status=SessionStatus.ENDED)
+    # when a motion is opened from a page left open
+    response = client_for(c.secretary).post(desk_url(c), open_post())
+    # then the refusal is shown as an alert, with the form's own field errors named
+    assert response.status_code >= 400
+    assert len(summaries(html(response))) == 1
+    assert summaries(html(response))[0].startswith("The motion is not put to the vote:")
+    assert not Motion.objects.exists()
+
+
+def test_counts_sent_after_the_close_are_refused_where_they_can_be_seen(c, secret):
+    # given a secret ballot counted and closed
+    client = client_for(c.secretary)
+    client.post(desk_url(c), counts_post(secret))
+    client.post(desk_url(c), {"action": "close", "motion": secret.pk})
+    # when counts are sent again from a page left open
+    response = client.post(desk_url(c), counts_post(secret, votes_for=5))
+    # then the reason is an alert at the top of the vote section, and the counts stay
+    assert response.status_code == 409
+    assert summaries(html(response)) == ["The counts are not recorded: The vote on this motion is closed."]
+    secret.refresh_from_db()
+    assert secret.votes_for == 4
+
+
+def test_a_deliberation_linked_to_a_rejected_motion_is_refused_where_it_can_be_seen(c, voting):
+    # given a rejected motion: it offers no deliberation form
+    votes_record(actor=c.secretary, motion=voting, votes=[{"member": c.mayor.pk, "choice": "against"}])
+    motion_close(actor=c.secretary, motion=voting)
+    deliberation = PublishedDocumentFactory(commune=c.commune, type=DocumentType.COUNCIL_DELIBERATION)
+    # when a link is posted anyway
+    response = client_for(c.secretary).post(
+        desk_url(c), {"action": "deliberation", "motion": voting.pk, "deliberation": deliberation.pk}
+    )
+    # then the refusal is an alert in the motion's part of the page, and nothing is linked
+    assert response.status_code >= 400
+    body = html(response)
+    (summary,) = summaries(body)
+    assert summary.startswith("The link to the deliberation is not saved:")
+    assert body.index(f'id="motion-{voting.pk}"') < body.index("error-summary")
+    voting.refresh_from_db()
+    assert voting.deliberation_id is None
+
+
+# --- The desk: the votes missing when a vote is closed ------------------------------------------------
+
+
+def close_confirm(page):
+    return re.search(r'class="desk-close" data-confirm="([^"]*)"', page).group(1)
+
+
+def test_the_desk_says_how_many_votes_are_missing_before_the_close_and_does_not_block_it(c, voting):
+    # given 7 members who may vote (6 in the room, 1 by proxy) and one vote recorded
+    votes_record(actor=c.secretary, motion=voting, votes=[{"member": c.mayor.pk, "choice": "for"}])
+    client = client_for(c.secretary)
+    # when the desk is opened
+    body = html(client.get(desk_url(c)))
+    # then the number is next to the close button and in its confirmation
+    assert "6 members present or represented have no vote recorded." in body
+    assert 'aria-describedby="close-missing"' in body
+    assert "6 members present or represented have no vote recorded: once the vote is closed" in close_confirm(
+        body
+    )
+    # when five more votes are recorded, the one missing is said in the singular
+    votes_record(
+        actor=c.secretary,
+        motion=voting,
+        votes=[{"member": m.pk, "choice": "against"} for m in c.members[1:6]],
+    )
+    body = html(client.get(desk_url(c)))
+    assert "1 member present or represented has no vote recorded." in body
+    # and the close is not blocked
+    assert client.post(desk_url(c), {"action": "close", "motion": voting.pk}).status_code == 302
+    voting.refresh_from_db()
+    assert voting.status == MotionStatus.CLOSED
+
+
+def test_no_missing_vote_is_said_when_every_vote_is_recorded(c, voting):
+    votes_record(
+        actor=c.secretary, motion=voting, votes=[{"member": m.pk, "choice": "for"} for m in c.members[:7]]
+    )
+    body = html(client_for(c.secretary).get(desk_url(c)))
+    assert "no vote recorded" not in body and "close-missing" not in body
+    assert close_confirm(body).startswith("Close the vote on motion 1? The result is then computed")
+
+
+def test_a_secret_ballot_counted_short_says_how_many_ballots_are_missing(c, secret):
+    # given 7 members present and 5 ballots counted
+    client = client_for(c.secretary)
+    client.post(desk_url(c), counts_post(secret, votes_for=3, votes_against=1, abstentions=1))
+    # then the 2 missing are said before the close
+    body = html(client.get(desk_url(c)))
+    assert "2 members present or represented have no vote recorded." in body
+    assert "2 members present or represented" in close_confirm(body)
+
+
+# --- The desk: shortcuts that work without JavaScript -----------------------------------------------------
+
+
+def test_the_roll_call_shortcut_marks_present_every_member_not_called_yet(c):
+    m = c.members
+    # given three members called (one absent)
+    roll_call(
+        actor=c.secretary,
+        session=c.session,
+        entries=[
+            {"member": m[0].pk, "status": "present"},
+            {"member": m[1].pk, "status": "present"},
+            {"member": m[2].pk, "status": "absent"},
+        ],
+    )
+    client = client_for(c.secretary)
+    body = html(client.get(desk_url(c)))
+    assert 'name="shortcut"' in body and "for the 6 members not called yet" in body
+    # when the form is sent with the shortcut, one uncalled member set to excused on the form
+    data = roll_post([(m[3], "excused", None)])
+    data["shortcut"] = "Mark present every member not called yet"
+    response = client.post(desk_url(c), data, follow=True)
+    # then the line set on the form is kept, every other member not called yet is present,
+    # and the lines called before are untouched
+    statuses = dict(Attendance.objects.filter(session=c.session).values_list("member_id", "status"))
+    assert statuses[m[3].pk] == "excused" and statuses[m[2].pk] == "absent"
+    assert all(statuses[x.pk] == "present" for x in [m[0], m[1], *m[4:]])
+    assert "5 members not called yet are marked present." in html(response)
+    # then, everybody called, the shortcut is no longer offered
+    assert 'name="shortcut"' not in html(client.get(desk_url(c)))
+
+
+def test_the_roll_call_shortcut_is_refused_as_a_whole_when_a_line_is_wrong(c):
+    m = c.members
+    # when the shortcut goes with a proxy held by an absent member
+    data = roll_post([(m[0], "absent", None), (m[1], "proxy", m[0])])
+    data["shortcut"] = "Mark present every member not called yet"
+    response = client_for(c.secretary).post(desk_url(c), data)
+    # then nothing is saved and the reason is on the line
+    assert response.status_code == 400
+    assert escape(f"{m[0].full_name} must be in the room to hold a proxy.") in html(response)
+    assert not Attendance.objects.exists()
+
+
+def test_the_roll_call_shortcut_is_not_offered_once_the_session_has_ended(c):
+    LiveSession.objects.filter(pk=c.session.pk).update(status=SessionStatus.ENDED)
+    assert 'name="shortcut"' not in html(client_for(c.secretary).get(desk_url(c)))
+
+
+def listed_post(motion, votes, listed, default):
+    data = votes_post(motion, votes)
+    data["listed"] = [str(member.pk) for member in listed]
+    data["default_choice"] = default
+    return data
+
+
+def test_the_default_vote_goes_only_to_the_listed_members_left_without_a_choice(c, voting):
+    m = c.members
+    # given the mayor's vote recorded already, and the page listing everyone who may vote
+    votes_record(actor=c.secretary, motion=voting, votes=[{"member": m[0].pk, "choice": "abstain"}])
+    client = client_for(c.secretary)
+    body = html(client.get(desk_url(c)))
+    assert f'name="listed" value="{m[1].pk}"' in body and f'name="listed" value="{m[0].pk}"' not in body
+    default = re.search(r'<select name="default_choice".*?</select>', body, re.S).group(0)
+    assert '<option value="">(record nothing)</option>' in default and "selected" not in default
+    # when two are chosen on the form, "for" is the default, and the form listed members 0 to 5
+    # (member 6, represented by proxy, came after the page was drawn)
+    response = client.post(
+        desk_url(c), listed_post(voting, [(m[1], "against"), (m[2], "not_voting")], m[:6], "for"), follow=True
+    )
+    # then the choices made are kept, the default goes to the other listed members with no vote,
+    # the vote recorded before is untouched and the member not listed has none
+    choices = dict(MotionVote.objects.filter(motion=voting).values_list("member_id", "choice"))
+    assert choices == {
+        m[0].pk: "abstain",
+        m[1].pk: "against",
+        m[2].pk: "not_voting",
+        m[3].pk: "for",
+        m[4].pk: "for",
+        m[5].pk: "for",
+    }
+    assert "5 votes are recorded." in html(response)
+    assert "“For” is recorded for 3 members left without a choice." in html(response)
+
+
+def test_without_a_default_only_the_choices_made_are_recorded(c, voting):
+    m = c.members
+    client_for(c.secretary).post(desk_url(c), listed_post(voting, [(m[1], "for")], m[:7], ""))
+    assert list(MotionVote.objects.values_list("member_id", flat=True)) == [m[1].pk]
+
+
+def test_a_default_vote_that_is_not_offered_is_refused(c, voting):
+    m = c.members
+    response = client_for(c.secretary).post(desk_url(c), listed_post(voting, [(m[1], "for")], m[:7], "maybe"))
+    assert response.status_code == 400
+    assert "Choose one of the offered votes for the members without a choice." in html(response)
+    assert not MotionVote.objects.exists()
+
+
+def test_a_default_vote_refused_by_the_service_is_shown_on_the_lines_and_kept_chosen(c, voting):
+    m = c.members
+    # when the form lists the absent member (a roll call changed since) with a default
+    response = client_for(c.secretary).post(desk_url(c), listed_post(voting, [], [m[0], m[7]], "against"))
+    # then nothing is recorded, the reason is said, and the default comes back chosen
+    assert response.status_code == 409
+    body = html(response)
+    assert "Neither present nor represented" in body
+    assert '<option value="against" selected>' in body
+    assert not MotionVote.objects.exists()
+
+
+# --- The desk and the members page: names and words --------------------------------------------------
+
+
+def landmark_names(page):
+    """The ids naming the page's sections and scrolling regions (each landmark needs its own name)."""
+    sections = re.findall(r'<section aria-labelledby="([^"]+)"', page)
+    regions = re.findall(r'role="region" aria-labelledby="([^"]+)"', page)
+    return sections + regions
+
+
+def test_each_section_and_table_region_has_its_own_name(c, voting):
+    # given a desk with the roll call and the votes to record, and the members page with past mandates
+    CouncilMemberFactory(
+        commune=c.commune, mandate_start=datetime.date(2010, 1, 1), mandate_end=datetime.date(2015, 1, 1)
+    )
+    client = client_for(c.secretary)
+    for url in (desk_url(c), manage_url(c)):
+        names = landmark_names(html(client.get(url)))
+        # then no two landmarks share a name
+        assert len(names) >= 3 and len(names) == len(set(names)), (url, names)
+    assert 'aria-labelledby="roll-call-table"' in html(client.get(desk_url(c)))
+    assert '<caption id="members-table" class="visually-hidden">Members in office</caption>' in html(
+        client.get(manage_url(c))
+    )
+
+
+def test_the_desk_words_a_tally_and_a_result_as_the_public_page_does(c, voting):
+    votes_record(
+        actor=c.secretary, motion=voting, votes=[{"member": m.pk, "choice": "for"} for m in c.members[:4]]
+    )
+    motion_close(actor=c.secretary, motion=voting)
+    body = html(client_for(c.secretary).get(desk_url(c)))
+    # the count of abstentions is labelled as on the public page, and the result is said once
+    assert "<dt>Abstention</dt>" in body and "Abstentions" not in body
+    assert "<strong>Adopted</strong> — 4 for, 3 votes needed." in body
+    assert "Adopted by the required majority" not in body
+
+
+# --- The desk and the members page on a desktop screen (Chromium) ---------------------------------------
+
+DESKTOP = {"width": 1366, "height": 768}
+# Rows whose choices wrap onto more than one line, and scrolling regions whose table is wider than them.
+WRAPPED_CHOICES = """() => [...document.querySelectorAll(".desk-radios")].filter((group) => {
+  const radios = [...group.querySelectorAll(".desk-radio")];
+  const tops = radios.map((r) => Math.round(r.getBoundingClientRect().top));
+  return new Set(tops).size > 1;
+}).length"""
+CLIPPED_TABLES = """() => [...document.querySelectorAll(".table-wrap")]
+  .filter((w) => w.scrollWidth > w.clientWidth + 1)
+  .map((w) => w.getAttribute("aria-labelledby"))"""
+
+
+def a_council_in_session(size):
+    """A council of ``size`` members with the long names, roles and committees of a real one: all
+    called but three (one represented by proxy), and a named vote open with one vote recorded."""
+    c = council(size)
+    committee = CommitteeFactory(
+        commune=c.commune, name="Commission des affaires domaniales et environnementales"
+    )
+    for n, member in enumerate(c.members):
+        member.full_name = f"Marie-Christine Houngbédji-Akpovi {n}"
+        member.title = f"Chef du {n + 1}e arrondissement"
+        member.arrondissement = f"{n + 1}e arrondissement"
+        member.save()
+        member.committees.set([committee])
+    called = c.members[: size - 3]
+    entries = [{"member": m.pk, "status": "present"} for m in called[:-1]]
+    entries.append({"member": called[-1].pk, "status": "proxy", "proxy_holder": called[0].pk})
+    roll_call(actor=c.secretary, session=c.session, entries=entries)
+    motion = motion_open(actor=c.secretary, session=c.session, title="Cession d'une parcelle au marché")
+    votes_record(actor=c.secretary, motion=motion, votes=[{"member": c.mayor.pk, "choice": "for"}])
+    return c
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_the_desk_and_the_members_page_use_a_desktop_screen_and_pass_axe(hub_server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser import chromium
+    from tests.test_sessions_browser import open_page
+
+    # given a council of 47 in session, a vote open
+    c = a_council_in_session(47)
+    with chromium() as browser:
+        page = open_page(browser, hub_server.url, c.secretary, viewport=DESKTOP)
+        for path in (desk_url(c), manage_url(c)):
+            # when the secretary-general opens the page on a 1366×768 screen
+            page.goto(f"{hub_server.url}{path}")
+            page.wait_for_load_state("networkidle")
+            # then every member's choices stand on one line, no table is clipped or scrolls sideways,
+            # and axe finds nothing (each landmark its own name included)
+            assert page.evaluate(WRAPPED_CHOICES) == 0, path
+            assert page.evaluate(CLIPPED_TABLES) == [], path
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+            found = Axe().run(page).response["violations"]
+            assert [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in found] == [], path
+        assert page.js_errors == []

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from council.models import (
     MAX_MOTION_TEXT_CHARS,
@@ -286,7 +286,7 @@ class CountsForm(ServiceForm):
     votes_for = forms.IntegerField(label=gettext_lazy("For"), min_value=0, max_value=MAX_COUNT)
     votes_against = forms.IntegerField(label=gettext_lazy("Against"), min_value=0, max_value=MAX_COUNT)
     abstentions = forms.IntegerField(
-        label=gettext_lazy("Abstentions"), min_value=0, max_value=MAX_COUNT, initial=0
+        label=pgettext_lazy("vote", "Abstention"), min_value=0, max_value=MAX_COUNT, initial=0
     )
     not_voting = forms.IntegerField(
         label=gettext_lazy("Did not take part in the vote"), min_value=0, max_value=MAX_COUNT, initial=0

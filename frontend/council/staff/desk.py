@@ -4,8 +4,10 @@ deliberation an adopted motion becomes.
 
 Server-rendered and complete without JavaScript: every form posts back here with an ``action``,
 handled in ``desk_actions``; a refused form comes back with what was sent and the service's reason
-next to the member's line or the field. A session that is not a sitting of the council (an
-accountability session, a hearing) gets a short explanation instead."""
+next to the member's line or the field. A refused form the page no longer shows (a motion opened
+while another vote is open, counts sent after the close...) has its reasons in an error summary at
+the top of the section it was sent from: no refusal goes unseen. A session that is not a sitting of
+the council (an accountability session, a hearing) gets a short explanation instead."""
 
 from __future__ import annotations
 
@@ -13,18 +15,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from council import selectors
-from council.counting import Tally, required_for
 from council.models import IN_ROOM, CouncilMember, Motion, MotionResult, MotionStatus, MotionVote, Presence
 from council.services.motions import DELIBERATION_TYPES
 from frontend.council.staff.common import handles_domain_errors, manager_session
-from frontend.council.staff.desk_actions import HANDLERS, Posted, desk_url, published_documents, result_text
+from frontend.council.staff.desk_actions import (
+    HANDLERS,
+    Posted,
+    desk_url,
+    published_documents,
+    required_votes,
+    result_text,
+)
 from frontend.council.staff_forms import (
     VOTE_LABELS,
     CountsCorrectForm,
@@ -60,18 +70,49 @@ class VoterLine:
 
 
 @dataclass
+class Refusal:
+    """A refused form the page does not show (any more): what was refused and why."""
+
+    heading: str
+    messages: list[str]
+
+
+# What a refused form was for, said above its reasons when the form itself is not shown.
+REFUSED = {
+    "motion_open": gettext_lazy("The motion is not put to the vote:"),
+    "counts": gettext_lazy("The counts are not recorded:"),
+    "vote_correct": gettext_lazy("The vote is not corrected:"),
+    "counts_correct": gettext_lazy("The counts are not corrected:"),
+    "deliberation": gettext_lazy("The link to the deliberation is not saved:"),
+}
+
+
+def _refusal_summary(name: str, form: ServiceForm) -> Refusal:
+    reasons = [str(error) for error in form.errors.get(NON_FIELD_ERRORS, [])]
+    for field_name, errors in form.errors.items():
+        if field_name != NON_FIELD_ERRORS:
+            label = form.fields[field_name].label if field_name in form.fields else field_name
+            reasons += [_("%(label)s: %(error)s") % {"label": label, "error": error} for error in errors]
+    return Refusal(str(REFUSED[name]), reasons)
+
+
+@dataclass
 class MotionPanel:
     motion: Motion
     votes: list[MotionVote]
     counts_recorded: bool
     required: int  # votes for that adopt it, as the votes stand
     reason: str
+    # Members present or represented without a recorded vote (a secret ballot: without a ballot
+    # counted), while the vote is open: said before it is closed.
+    missing: int = 0
     counts_form: ServiceForm | None = None
     close_errors: list[str] = field(default_factory=list)
     vote_correct_form: ServiceForm | None = None
     counts_correct_form: ServiceForm | None = None
     deliberation_form: ServiceForm | None = None
     correcting: bool = False  # a correction form came back with errors: show it open
+    refusals: list[Refusal] = field(default_factory=list)  # refused forms about it the page does not show
 
 
 def projector_url(session: LiveSession) -> str:
@@ -85,26 +126,29 @@ def _counts_recorded(motion: Motion) -> bool:
     return bool(motion.votes_for or motion.votes_against or motion.abstentions or motion.not_voting)
 
 
-def _panel(motion: Motion, posted: Posted, deliberations: list[Document]) -> MotionPanel:
+def _panel(
+    motion: Motion, pending: dict[tuple[str, int], ServiceForm], deliberations: list[Document], posted: Posted
+) -> MotionPanel:
+    """A motion's part of the page; the refused forms about it that it shows are taken off
+    ``pending``."""
     votes = list(motion.votes.all())
-    tally = Tally(motion.votes_for, motion.votes_against, motion.abstentions, motion.not_voting)
     panel = MotionPanel(
         motion=motion,
         votes=votes,
         counts_recorded=_counts_recorded(motion),
-        required=required_for(motion.majority_rule, tally, motion.members_in_office),
+        required=required_votes(motion),
         reason=result_text(motion),
         close_errors=posted.close_errors.get(motion.pk, []),
     )
-    forms = posted.forms
     if motion.status == MotionStatus.OPEN and motion.secret and not panel.counts_recorded:
-        panel.counts_form = forms.get(("counts", motion.pk)) or CountsForm(auto_id="id_counts_%s")
+        panel.counts_form = pending.pop(("counts", motion.pk), None) or CountsForm(auto_id="id_counts_%s")
     if votes and not motion.secret:
-        panel.vote_correct_form = forms.get(("vote_correct", motion.pk)) or VoteCorrectForm(
+        panel.vote_correct_form = pending.pop(("vote_correct", motion.pk), None) or VoteCorrectForm(
             votes=votes, auto_id=f"id_vc{motion.pk}_%s"
         )
+        panel.correcting = panel.vote_correct_form.is_bound
     if motion.secret and panel.counts_recorded:
-        panel.counts_correct_form = forms.get(("counts_correct", motion.pk)) or CountsCorrectForm(
+        panel.counts_correct_form = pending.pop(("counts_correct", motion.pk), None) or CountsCorrectForm(
             auto_id=f"id_cc{motion.pk}_%s",
             initial={
                 "votes_for": motion.votes_for,
@@ -113,38 +157,43 @@ def _panel(motion: Motion, posted: Posted, deliberations: list[Document]) -> Mot
                 "not_voting": motion.not_voting,
             },
         )
+        panel.correcting = panel.counts_correct_form.is_bound
     if motion.status == MotionStatus.CLOSED and motion.result == MotionResult.ADOPTED:
-        panel.deliberation_form = forms.get(("deliberation", motion.pk)) or DeliberationForm(
+        panel.deliberation_form = pending.pop(("deliberation", motion.pk), None) or DeliberationForm(
             documents=deliberations,
             auto_id=f"id_del{motion.pk}_%s",
             initial={"deliberation": str(motion.deliberation_id or "")},
         )
-    panel.correcting = any(
-        (name, motion.pk) in forms for name in ("vote_correct", "counts_correct", "deliberation")
-    )
     return panel
 
 
-def _voters(record: selectors.SessionRecord, motion: Motion, posted: Posted) -> list[VoterLine]:
+def _may_vote(record: selectors.SessionRecord) -> dict[int, int | None]:
+    """Who may have a vote recorded now: member id -> the holder casting it (None: in the room)."""
+    in_room = {member_id for member_id, row in record.attendance.items() if row.status in IN_ROOM}
+    voters: dict[int, int | None] = dict.fromkeys(in_room)
+    for member_id, row in record.attendance.items():
+        if row.status == Presence.PROXY and row.proxy_holder_id in in_room:
+            voters[member_id] = row.proxy_holder_id
+    return voters
+
+
+def _voters(
+    record: selectors.SessionRecord, may_vote: dict[int, int | None], panel: MotionPanel, posted: Posted
+) -> list[VoterLine]:
     """Members whose vote may be recorded and is not yet: in the room, or represented by a member
     in the room (the holder casts it)."""
-    voted = {vote.member_id for vote in motion.votes.all()}
+    voted = {vote.member_id for vote in panel.votes}
     by_id = {member.pk: member for member in record.members}
-    in_room = {member_id for member_id, row in record.attendance.items() if row.status in IN_ROOM}
-    lines = []
-    for member in record.members:
-        row = record.attendance.get(member.pk)
-        if member.pk in voted or row is None:
-            continue
-        holder = None
-        if row.status == Presence.PROXY and row.proxy_holder_id in in_room:
-            holder = by_id.get(row.proxy_holder_id) or row.proxy_holder
-        elif row.status not in IN_ROOM:
-            continue
-        lines.append(
-            VoterLine(member, holder, posted.votes.get(member.pk, ""), posted.vote_errors.get(member.pk, []))
+    return [
+        VoterLine(
+            member,
+            by_id.get(may_vote[member.pk] or 0),
+            posted.votes.get(member.pk, ""),
+            posted.vote_errors.get(member.pk, []),
         )
-    return lines
+        for member in record.members
+        if member.pk in may_vote and member.pk not in voted
+    ]
 
 
 def _desk_render(request: HttpRequest, session: LiveSession, posted: Posted) -> HttpResponse:
@@ -159,7 +208,11 @@ def _desk_render(request: HttpRequest, session: LiveSession, posted: Posted) -> 
     documents = published_documents(session)
     deliberations = [d for d in documents if d.type in DELIBERATION_TYPES]
     open_motion = next((m for m in record.motions if m.status == MotionStatus.OPEN), None)
+    can_open = session.status == SessionStatus.LIVE
     open_form = posted.open_form
+    vote_refusals = []
+    if open_form is not None and (open_motion is not None or not can_open):
+        vote_refusals.append(_refusal_summary("motion_open", open_form))
     if open_form is None and open_motion is None:
         open_form = MotionOpenForm(
             documents=documents,
@@ -169,22 +222,43 @@ def _desk_render(request: HttpRequest, session: LiveSession, posted: Posted) -> 
                 "majority_rule": selectors.rules_for(session.commune).majority_rule,
             },
         )
-    panels = [_panel(motion, posted, deliberations) for motion in record.motions]
+    pending = dict(posted.forms)
+    panels = [_panel(motion, pending, deliberations, posted) for motion in record.motions]
+    by_motion = {panel.motion.pk: panel for panel in panels}
+    # Refused forms the page does not show: their reasons at the top of the section they came from.
+    for (name, motion_id), form in pending.items():
+        if name == "counts":
+            vote_refusals.append(_refusal_summary(name, form))
+        elif motion_id in by_motion:
+            by_motion[motion_id].refusals.append(_refusal_summary(name, form))
+    open_panel = by_motion.get(open_motion.pk) if open_motion else None
+    may_vote = _may_vote(record)
+    voters: list[VoterLine] = []
+    if open_panel is not None:
+        if open_panel.motion.secret:
+            counted = open_panel.motion.votes_for + open_panel.motion.votes_against
+            counted += open_panel.motion.abstentions + open_panel.motion.not_voting
+            open_panel.missing = max(len(may_vote) - counted, 0) if open_panel.counts_recorded else 0
+        else:
+            voters = _voters(record, may_vote, open_panel, posted)
+            open_panel.missing = len(voters)
     context = {
         "session": session,
         "record": record,
         "quorum": record.quorum,
         "roll": roll,
+        "uncalled": sum(1 for line in roll if line.recorded is None),
         "presence_choices": Presence.choices,
         "vote_choices": list(VOTE_LABELS.items()),
         "open_motion": open_motion,
-        "open_panel": next((p for p in panels if p.motion.status == MotionStatus.OPEN), None),
-        "voters": _voters(record, open_motion, posted) if open_motion and not open_motion.secret else [],
+        "open_panel": open_panel,
+        "voters": voters,
         "open_form": open_form,
+        "vote_refusals": vote_refusals,
         "panels": panels,
         "posted": posted,
         "roll_open": session.status != SessionStatus.ENDED,
-        "can_open": session.status == SessionStatus.LIVE,
+        "can_open": can_open,
         "projector_url": projector_url(session),
     }
     return render(request, "frontend/council/desk.html", context, status=posted.status)

@@ -5,8 +5,11 @@ desk to show again next to the member's line or the field.
 
 The roll call and the named votes are read from the request as sent (``status_<id>``,
 ``holder_<id>``, ``choice_<id>``), every line, so the services judge them all, those of members the
-page did not list included; the roll call sends only the lines that changed. A form about a motion
-names it (``motion``): a vote posted after the close is refused in the service's words."""
+page did not list included; the roll call sends only the lines that changed. Each has a shortcut
+that works without JavaScript: the roll call's second button (``shortcut``) also marks present
+every member not called yet; the votes' ``default_choice`` is recorded for the members the form
+listed (``listed``) and left without a choice, and only for them. A form about a motion names it
+(``motion``): a vote posted after the close is refused in the service's words."""
 
 from __future__ import annotations
 
@@ -20,11 +23,13 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from council import selectors, services
-from council.models import Motion, MotionStatus, Presence
+from council.counting import Tally, required_for
+from council.models import Motion, MotionStatus, Presence, VoteChoice
 from council.services.motions import DELIBERATION_TYPES
+from frontend.council.data import result_reason
 from frontend.council.staff_forms import (
     CountsCorrectForm,
     CountsForm,
@@ -42,15 +47,6 @@ MAX_DOCUMENTS = 200
 STATUS_KEY = re.compile(r"^status_(\d{1,11})$")
 CHOICE_KEY = re.compile(r"^choice_(\d{1,11})$")
 
-RESULT_REASONS = {
-    ("adopted", "majority"): gettext_lazy("Adopted by the required majority."),
-    ("rejected", "majority"): gettext_lazy("Rejected: the required majority was not reached."),
-    ("adopted", "tie_chair_for"): gettext_lazy("Tie: the chair voted for, the motion is adopted."),
-    ("rejected", "tie_chair_against"): gettext_lazy("Tie: the chair voted against, the motion is rejected."),
-    ("rejected", "tie_rejected"): gettext_lazy("Tie: the motion is rejected."),
-    ("rejected", "no_votes"): gettext_lazy("Rejected: no vote was cast for or against."),
-}
-
 
 @dataclass
 class Posted:
@@ -61,6 +57,7 @@ class Posted:
     roll_errors: dict[int, list[str]] = field(default_factory=dict)
     roll_message: str = ""
     votes: dict[int, str] = field(default_factory=dict)
+    vote_default: str = ""
     vote_errors: dict[int, list[str]] = field(default_factory=dict)
     vote_message: str = ""
     open_form: MotionOpenForm | None = None
@@ -147,6 +144,13 @@ def _roll_call(request: HttpRequest, session: LiveSession, posted: Posted) -> Ht
         if current is not None and current.status == status and current.proxy_holder_id == holder:
             continue
         entries.append({"member": member_id, "status": status, "proxy_holder": holder})
+    marked = 0
+    if "shortcut" in request.POST:
+        # "Mark present every member not called yet": a line the form sets is taken as it is.
+        for member in record.members:
+            if member.pk not in record.attendance and not sent.get(member.pk, ("", None))[0]:
+                entries.append({"member": member.pk, "status": Presence.PRESENT, "proxy_holder": None})
+                marked += 1
     if not entries:
         messages.info(request, _("Nothing changed in the roll call."))
         return redirect(desk_url(session, "#roll-call"))
@@ -168,6 +172,16 @@ def _roll_call(request: HttpRequest, session: LiveSession, posted: Posted) -> Ht
         )
         % {"count": len(changed)},
     )
+    if marked:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d member not called yet is marked present.",
+                "%(count)d members not called yet are marked present.",
+                marked,
+            )
+            % {"count": marked},
+        )
     return redirect(desk_url(session, "#roll-call"))
 
 
@@ -197,16 +211,31 @@ def _motion_open(request: HttpRequest, session: LiveSession, posted: Posted) -> 
 def _votes(request: HttpRequest, session: LiveSession, posted: Posted) -> HttpResponse | None:
     motion = _session_motion(session, request.POST)
     sent = _votes_sent(request.POST)
-    posted.votes = sent
-    if not sent:
+    default = request.POST.get("default_choice", "")
+    posted.votes, posted.vote_default = sent, default
+    if default and default not in VoteChoice.values:
+        posted.vote_message, posted.status = (
+            _("Choose one of the offered votes for the members without a choice."),
+            400,
+        )
+        return None
+    votes: list[dict[str, Any]] = [{"member": member, "choice": choice} for member, choice in sent.items()]
+    defaulted = 0
+    if default:
+        # Only the members the form listed, left without a choice, whose vote is still not recorded.
+        voted = set(motion.votes.values_list("member_id", flat=True))
+        for member_id in dict.fromkeys(_id(value) for value in request.POST.getlist("listed")):
+            if member_id is not None and member_id not in sent and member_id not in voted:
+                votes.append({"member": member_id, "choice": default})
+                defaulted += 1
+    if not votes:
         posted.vote_message, posted.status = _("Choose a vote for at least one member."), 400
         return None
-    votes = [{"member": member_id, "choice": choice} for member_id, choice in sent.items()]
     try:
         services.votes_record(actor=signed_in(request.user), motion=motion, votes=votes)
     except DomainError as exc:
         _refusal(exc)
-        posted.vote_errors = _line_errors(exc, list(sent), "votes")
+        posted.vote_errors = _line_errors(exc, [vote["member"] for vote in votes], "votes")
         posted.vote_message, posted.status = exc.message, exc.status
         return None
     messages.success(
@@ -214,6 +243,16 @@ def _votes(request: HttpRequest, session: LiveSession, posted: Posted) -> HttpRe
         ngettext("%(count)d vote is recorded.", "%(count)d votes are recorded.", len(votes))
         % {"count": len(votes)},
     )
+    if defaulted:
+        messages.info(
+            request,
+            ngettext(
+                "“%(choice)s” is recorded for %(count)d member left without a choice.",
+                "“%(choice)s” is recorded for %(count)d members left without a choice.",
+                defaulted,
+            )
+            % {"choice": VoteChoice(default).label, "count": defaulted},
+        )
     return redirect(desk_url(session, "#vote"))
 
 
@@ -243,7 +282,7 @@ def _close(request: HttpRequest, session: LiveSession, posted: Posted) -> HttpRe
     messages.success(
         request,
         _("The vote on motion %(number)d is closed: %(result)s")
-        % {"number": closed.number, "result": result_text(closed)},
+        % {"number": closed.number, "result": f"{closed.get_result_display()} — {result_text(closed)}"},
     )
     return redirect(desk_url(session, f"#motion-{closed.pk}"))
 
@@ -314,8 +353,21 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+def required_votes(motion: Motion) -> int:
+    """The votes for that adopt the motion, as its votes stand."""
+    tally = Tally(motion.votes_for, motion.votes_against, motion.abstentions, motion.not_voting)
+    return required_for(motion.majority_rule, tally, motion.members_in_office)
+
+
 def result_text(motion: Motion) -> str:
+    """Why a closed motion was adopted or rejected, in the public page's words ("" while open)."""
     if motion.status != MotionStatus.CLOSED:
         return ""
-    found = RESULT_REASONS.get((motion.result, motion.result_reason))
-    return str(found) if found else str(motion.get_result_display())
+    return result_reason(
+        {
+            "result": motion.result,
+            "result_reason": motion.result_reason,
+            "tally": {"for": motion.votes_for},
+            "required": required_votes(motion),
+        }
+    )
