@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any, TypedDict
 
 from council.counting import Quorum, Tally, outcome
-from council.models import Attendance, CouncilMember, Motion, MotionVote
+from council.models import Attendance, Correction, CouncilMember, Motion, MotionVote
 from publications.models import Document
 from sessions_live.events import datetime_text, event_append
 
@@ -165,6 +165,19 @@ def motion_data(motion: Motion, votes: Iterable[MotionVote] | None = None) -> Mo
         "deliberation": document_ref(motion.deliberation),
         "opened_at": datetime_text(motion.opened_at),
         "closed_at": datetime_text(motion.closed_at),
+    }
+
+
+def correction_data(correction: Correction) -> dict[str, Any]:
+    """A public correction of the record (in ``motion.corrected``, the motion's API and open data)."""
+    return {
+        "id": correction.pk,
+        "what": correction.what,
+        "member": correction.member_id,
+        "before": correction.before,
+        "after": correction.after,
+        "reason": correction.reason,
+        "created_at": datetime_text(correction.created_at),
     }
 
 

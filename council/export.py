@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from council.counting import Quorum, quorum
-from council.events import MotionData, motion_data
+from council.events import MotionData, correction_data, motion_data
 from council.models import (
     IN_ROOM,
     Attendance,
@@ -94,18 +94,6 @@ def member_data(member: CouncilMember) -> dict[str, Any]:
         "photo_url": photo_url(member),
         "path": member.get_absolute_url(),
         "has_account": member.user_id is not None,
-    }
-
-
-def correction_data(correction: Correction) -> dict[str, Any]:
-    return {
-        "id": correction.pk,
-        "what": correction.what,
-        "member": correction.member_id,
-        "before": correction.before,
-        "after": correction.after,
-        "reason": correction.reason,
-        "created_at": datetime_text(correction.created_at),
     }
 
 

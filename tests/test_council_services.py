@@ -29,6 +29,7 @@ from council.selectors import quorum_of, rules_for, session_day
 from hub.errors import DomainError
 from hub.models import AuditLogEntry
 from publications.models import DocumentType
+from sessions_live.events import datetime_text
 from sessions_live.models import LiveSession, SessionEvent, SessionKind, SessionStatus
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_council import Council, CouncilMemberFactory, CouncilSessionFactory, council
@@ -899,6 +900,7 @@ def test_a_correction_of_a_closed_motion_breaks_its_tie_with_a_reason_on_record(
         "before": {"choice": "against"},
         "after": {"choice": "for"},
         "reason": correction.reason,
+        "created_at": datetime_text(correction.created_at),
     }
     assert event.data["motion"]["result"] == "adopted" and set(event.data["motion"]) == MOTION_KEYS
     corrected = {v["member"]: v["corrected"] for v in event.data["motion"]["votes"]}
@@ -1005,7 +1007,7 @@ def test_a_secret_ballots_counts_are_corrected_with_a_reason_and_the_result_foll
     assert correction.before == {"for": 3, "against": 4, "abstain": 0, "not_voting": 0}
     assert correction.after == {"for": 5, "against": 2, "abstain": 0, "not_voting": 0}
     assert last_event(c.session).data["correction"]["id"] == correction.pk
-    assert AuditLogEntry.objects.get(action="council.counts_correct").data["result"] == "adopted"
+    assert AuditLogEntry.objects.get(action="council.counts_correct").data["result_after"] == "adopted"
 
 
 def test_counts_never_recorded_are_recorded_not_corrected():

@@ -10,8 +10,8 @@ from typing import Any
 from rest_framework import serializers
 
 from council.counting import Quorum
-from council.events import attendance_data, member_ref, motion_data
-from council.export import correction_data, member_data
+from council.events import attendance_data, correction_data, member_ref, motion_data
+from council.export import member_data
 from council.models import (
     Committee,
     CouncilMember,

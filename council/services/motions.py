@@ -37,6 +37,7 @@ from council.events import (
     MOTION_OPENED,
     MOTION_UPDATED,
     MOTION_VOTE,
+    correction_data,
     motion_append,
 )
 from council.models import (
@@ -448,24 +449,19 @@ def vote_correct(*, actor: Any, motion: Motion, member: Any, choice: Any, reason
         vote.choice = new_choice
         vote.corrected_at = timezone.now()
         vote.save(update_fields=["choice", "corrected_at"])
-        _recount(locked)
-        locked.updated_at = timezone.now()
-        locked.save()
-        audit_record(
-            actor=user,
-            action="council.vote_correct",
-            obj=locked,
-            commune=locked.commune,
-            data={
+        _corrected(
+            locked,
+            user,
+            correction,
+            "council.vote_correct",
+            {
                 "member": member_id,
                 "before": old,
                 "after": new_choice,
                 "reason": why,
                 "result_before": before_result,
-                "result_after": locked.result,
             },
         )
-        motion_append(MOTION_CORRECTED, locked, correction=_correction_data(correction))
     return locked
 
 
@@ -492,36 +488,32 @@ def counts_correct(*, actor: Any, motion: Motion, counts: Any, reason: Any) -> M
         correction = Correction.objects.create(
             motion=locked, what="counts", before=before.as_dict(), after=tally.as_dict(), reason=why, by=user
         )
+        before_result = locked.result
         locked.votes_for, locked.votes_against = tally.votes_for, tally.votes_against
         locked.abstentions, locked.not_voting = tally.abstentions, tally.not_voting
-        _recount(locked)
-        locked.updated_at = timezone.now()
-        locked.save()
-        audit_record(
-            actor=user,
-            action="council.counts_correct",
-            obj=locked,
-            commune=locked.commune,
-            data={
+        _corrected(
+            locked,
+            user,
+            correction,
+            "council.counts_correct",
+            {
                 "before": before.as_dict(),
                 "after": tally.as_dict(),
                 "reason": why,
-                "result": locked.result,
+                "result_before": before_result,
             },
         )
-        motion_append(MOTION_CORRECTED, locked, correction=_correction_data(correction))
     return locked
 
 
-def _correction_data(correction: Correction) -> dict[str, Any]:
-    return {
-        "id": correction.pk,
-        "what": correction.what,
-        "member": correction.member_id,
-        "before": correction.before,
-        "after": correction.after,
-        "reason": correction.reason,
-    }
+def _corrected(motion: Motion, user: Any, correction: Correction, action: str, data: dict[str, Any]) -> None:
+    """After a correction: the tally and (closed) result again, audited, sent live with the correction."""
+    _recount(motion)
+    motion.updated_at = timezone.now()
+    motion.save()
+    data = {**data, "result_after": motion.result}
+    audit_record(actor=user, action=action, obj=motion, commune=motion.commune, data=data)
+    motion_append(MOTION_CORRECTED, motion, correction=correction_data(correction))
 
 
 def motion_link_deliberation(*, actor: Any, motion: Motion, document: Any) -> Motion:
