@@ -123,7 +123,7 @@ async def test_redis_gone_reads_answer_writes_and_handshakes_503_and_all_comes_b
     # that both server processes have just answered (and cached)
     token = await token_for(hub.url, hub.email)
     viewer = Viewer(hub.session_id)
-    await viewer.open(hub)  # type: ignore[arg-type]
+    await viewer.open(hub, retry_for=20)  # type: ignore[arg-type]
     for n in range(2):
         assert (await post_chat(hub.url, token, hub.session_id, f"before {n}")).status_code == 201
     await viewer.pump(2)
