@@ -20,9 +20,10 @@ from commitments import selectors, services
 from commitments.errors import Invalid
 from commitments.models import Commitment, OriginKind
 from commitments.permissions import can_manage
-from frontend.commitments.common import handles_domain_errors, sign_in_first
+from frontend.commitments.common import handles_domain_errors
 from frontend.commitments.forms import CommitmentEditForm, CommitmentNewForm, UpdateForm
 from frontend.commitments.pages import detail_render
+from frontend.refusals import sign_in_first
 from hub.errors import PermissionDenied
 from hub.selectors import commune_get
 from hub.uploads import FileTooLarge, limit_upload_size

@@ -3,18 +3,13 @@ links (the API's own predicates: ``sessions_live.permissions``, ``hub.publish_in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from functools import wraps
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
-from frontend.views import page_not_found
-from hub.errors import NotAuthenticated, NotFound, PermissionDenied
+from frontend.refusals import domain_error_pages
 from hub.models import Commune, Membership
 from sessions_live import selectors
 from sessions_live.models import LiveSession
@@ -36,10 +31,6 @@ def forbidden(
     return render(request, "frontend/sessions/forbidden.html", context, status=403)
 
 
-def sign_in_first(request: HttpRequest) -> HttpResponse:
-    return redirect(f"{reverse('frontend:login')}?{urlencode({'next': request.path})}")
-
-
 def with_staff_rights(user: Any, sessions: Iterable[LiveSession]) -> list[LiveSession]:
     """The sessions, each marked with what ``user`` may open: its console, its moderation console."""
     rows = list(sessions)
@@ -58,18 +49,4 @@ def schedulable_communes(user: Any) -> list[Commune]:
     return [commune for commune in communes if user.has_perm("hub.publish_in_commune", commune)]
 
 
-def handles_domain_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """``NotFound`` → the HTML 404 page, ``PermissionDenied`` → 403 (or sign in first)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except (NotFound, Http404):
-            return page_not_found(request, None)
-        except (PermissionDenied, NotAuthenticated):
-            if not request.user.is_authenticated:
-                return sign_in_first(request)
-            return forbidden(request)
-
-    return wrapper
+handles_domain_errors = domain_error_pages(forbidden)

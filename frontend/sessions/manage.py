@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods
 
 from council.permissions import can_manage as can_manage_council
 from council.services import motions_close_open
-from frontend.sessions.common import forbidden, handles_domain_errors, session_get, sign_in_first
+from frontend.refusals import sign_in_first
+from frontend.sessions.common import forbidden, handles_domain_errors, session_get
 from frontend.sessions.forms import SessionForm
 from hub.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from hub.models import Commune

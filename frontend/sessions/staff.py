@@ -4,14 +4,12 @@ act through the REST API and follow the session live over its websocket."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from commitments.models import CommitmentStatus
+from frontend.refusals import sign_in_first
 from frontend.sessions.common import forbidden, handles_domain_errors, session_get
 from frontend.sessions.data import page_state
 from hub.models import Membership, User
@@ -32,10 +30,6 @@ def sanction_proof_ids(session: LiveSession) -> set[int]:
     staff = Membership.objects.filter(commune_id=session.commune_id).values_list("user_id", flat=True)
     admins = User.objects.filter(is_active=True, is_superuser=True).values_list("pk", flat=True)
     return set(staff) | set(admins)
-
-
-def sign_in_first(request: HttpRequest) -> HttpResponse:
-    return redirect(f"{reverse('frontend:login')}?{urlencode({'next': request.path})}")
 
 
 @require_GET

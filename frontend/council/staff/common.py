@@ -8,26 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from council.permissions import can_manage
-from frontend.views import page_not_found
-from hub.errors import NotAuthenticated, NotFound, PermissionDenied
+from frontend.refusals import domain_error_pages, sign_in_first
 from hub.models import Commune
 from hub.selectors import commune_get
 from hub.uploads import FileTooLarge, limit_upload_size
 from sessions_live.models import LiveSession
 from sessions_live.selectors import session_get
-
-
-def sign_in_first(request: HttpRequest) -> HttpResponse:
-    return redirect(f"{reverse('frontend:login')}?{urlencode({'next': request.path})}")
 
 
 def forbidden(
@@ -37,21 +30,7 @@ def forbidden(
     return render(request, "frontend/council/staff_forbidden.html", context, status=403)
 
 
-def handles_domain_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """``NotFound`` → the 404 page; a refusal to act → sign in first, or 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except (NotFound, Http404):
-            return page_not_found(request, None)
-        except (PermissionDenied, NotAuthenticated):
-            if not request.user.is_authenticated:
-                return sign_in_first(request)
-            return forbidden(request)
-
-    return wrapper
+handles_domain_errors = domain_error_pages(forbidden)
 
 
 def manager_commune(request: HttpRequest, slug: str) -> Commune | HttpResponse:
