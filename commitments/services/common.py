@@ -19,10 +19,10 @@ from commitments.models import (
     today,
 )
 from commitments.permissions import can_manage
+from hub.cleaning import FieldCleaner
 from hub.errors import NotAuthenticated
 from hub.models import Commune, Role, User
 
-FieldErrors = dict[str, list[str]]
 # How far ahead a due date may be.
 MAX_YEARS_AHEAD = 20
 
@@ -37,32 +37,10 @@ def require_manager(actor: Any, commune: Commune) -> User:
     return actor
 
 
-class Cleaner:
-    """Collects the cleaned values and every field's errors; ``done()`` raises them all at once."""
+class Cleaner(FieldCleaner):
+    """``hub.cleaning.FieldCleaner`` with the commitments' fields."""
 
-    def __init__(self) -> None:
-        self.errors: FieldErrors = {}
-
-    def fail(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def done(self) -> None:
-        if self.errors:
-            first = next(iter(self.errors.values()))[0]
-            raise Invalid(first, fields=self.errors)
-
-    def text(self, value: Any, *, field: str, max_length: int, required: bool) -> str:
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            self.fail(field, _("Send text."))
-            return ""
-        text = value.strip()
-        if required and not text:
-            self.fail(field, _("This field is required."))
-        elif len(text) > max_length:
-            self.fail(field, _("At most %(max)d characters.") % {"max": max_length})
-        return text
+    invalid = Invalid
 
     def due_on(
         self, value: Any, *, field: str = "due_on", current: datetime.date | None = None

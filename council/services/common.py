@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 from council.errors import Forbidden, Invalid, WrongStatus
 from council.permissions import can_manage
 from council.selectors import as_id, is_council_session
+from hub.cleaning import FieldCleaner
 from hub.errors import NotAuthenticated
 from hub.models import Commune, User
 from sessions_live.models import LiveSession
-
-FieldErrors = dict[str, list[str]]
 
 
 def require_manager(actor: Any, commune: Commune) -> User:
@@ -35,35 +34,11 @@ def require_council_session(session: LiveSession) -> None:
         )
 
 
-class Cleaner:
-    """Collects the cleaned values and every field's errors; ``done()`` raises them all at once."""
+class Cleaner(FieldCleaner):
+    """``hub.cleaning.FieldCleaner`` with the council's fields."""
 
-    def __init__(self) -> None:
-        self.errors: FieldErrors = {}
-
-    def fail(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def done(self) -> None:
-        if self.errors:
-            first = next(iter(self.errors.values()))[0]
-            raise Invalid(first, fields=self.errors)
-
-    def text(self, value: Any, *, field: str, max_length: int, required: bool) -> str:
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            self.fail(field, _("Send text."))
-            return ""
-        text = value.strip()
-        if "\x00" in text:
-            self.fail(field, _("This text contains a forbidden character."))
-            return ""
-        if required and not text:
-            self.fail(field, _("This field is required."))
-        elif len(text) > max_length:
-            self.fail(field, _("At most %(max)d characters.") % {"max": max_length})
-        return text
+    invalid = Invalid
+    refuse_nul = True
 
     def choice(self, value: Any, *, field: str, choices: list[str], required: bool = True) -> str:
         if (value is None or value == "") and not required:

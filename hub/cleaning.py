@@ -1,0 +1,50 @@
+"""The input cleaner services share: it collects every field's errors, so that a page shows each
+message next to its field and an API answers them all at once (``fields``), and checks text.
+
+An app subclasses ``FieldCleaner`` with its own ``Invalid`` error (its code and default message)
+and adds the checks of its own fields."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.utils.translation import gettext as _
+
+from hub.errors import InvalidInput
+
+FieldErrors = dict[str, list[str]]
+
+
+class FieldCleaner:
+    """Collects the cleaned values and every field's errors; ``done()`` raises them all at once."""
+
+    invalid: ClassVar[type[InvalidInput]] = InvalidInput
+    # Refuse text holding a NUL character (PostgreSQL cannot store it in a text column).
+    refuse_nul: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self.errors: FieldErrors = {}
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def done(self) -> None:
+        if self.errors:
+            first = next(iter(self.errors.values()))[0]
+            raise self.invalid(first, fields=self.errors)
+
+    def text(self, value: Any, *, field: str, max_length: int, required: bool) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            self.fail(field, _("Send text."))
+            return ""
+        text = value.strip()
+        if self.refuse_nul and "\x00" in text:
+            self.fail(field, _("This text contains a forbidden character."))
+            return ""
+        if required and not text:
+            self.fail(field, _("This field is required."))
+        elif len(text) > max_length:
+            self.fail(field, _("At most %(max)d characters.") % {"max": max_length})
+        return text
