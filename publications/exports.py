@@ -1,55 +1,14 @@
-"""Open data: CSV (formula injection neutralised) and JSON exports; the iCalendar agenda feed."""
+"""Open data: the iCalendar agenda feed (the CSV and JSON exports share ``hub.api.exports``)."""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
-
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
-CSV_DELIMITER = ";"  # what spreadsheets in French locales split on
-
-
-def csv_cell(value: Any) -> Any:
-    """A value made safe for a spreadsheet: text that could start a formula gets a leading quote."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    text = str(value)
-    if text.lstrip(" ").startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
-def csv_lines(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """CSV text, line by line (for a streaming response), UTF-8 with a byte-order mark."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(columns)
-    yield "\ufeff" + flush()
-    for row in rows:
-        writer.writerow([csv_cell(row.get(column)) for column in columns])
-        yield flush()
-
 
 # --- iCalendar (RFC 5545) ------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,7 +17,6 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from commitments import selectors, services
@@ -31,6 +30,7 @@ from commitments.api.output import (
 )
 from commitments.api.pagination import keyset_page
 from commitments.models import Commitment, OriginKind, today
+from hub.api.exports import CSVExportView, ExportView, csv_export_response, json_export_response
 from hub.api.negotiation import AnyAcceptNegotiation, PassThroughRenderer
 from hub.api.parsers import JSONParser
 from hub.api.schema import IMAGE_CONTENT_TYPES, file_responses
@@ -38,7 +38,6 @@ from hub.api.validation import validated, validated_query
 from hub.errors import NotFound
 from hub.models import Commune
 from hub.uploads import limit_upload_size
-from publications.exports import csv_lines
 from sessions_live import selectors as session_selectors
 
 ERRORS = {
@@ -251,22 +250,7 @@ def csv_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class CSVRenderer(PassThroughRenderer):
-    media_type = "text/csv"
-    format = "csv"
-
-
-class ExportView(APIView):
-    """Whole-table answers: the export throttle budget, as the publications' open data."""
-
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "export"
-
-
-class CommitmentExportCSVView(ExportView):
-    renderer_classes = [JSONRenderer, CSVRenderer]
-    content_negotiation_class = AnyAcceptNegotiation
-
+class CommitmentExportCSVView(CSVExportView):
     @extend_schema(
         operation_id="commitments_export_csv",
         parameters=[s.CommitmentQueryIn],
@@ -276,11 +260,7 @@ class CommitmentExportCSVView(ExportView):
         """Commitments as CSV (UTF-8, ``;``-separated, formula cells neutralised); filters as the list."""
         query = validated_query(s.CommitmentQueryIn, request)
         rows = (csv_row(row) for row in export_rows(request, selectors.commitment_list(**query)))
-        response = StreamingHttpResponse(
-            csv_lines(EXPORT_COLUMNS, rows), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = 'attachment; filename="engagements.csv"'
-        return response  # type: ignore[return-value]
+        return csv_export_response(EXPORT_COLUMNS, rows, "engagements.csv")  # type: ignore[return-value]
 
 
 class CommitmentExportJSONView(ExportView):
@@ -292,6 +272,6 @@ class CommitmentExportJSONView(ExportView):
     def get(self, request: Request) -> Response:
         """Commitments as JSON (every matching commitment, not paginated)."""
         query = validated_query(s.CommitmentQueryIn, request)
-        response = Response(list(export_rows(request, selectors.commitment_list(**query))))
-        response["Content-Disposition"] = 'attachment; filename="engagements.json"'
-        return response
+        return json_export_response(
+            export_rows(request, selectors.commitment_list(**query)), "engagements.json"
+        )

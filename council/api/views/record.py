@@ -4,32 +4,20 @@ the export throttle budget, as the other open data."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
-
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from council import export
 from council.api.output import CouncilRecordOut
 from council.api.views.common import commune_get
-from hub.api.negotiation import AnyAcceptNegotiation, PassThroughRenderer
+from hub.api.exports import CSVExportView, ExportView, csv_export_response
 from hub.errors import NotFound
-from publications.exports import csv_lines
 
 YEAR_404 = {404: OpenApiResponse(description="No such commune, or a year outside 1990–2200.")}
-
-
-class CSVRenderer(PassThroughRenderer):
-    media_type = "text/csv"
-    format = "csv"
 
 
 def year_record(slug: str, year: int) -> export.YearRecord:
@@ -39,22 +27,6 @@ def year_record(slug: str, year: int) -> export.YearRecord:
             % {"first": export.FIRST_YEAR, "last": export.LAST_YEAR}
         )
     return export.year_record(commune_get(slug), year)
-
-
-def csv_response(columns: Sequence[str], rows: Iterable[dict[str, Any]], filename: str) -> HttpResponse:
-    response = StreamingHttpResponse(csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response  # type: ignore[return-value]
-
-
-class ExportView(APIView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "export"
-
-
-class CSVExportView(ExportView):
-    renderer_classes = [JSONRenderer, CSVRenderer]
-    content_negotiation_class = AnyAcceptNegotiation
 
 
 class RecordView(ExportView):
@@ -73,11 +45,11 @@ class RecordVotesCSVView(CSVExportView):
         operation_id="communes_council_record_votes_csv",
         responses={(200, "text/csv"): OpenApiTypes.STR, **YEAR_404},
     )
-    def get(self, request: Request, slug: str, year: int) -> HttpResponse:
+    def get(self, request: Request, slug: str, year: int) -> StreamingHttpResponse:
         """The year's votes as CSV: one row per named vote, one per secret ballot with its counts
         (member columns empty). Columns: docs/api.md."""
         record = year_record(slug, year)
-        return csv_response(export.VOTE_COLUMNS, export.vote_rows(record), f"votes-{slug}-{year}.csv")
+        return csv_export_response(export.VOTE_COLUMNS, export.vote_rows(record), f"votes-{slug}-{year}.csv")
 
 
 class RecordAttendanceCSVView(CSVExportView):
@@ -85,9 +57,9 @@ class RecordAttendanceCSVView(CSVExportView):
         operation_id="communes_council_record_attendance_csv",
         responses={(200, "text/csv"): OpenApiTypes.STR, **YEAR_404},
     )
-    def get(self, request: Request, slug: str, year: int) -> HttpResponse:
+    def get(self, request: Request, slug: str, year: int) -> StreamingHttpResponse:
         """The year's roll calls as CSV: one row per line. Columns: docs/api.md."""
         record = year_record(slug, year)
-        return csv_response(
+        return csv_export_response(
             export.ATTENDANCE_COLUMNS, export.attendance_rows(record), f"presences-{slug}-{year}.csv"
         )

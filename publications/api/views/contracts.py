@@ -13,16 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hub.api.exports import CSVExportView, ExportView, csv_export_response, json_export_response
 from hub.api.validation import validated, validated_query
 from hub.selectors import access_commune_for, signed_in
 from publications.api import serializers as s
-from publications.api.views.common import (
-    DRAFTS_NEED_RIGHTS,
-    CSVExportView,
-    ExportView,
-    csv_export_response,
-    json_export_response,
-)
+from publications.api.views.common import DRAFTS_NEED_RIGHTS
 from publications.selectors.contracts import access_contract, contract_list
 from publications.services import contracts as services
 

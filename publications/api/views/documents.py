@@ -14,19 +14,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hub.api.exports import CSVExportView, ExportView, csv_export_response, json_export_response
 from hub.api.negotiation import AnyAcceptNegotiation, PassThroughRenderer
 from hub.api.schema import FILE_CONTENT_TYPES, file_responses
 from hub.api.validation import validated, validated_query
 from hub.selectors import access_commune_for, signed_in
 from publications.api import serializers as s
-from publications.api.views.common import (
-    DRAFTS_NEED_RIGHTS,
-    CSVExportView,
-    ExportView,
-    UploadView,
-    csv_export_response,
-    json_export_response,
-)
+from publications.api.views.common import DRAFTS_NEED_RIGHTS, UploadView
 from publications.downloads import file_response
 from publications.errors import PublicationNotFound
 from publications.models import DocumentType
