@@ -4,6 +4,7 @@ from django.urls import path
 
 from frontend import (
     urls_commitments,
+    urls_consultations,
     urls_council,
     urls_forums,
     urls_notifications,
@@ -44,5 +45,6 @@ urlpatterns = [
     *urls_staff.urlpatterns,
     *urls_commitments.urlpatterns,
     *urls_council.urlpatterns,
+    *urls_consultations.urlpatterns,
     *urls_workspace.urlpatterns,
 ]

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hub.errors import InvalidInput
-from hub.models import ApiToken, AuditLogEntry, Commune, Department, Follow, Membership, User
+from hub.models import ApiToken, Arrondissement, AuditLogEntry, Commune, Department, Follow, Membership, User
 from hub.phone import normalize_benin_phone
 
 
@@ -23,8 +23,14 @@ class DepartmentAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class ArrondissementInline(admin.TabularInline):
+    model = Arrondissement
+    extra = 1
+
+
 @admin.register(Commune)
 class CommuneAdmin(admin.ModelAdmin):
+    inlines = [ArrondissementInline]
     list_display = ["name", "department", "is_enabled"]
     list_filter = ["is_enabled", "department"]
     search_fields = ["name", "search_name"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.text import slugify
 
-from hub.models import Commune, Department
+from hub.models import Arrondissement, Commune, Department
 from hub.selectors import search_key
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "benin_communes.json"
@@ -53,4 +53,11 @@ def reference_data_load(path: Path = DATA_FILE) -> LoadResult:
                 Commune.objects.filter(pk=commune.pk).update(
                     name=name, department=department, search_name=search_key(name)
                 )
+    # Arrondissements the file knows (the pilot communes'); those added since are kept.
+    for slug, names in data.get("arrondissements", {}).items():
+        owner = Commune.objects.filter(slug=slug).first()
+        if owner is None:
+            continue
+        for position, name in enumerate(names, start=1):
+            Arrondissement.objects.update_or_create(commune=owner, name=name, defaults={"position": position})
     return LoadResult(departments_created, communes_created, Commune.objects.count())

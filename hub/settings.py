@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "commitments",
     # The council's record: links live sessions and publications (at the commitments' level).
     "council",
+    # Participatory planning: consultations, workshops, the citizen council (at the commitments' level).
+    "consultations",
     "workers",
     "frontend",
 ]
@@ -453,6 +455,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several apps name a choice field "status" or "kind"; give each enum its own readable name.
     "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "consultations.models.OrganisationKind",
         "ContractStatusEnum": "publications.models.contracts.ContractStatus",
         "RoleEnum": "hub.models.roles.Role",
         "SessionKindEnum": "sessions_live.models.SessionKind",
@@ -472,6 +475,9 @@ SPECTACULAR_SETTINGS = {
         "QuorumRuleEnum": "council.models.QuorumRule",
         "MajorityRuleEnum": "council.models.MajorityRule",
         "TieRuleEnum": "council.models.TieRule",
+        "ConsultationPhaseEnum": "consultations.models.Phase",
+        "ConsultationPhaseMoveEnum": "consultations.api.serializers_consultations.PHASE_MOVE_CHOICES",
+        "QuestionKindEnum": "consultations.models.QuestionKind",
     },
 }
 

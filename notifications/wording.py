@@ -38,6 +38,10 @@ _STAFF_REASON = gettext_noop(
     "You receive this message because you are responsible for this commitment in %(commune)s. "
     "To stop these e-mails for this commune:"
 )
+_CONSULTATION_REASON = gettext_noop(
+    "You receive this message because you follow %(commune)s, or took part in this consultation. "
+    "To stop these e-mails for this commune:"
+)
 
 KIND_WORDING: dict[str, Wording] = {
     "forum.reply": Wording(
@@ -92,6 +96,28 @@ KIND_WORDING: dict[str, Wording] = {
         gettext_noop("Commitment overdue"),
         gettext_noop("A commitment of %(commune)s is overdue:"),
         _STAFF_REASON,
+    ),
+    "consultation.opened": Wording(
+        gettext_noop("Consultation open"),
+        gettext_noop("%(commune)s asks for your opinion until the date below:"),
+        PUBLICATION.reason,
+    ),
+    "consultation.closing_soon": Wording(
+        gettext_noop("Consultation closing soon"),
+        gettext_noop("A consultation of %(commune)s closes in a week; there is still time to answer:"),
+        PUBLICATION.reason,
+    ),
+    "consultation.closed": Wording(
+        gettext_noop("Consultation results"),
+        gettext_noop("A consultation of %(commune)s you took part in has closed; its results are public:"),
+        _CONSULTATION_REASON,
+    ),
+    "consultation.response": Wording(
+        gettext_noop("The commune's response"),
+        gettext_noop(
+            "%(commune)s has published its response to a consultation (what it heard, what it will do):"
+        ),
+        _CONSULTATION_REASON,
     ),
 }
 

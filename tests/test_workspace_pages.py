@@ -39,7 +39,16 @@ PUBLISHERS = {"mayor", "secretary_general", "communication_officer", "focal_poin
 MODERATORS = {"mayor", "secretary_general", "moderator"}
 HEADS = {"mayor", "secretary_general"}
 STAFF = PUBLISHERS | MODERATORS | {"councillor"}
-ALL_SECTIONS = {"sessions", "register", "drafts", "commitments", "flags", "proposals", "audit"}
+ALL_SECTIONS = {
+    "sessions",
+    "register",
+    "drafts",
+    "commitments",
+    "flags",
+    "proposals",
+    "audit",
+    "consultations",
+}
 
 
 def in_days(days: int) -> datetime.date:
@@ -131,7 +140,7 @@ def test_each_role_sees_the_sections_it_acts_on(who: str, cotonou: Commune, cala
     assert response.status_code == 200
     expected = {"sessions", "commitments", "proposals"}
     if who in PUBLISHERS:
-        expected |= {"register", "drafts"}
+        expected |= {"register", "drafts", "consultations"}
     if who in MODERATORS:
         expected |= {"flags"}
     if who in HEADS:

@@ -39,6 +39,11 @@ app.conf.beat_schedule = {
         "task": "commitments.tasks.reminders_send",
         "schedule": crontab(minute=30, hour=7),
     },
+    # Open and close consultations on their dates; remind a week before one closes.
+    "consultations-advance": {
+        "task": "consultations.tasks.advance",
+        "schedule": 300.0,
+    },
     "clear-expired-sessions": {
         "task": "hub.tasks.clear_expired_sessions",
         "schedule": crontab(minute=27, hour=3),

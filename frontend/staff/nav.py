@@ -29,6 +29,8 @@ def staff_links(request: HttpRequest, commune: Commune) -> list[StaffLink]:
             (_("Publish a document"), "pub-publish"),
             (_("Record a contract"), "pub-contract-new"),
             (_("Add an agenda event"), "pub-agenda-new"),
+            (_("Consultations"), "consultations-manage"),
+            (_("Organisations and citizen council"), "consultation-organisations"),
         ]
     if user.has_perm("hub.moderate_commune", commune):
         links.append((_("Moderation queue"), "forum-moderation"))

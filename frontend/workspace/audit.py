@@ -66,6 +66,15 @@ ACTION_LABELS = {
     "session.mute": _("Citizen muted in a session"),
     "session.ban": _("Citizen banned from a session"),
     "session.sanction_lift": _("Sanction lifted"),
+    "consultations.create": _("Consultation created"),
+    "consultations.update": _("Consultation edited"),
+    "consultations.announced": _("Consultation announced"),
+    "consultations.open": _("Consultation opened"),
+    "consultations.closed": _("Consultation closed"),
+    "consultations.respond": _("Response to a consultation published"),
+    "consultations.respond_correct": _("Response to a consultation corrected"),
+    "consultations.comment_reply": _("Reply to a comment on a draft"),
+    "consultations.comment_hide": _("Comment on a draft hidden"),
 }
 
 # object_type (model label) → (URL name, whether the URL takes the commune's slug first).
@@ -77,6 +86,7 @@ OBJECT_PAGES = {
     "sessions_live.commitment": ("frontend:commitment", False),  # moved to commitments, same ids
     "sessions_live.livesession": ("frontend:session", False),
     "forums.thread": ("frontend:forum-thread", False),
+    "consultations.consultation": ("frontend:consultation-detail", True),
 }
 
 
@@ -85,6 +95,7 @@ OBJECT_NOUNS = {
     "forums.post": _("a message of the forum"),
     "commitments.commitmentupdate": _("an update of a commitment"),
     "sessions_live.sessionsanction": _("a sanction in a session"),
+    "consultations.comment": _("a comment on a draft under consultation"),
 }
 ACCOUNT = re.compile(r"^(?P<name>.*) \(#(?P<id>\d+)\)$")
 

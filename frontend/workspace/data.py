@@ -13,6 +13,7 @@ from commitments.models import Commitment
 from commitments.selectors import commune_counts, open_commitments
 from forums.models import Flag, Thread
 from forums.selectors import flagged_content, proposals_awaiting_status
+from frontend.consultations.staff.common import Attention, workspace_attention
 from frontend.workspace.audit import action_label, actor_parts, object_text, object_url
 from hub.models import AuditLogEntry, Commune
 from hub.selectors import commune_audit_entries
@@ -57,6 +58,7 @@ class Workspace:
     proposals: list[Thread] = field(default_factory=list)
     proposal_count: int = 0
     audit: list[AuditLine] = field(default_factory=list)
+    consultations: Attention | None = None
 
     @property
     def questions_to_moderate(self) -> int:
@@ -100,6 +102,7 @@ def workspace_for(request: HttpRequest, commune: Commune) -> Workspace:
     if space.can_publish:
         space.late, space.due_soon = register_attention(commune=commune)
         space.drafts = drafts(commune=commune)
+        space.consultations = workspace_attention(commune)
     space.overdue_commitments, space.open_commitments = open_commitments(commune=commune)
     space.commitment_counts = commune_counts(commune)
     if space.can_moderate:

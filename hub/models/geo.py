@@ -55,3 +55,21 @@ class Commune(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Arrondissement(models.Model):
+    """An arrondissement of a commune (Benin's communes are divided into arrondissements, and these
+    into villages or city quarters). Participation is broken down by arrondissement."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="arrondissements")
+    name = models.CharField(_("name"), max_length=80)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["commune", "position", "name"]
+        verbose_name = _("arrondissement")
+        verbose_name_plural = _("arrondissements")
+        constraints = [models.UniqueConstraint(fields=["commune", "name"], name="arrondissement_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

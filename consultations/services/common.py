@@ -1,0 +1,155 @@
+"""What every consultations write shares: the permission checks and the input cleaner (every field in
+error reported at once)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from consultations.errors import Forbidden, Invalid
+from consultations.permissions import can_facilitate, can_manage
+from hub.cleaning import FieldCleaner
+from hub.errors import NotAuthenticated
+from hub.models import Arrondissement, Commune, User
+
+
+def as_id(value: Any) -> int | None:
+    """An id from a form or JSON (int, or a string of ASCII digits), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) < 12:
+            return int(text) or None
+    return None
+
+
+def require_user(actor: Any) -> User:
+    if not isinstance(actor, User) or not actor.is_active:
+        raise NotAuthenticated(_("Sign in to take part."))
+    return actor
+
+
+def require_manager(actor: Any, commune: Commune) -> User:
+    """The acting staff member: 401 signed out, 403 (``forbidden``) without the right in *this*
+    commune. Checked before anything else is read or written."""
+    user = require_user(actor)
+    if not can_manage(user, commune):
+        raise Forbidden(_("Only the commune's staff manage its consultations."))
+    return user
+
+
+def require_facilitator(actor: Any, commune: Commune) -> User:
+    user = require_user(actor)
+    if not can_facilitate(user, commune):
+        raise Forbidden(_("Only the commune's focal points and the facilitators it named record workshops."))
+    return user
+
+
+class Cleaner(FieldCleaner):
+    """``hub.cleaning.FieldCleaner`` with the consultations' fields."""
+
+    invalid = Invalid
+    refuse_nul = True
+
+    def choice(self, value: Any, *, field: str, choices: list[str], required: bool = True) -> str:
+        if (value is None or value == "") and not required:
+            return ""
+        if not isinstance(value, str) or value not in choices:
+            self.fail(field, _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)})
+            return ""
+        return value
+
+    def flag(self, value: Any, *, field: str) -> bool:
+        if isinstance(value, bool):
+            return value
+        if value in ("on", "true", "1", "yes"):
+            return True
+        if value in (None, "", "false", "0", "no", "off"):
+            return False
+        self.fail(field, _("Yes or no."))
+        return False
+
+    def count(
+        self, value: Any, *, field: str, maximum: int, required: bool = True, minimum: int = 0
+    ) -> int | None:
+        """A whole number from JSON (an int, not a string) or a form (a string of digits)."""
+        if value is None or value == "":
+            if required:
+                self.fail(field, _("This field is required."))
+            return None
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str):
+            text = value.strip().replace(" ", "").replace("\u202f", "").replace("\xa0", "")
+            if text.isascii() and text.isdigit() and len(text) < 16:
+                number = int(text)
+        if number is None:
+            self.fail(field, _("Enter a whole number."))
+            return None
+        if number < minimum:
+            self.fail(field, _("At least %(min)d.") % {"min": minimum})
+            return None
+        if number > maximum:
+            self.fail(field, _("At most %(max)d.") % {"max": maximum})
+            return None
+        return number
+
+    def moment(self, value: Any, *, field: str) -> datetime.datetime | None:
+        from django.utils import timezone
+
+        if isinstance(value, datetime.datetime):
+            parsed: datetime.datetime | None = value
+        elif isinstance(value, str) and value.strip():
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+        else:
+            self.fail(field, _("This field is required."))
+            return None
+        if parsed is None:
+            self.fail(field, _("Enter a date and time (YYYY-MM-DD HH:MM)."))
+            return None
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        if not 2000 <= parsed.year <= 2199:
+            self.fail(field, _("Enter a year between 2000 and 2199."))
+            return None
+        return parsed
+
+    def day(self, value: Any, *, field: str) -> datetime.date | None:
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value
+        parsed = None
+        if isinstance(value, str) and value.strip():
+            try:
+                parsed = parse_date(value.strip())
+            except ValueError:
+                parsed = None
+        if parsed is None:
+            self.fail(field, _("Enter a date (YYYY-MM-DD)."))
+            return None
+        if not 2000 <= parsed.year <= 2199:
+            self.fail(field, _("Enter a year between 2000 and 2199."))
+            return None
+        return parsed
+
+    def arrondissement(
+        self, value: Any, *, field: str, commune: Commune, required: bool
+    ) -> Arrondissement | None:
+        if value is None or value == "":
+            if required:
+                self.fail(field, _("Choose an arrondissement."))
+            return None
+        pk = as_id(value)
+        found = Arrondissement.objects.filter(pk=pk, commune=commune).first() if pk else None
+        if found is None:
+            self.fail(field, _("Choose an arrondissement of this commune."))
+        return found

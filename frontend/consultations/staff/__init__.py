@@ -1,0 +1,1 @@
+"""The consultations' staff pages (making and running a consultation, publishing the response)."""

@@ -1,0 +1,14 @@
+"""``{% open_consultations commune as count %}``: how many consultations of a commune are open now,
+for the link on the commune's page (whose view knows nothing of consultations)."""
+
+from django import template
+
+from consultations.models import Consultation, Phase
+from hub.models import Commune
+
+register = template.Library()
+
+
+@register.simple_tag
+def open_consultations(commune: Commune) -> int:
+    return Consultation.objects.filter(commune=commune, phase=Phase.OPEN).count()
