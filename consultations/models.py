@@ -48,6 +48,7 @@ MAX_SECTIONS = 60
 MAX_ENVELOPE_XOF = 1_000_000_000_000
 MAX_PARTICIPANTS = 5000
 MAX_IDEMPOTENCY_KEY = 64
+MAX_OPINION_CHARS = 8000
 
 
 class Phase(models.TextChoices):
@@ -575,7 +576,7 @@ class CouncilOpinion(models.Model):
     meeting = models.ForeignKey(
         CitizenCouncilMeeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="opinions"
     )
-    text = models.TextField(_("opinion"), max_length=8000)
+    text = models.TextField(_("opinion"), max_length=MAX_OPINION_CHARS)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

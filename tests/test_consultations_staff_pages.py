@@ -541,3 +541,44 @@ def test_the_workspace_counts_open_consultations_and_those_awaiting_a_response()
     assert "1 consultation open" in body
     assert f"{manage_url(closed)}#response" in body
     assert escape("PDC 2027-2031") in body
+
+
+def test_staff_record_the_citizen_councils_opinion_shown_beside_the_results():
+    from consultations.models import CitizenCouncilMeeting, CouncilOpinion
+
+    setup = consultation_setup(phase=Phase.CLOSED)
+    meeting = CitizenCouncilMeeting.objects.create(commune=setup.commune, held_on=timezone.localdate())
+    other_meeting = CitizenCouncilMeeting.objects.create(
+        commune=CommuneFactory(is_enabled=True), held_on=timezone.localdate()
+    )
+    client = client_for(setup.staff)
+    url = manage_url(setup.consultation)
+
+    # An empty opinion, or a meeting of another commune, is refused next to its field
+    refused = client.post(url, {"action": "opinion", "text": "", "meeting": ""})
+    assert refused.status_code == 400 and field_error(refused, "id_o_text")
+    refused = client.post(url, {"action": "opinion", "text": "Avis", "meeting": str(other_meeting.pk)})
+    assert refused.status_code == 400 and field_error(refused, "id_o_meeting")
+    assert not CouncilOpinion.objects.exists()
+
+    # Recorded, then replaced
+    done = client.post(
+        url, {"action": "opinion", "text": "Le conseil citoyen approuve.", "meeting": str(meeting.pk)}
+    )
+    assert done.status_code == 302 and done["Location"].endswith("#opinion")
+    client.post(
+        url, {"action": "opinion", "text": "Le conseil citoyen approuve, avec réserves.", "meeting": ""}
+    )
+    opinion = CouncilOpinion.objects.get(consultation=setup.consultation)
+    assert opinion.text == "Le conseil citoyen approuve, avec réserves." and opinion.meeting is None
+    assert AuditLogEntry.objects.filter(object_type="consultations.councilopinion").exists()
+
+    # Shown beside the public results
+    results = Client().get(
+        reverse("frontend:consultation-results", args=[setup.commune.slug, setup.consultation.pk])
+    )
+    assert "Le conseil citoyen approuve, avec réserves." in html(results)
+
+    # Staff of another commune cannot record it
+    elsewhere = client_for(staff_of(CommuneFactory(is_enabled=True), Role.SECRETARY_GENERAL))
+    assert elsewhere.post(url, {"action": "opinion", "text": "Non"}).status_code in (403, 404)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultations.models import (
+    MAX_OPINION_CHARS,
     CitizenCouncilMeeting,
     CitizenCouncilMember,
     Consultation,
@@ -36,7 +37,6 @@ MAX_NAME_CHARS = 120
 MAX_ROLE_CHARS = 120
 MAX_PLACE_CHARS = 200
 MAX_AGENDA_CHARS = 4000
-MAX_OPINION_CHARS = 8000
 
 
 def _unknown_fields(cleaner: Cleaner, data: dict[str, Any], allowed: tuple[str, ...]) -> None:

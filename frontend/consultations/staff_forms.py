@@ -16,12 +16,14 @@ from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consultations.models import (
     MAX_COMMENT_CHARS,
     MAX_HELP_CHARS,
+    MAX_OPINION_CHARS,
     MAX_OPTION_CHARS,
     MAX_OPTIONS,
     MAX_PROMPT_CHARS,
@@ -366,6 +368,25 @@ class RespondForm(ServiceForm):
         choices: list[tuple[str, str]] = [("", _("Not adopted yet"))]
         choices += [(str(d.pk), document_label(d)) for d in documents]
         self.fields["adopted_document"].choices = choices  # type: ignore[attr-defined]
+
+
+class OpinionForm(ServiceForm):
+    """The citizen council's opinion on the consultation (``opinion_record``: recording again
+    replaces it)."""
+
+    text = forms.CharField(
+        label=gettext_lazy("The citizen council's opinion"),
+        max_length=MAX_OPINION_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy("Shown beside the results, with the meeting that adopted it."),
+    )
+    meeting = forms.ChoiceField(label=gettext_lazy("Adopted at the meeting of"), required=False, choices=())
+
+    def __init__(self, *args: Any, meetings: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[str, str]] = [("", _("No meeting named"))]
+        choices += [(str(m.pk), date_format(m.held_on, "j F Y")) for m in meetings]
+        self.fields["meeting"].choices = choices  # type: ignore[attr-defined]
 
 
 class HideForm(ServiceForm):

@@ -13,7 +13,7 @@ when a form comes back with its errors (``PageForms`` then holds it)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +25,15 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from consultations import notify
 from consultations.errors import ConsultationNotFound
-from consultations.models import Comment, Consultation, Phase, Question, Section
+from consultations.models import (
+    CitizenCouncilMeeting,
+    Comment,
+    Consultation,
+    CouncilOpinion,
+    Phase,
+    Question,
+    Section,
+)
 from consultations.services import (
     comment_hide,
     comment_post,
@@ -33,11 +41,13 @@ from consultations.services import (
     consultation_set_phase,
     consultation_update,
 )
+from consultations.services.citizen_council import opinion_record
 from consultations.services.common import as_id
 from frontend.consultations.staff.common import manage_url
 from frontend.consultations.staff_forms import (
     ConsultationForm,
     HideForm,
+    OpinionForm,
     PhaseForm,
     QuestionForm,
     ReplyForm,
@@ -67,6 +77,13 @@ def fields_initial(consultation: Consultation) -> dict[str, Any]:
     }
 
 
+def opinion_initial(consultation: Consultation) -> dict[str, Any]:
+    opinion = CouncilOpinion.objects.filter(consultation=consultation).first()
+    if opinion is None:
+        return {}
+    return {"text": opinion.text, "meeting": str(opinion.meeting_id or "")}
+
+
 def question_initial(question: Question) -> dict[str, Any]:
     return {
         "kind": question.kind,
@@ -90,6 +107,7 @@ class PageForms:
     section: SectionForm
     phase: PhaseForm
     respond: RespondForm
+    opinion: OpinionForm
     editing_question: Question | None = None
     editing_section: Section | None = None
     # The comment whose hide or reply form was refused, and that form.
@@ -97,11 +115,14 @@ class PageForms:
     hide: HideForm | None = None
     reply: ReplyForm | None = None
     status: int = 200
+    # The citizen council's meetings (the opinion's form names one).
+    meetings: list[CitizenCouncilMeeting] = field(default_factory=list)
 
     @classmethod
     def for_get(
         cls, request: HttpRequest, consultation: Consultation, documents: list[Document]
     ) -> PageForms:
+        meetings = list(CitizenCouncilMeeting.objects.filter(commune_id=consultation.commune_id))
         page = cls(
             documents=documents,
             fields=ConsultationForm(
@@ -121,7 +142,9 @@ class PageForms:
                 },
                 auto_id="id_r_%s",
             ),
+            opinion=OpinionForm(meetings=meetings, initial=opinion_initial(consultation), auto_id="id_o_%s"),
         )
+        page.meetings = meetings
         question_pk = as_id(request.GET.get("question"))
         if question_pk:
             page.editing_question = (
@@ -387,6 +410,24 @@ def respond(request: HttpRequest, consultation: Consultation, page: PageForms) -
     return redirect(manage_url(consultation, "#response"))
 
 
+def opinion(request: HttpRequest, consultation: Consultation, page: PageForms) -> HttpResponse | None:
+    form = OpinionForm(request.POST, meetings=page.meetings, auto_id="id_o_%s")
+    page.opinion = form
+    recorded = form.submit(
+        lambda data: opinion_record(
+            actor=signed_in(request.user),
+            consultation=consultation,
+            text=data["text"],
+            meeting=data["meeting"] or None,
+        )
+    )
+    if recorded is None:
+        page.status = form.http_status
+        return None
+    messages.success(request, _("The citizen council's opinion is recorded; it is shown beside the results."))
+    return redirect(manage_url(consultation, "#opinion"))
+
+
 # --- Comments ----------------------------------------------------------------------------------------
 
 
@@ -439,6 +480,7 @@ ACTIONS: dict[str, Handler] = {
     "section_move": section_move,
     "phase": phase_set,
     "respond": respond,
+    "opinion": opinion,
     "comment_hide": comment_hide_action,
     "comment_reply": comment_reply_action,
 }
