@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hub.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 
 
 class Invalid(InvalidInput):
@@ -31,6 +31,14 @@ class WrongPhase(Conflict):
 
 class Forbidden(PermissionDenied):
     code = "forbidden"
+
+
+class Muted(DomainError):
+    """A citizen the commune's moderators muted (on its forum) does not comment on its drafts either
+    meanwhile. Not a ``PermissionDenied``: the page shows it next to the comment, not a 403 page."""
+
+    code = "muted"
+    status = 403
 
 
 def invalid(field: str, message: str) -> Invalid:

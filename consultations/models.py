@@ -20,6 +20,8 @@ counts both and always keeps the channels apart.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -138,6 +140,20 @@ class Consultation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.phase == Phase.OPEN
+
+    def acceptance(self, now: datetime.datetime | None = None) -> str:
+        """Whether answers, comments and workshops are taken at ``now``: ``"open"``, ``"not_yet"``
+        (not opened, or opened for a later time) or ``"closed"`` (closed, or open but past its closing
+        time until the periodic pass closes it). The one rule every write checks."""
+        now = now or timezone.now()
+        if self.phase in (Phase.DRAFT, Phase.ANNOUNCED) or (self.phase == Phase.OPEN and self.opens_at > now):
+            return "not_yet"
+        if self.phase != Phase.OPEN or self.closes_at <= now:
+            return "closed"
+        return "open"
+
+    def accepts_answers(self, now: datetime.datetime | None = None) -> bool:
+        return self.acceptance(now) == "open"
 
     @property
     def results_public(self) -> bool:

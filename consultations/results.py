@@ -17,12 +17,14 @@ participants):
 ``base`` is the number of people of the channel who answered the question (online: respondents with
 an answer to it; workshops: the participants of the workshops that recorded an answer to it). Shares
 are of that base (a ranking's, of all the points its channel gave). Arrondissements: an online
-respondent's is the one they chose (or "not stated"), a workshop's is where it was held.
+respondent's is the one they chose (or "not stated"), a workshop's is where it was held. An
+arrondissement with fewer than ``MIN_ONLINE_CELL`` (5) online respondents has its online answers
+pooled with "not stated" (its workshops stay under its name: a group's answers name no one).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from consultations.models import (
@@ -39,6 +41,9 @@ from consultations.models import (
 from hub.models import Arrondissement
 
 CHANNELS = ("online", "workshop")
+# An arrondissement's online answers are shown apart only from this many respondents; fewer are
+# pooled with those who did not say ("" below), so that no one's answers can be read off a cell.
+MIN_ONLINE_CELL = 5
 
 
 @dataclass
@@ -141,7 +146,6 @@ def count(consultation: Consultation) -> Results:
     option_count = {q.pk: len(q.options.all()) for q in questions}
 
     participation = Participation()
-    arr_names: dict[int | None, str] = {None: ""}
 
     def arr_figures(qr: QuestionResult, name: str, option_id: int) -> Figures:
         return qr.by_arrondissement.setdefault(name, {}).setdefault(option_id, Figures())
@@ -150,9 +154,14 @@ def count(consultation: Consultation) -> Results:
     responses = Response.objects.filter(consultation=consultation, submitted_at__isnull=False).select_related(
         "arrondissement"
     )
+    stated = {r.pk: (r.arrondissement.name if r.arrondissement else "") for r in responses}
+    per_place = Counter(stated.values())
     response_arr: dict[int, str] = {}
     for response in responses:
-        name = response.arrondissement.name if response.arrondissement else ""
+        name = stated[response.pk]
+        if per_place[name] < MIN_ONLINE_CELL:
+            # Too few to show apart without exposing someone's answers: pooled with "not stated".
+            name = ""
         response_arr[response.pk] = name
         participation.online += 1
         participation.by_arrondissement.setdefault(name, Figures()).add("online", 1)
@@ -204,7 +213,6 @@ def count(consultation: Consultation) -> Results:
             "with_disability",
         ):
             setattr(participation, name, getattr(participation, name) + getattr(workshop, name))
-        arr_names[workshop.arrondissement_id] = workshop.arrondissement.name
         participation.by_arrondissement.setdefault(workshop.arrondissement.name, Figures()).add(
             "workshop", workshop.participants
         )

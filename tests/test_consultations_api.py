@@ -377,15 +377,26 @@ def test_staff_of_another_commune_cannot_act_here(commune, staff):
     answers = [
         api.post(f"{API}/communes/{commune.slug}/consultations/", creation(), format="json"),
         api.post(f"{API}/communes/{commune.slug}/consultations/", {"title": 1}, format="json"),
-        api.patch(url, {"title": "Piraté"}, format="json"),
-        api.post(url + "phase/", {"phase": "open"}, format="json"),
-        api.put(url + "response/", {"response_text": "x"}, format="json"),
     ]
     for response in answers:
         assert response.status_code == 403, response.content
         assert response.json()["error"]["code"] == "forbidden"
-    # and the draft is not even visible to them
+    # and the draft is not even visible to them: its writes are 404 like its reads (no draft's
+    # existence is given away)
+    writes = [
+        lambda: api.patch(url, {"title": "Piraté"}, format="json"),
+        lambda: api.post(url + "phase/", {"phase": "open"}, format="json"),
+        lambda: api.put(url + "response/", {"response_text": "x"}, format="json"),
+    ]
+    for write in writes:
+        assert write().status_code == 404
     assert api.get(url).status_code == 404
+    # once announced (public), each write is 403 forbidden, before its body is read
+    Consultation.objects.filter(pk=made["id"]).update(phase="announced")
+    for write in writes:
+        response = write()
+        assert response.status_code == 403, response.content
+        assert response.json()["error"]["code"] == "forbidden"
     assert Consultation.objects.get(pk=made["id"]).title == creation()["title"]
 
 
@@ -394,6 +405,11 @@ def test_citizens_and_signed_out_callers_cannot_manage(commune, staff):
     citizen = client(UserFactory())
     made_by_citizen = citizen.post(f"{API}/communes/{commune.slug}/consultations/", creation(), format="json")
     assert made_by_citizen.status_code == 403
+    assert (
+        citizen.post(f"{API}/consultations/{made['id']}/phase/", {"phase": "open"}, format="json").status_code
+        == 404
+    )
+    Consultation.objects.filter(pk=made["id"]).update(phase="announced")
     assert (
         citizen.post(f"{API}/consultations/{made['id']}/phase/", {"phase": "open"}, format="json").status_code
         == 403

@@ -148,7 +148,7 @@ class ConsultationDetailView(APIView):
         """Change a consultation (staff): the fields sent only. Before it opens anything (the
         questions and sections sent replace the old ones); once open, the title, the summary and a
         later closing date; once closed, nothing (409)."""
-        consultation = consultation_get(consultation_id)
+        consultation = visible_consultation(request, consultation_id)
         require_manager(request.user, consultation.commune)
         data = validated(s.ConsultationPatchIn, request.data)
         consultation_update(request.user, consultation, data)
@@ -165,7 +165,7 @@ class ConsultationPhaseView(APIView):
         """Move the consultation on (staff): ``announced`` (public, not yet open), ``open`` (answers
         accepted; followers are told), ``closed`` (results public; participants are told). Forward
         only: 409 ``wrong_phase`` otherwise."""
-        consultation = consultation_get(consultation_id)
+        consultation = visible_consultation(request, consultation_id)
         require_manager(request.user, consultation.commune)
         data = validated(s.ConsultationPhaseIn, request.data)
         consultation_set_phase(request.user, consultation, data["phase"])
@@ -182,7 +182,7 @@ class ConsultationRespondView(APIView):
         """Publish the commune's response to a closed consultation (staff): what it heard, what it will
         do, and the adopted document. Participants and followers are told once; publishing again
         corrects the text."""
-        consultation = consultation_get(consultation_id)
+        consultation = visible_consultation(request, consultation_id)
         require_manager(request.user, consultation.commune)
         data = validated(s.ConsultationResponseIn, request.data)
         consultation_respond(request.user, consultation, data)

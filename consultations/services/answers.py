@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from consultations.errors import Forbidden, WrongPhase
+from consultations.errors import Forbidden, Muted, WrongPhase
 from consultations.models import (
     MAX_COMMENT_CHARS,
     MAX_IDEMPOTENCY_KEY,
@@ -40,8 +40,11 @@ from consultations.models import (
     Selection,
 )
 from consultations.permissions import can_manage
-from consultations.services.common import Cleaner, as_id, require_user
+from consultations.services.common import Cleaner, as_id, lock_shared, require_user
+from forums.selectors import active_mute
+from hub.errors import Conflict
 from hub.services.audit import audit_record
+from hub.throttling import rate_limit_hit
 
 ANSWER_KEYS = {
     QuestionKind.SINGLE: "option",
@@ -53,12 +56,10 @@ ANSWER_KEYS = {
 
 
 def require_open(consultation: Consultation) -> None:
-    now = timezone.now()
-    if consultation.phase in (Phase.DRAFT, Phase.ANNOUNCED) or (
-        consultation.phase == Phase.OPEN and consultation.opens_at > now
-    ):
+    state = consultation.acceptance()
+    if state == "not_yet":
         raise WrongPhase(_("This consultation is not open yet."))
-    if consultation.phase != Phase.OPEN or consultation.closes_at <= now:
+    if state == "closed":
         raise WrongPhase(_("This consultation is closed: answers are no longer accepted."))
 
 
@@ -195,8 +196,10 @@ def response_save(actor: Any, consultation: Consultation, data: Any, *, submit: 
         except IntegrityError:
             response = Response.objects.get(consultation=consultation, user=user)
         response = Response.objects.select_for_update().get(pk=response.pk)
-        # Re-read under the lock: it may have closed meanwhile.
-        current = Consultation.objects.select_related("commune").get(pk=consultation.pk)
+        # The consultation's row is share-locked until the commit: a close (which takes it for
+        # update) waits for this answer, or this answer sees it closed. Answers do not wait for each
+        # other.
+        current = lock_shared(consultation.pk)
         require_open(current)
         submitting = submit or response.is_submitted
         arrondissement, cleaned = _clean_response(current, data, submitting=submitting)
@@ -248,7 +251,7 @@ def comment_post(
     if key:
         earlier = Comment.objects.filter(author=user, idempotency_key=key).first()
         if earlier is not None:
-            return earlier
+            return _replayed(earlier, section)
     consultation = Consultation.objects.select_related("commune").get(pk=section.consultation_id)
     if not consultation.comments_enabled:
         raise WrongPhase(
@@ -274,13 +277,47 @@ def comment_post(
     cleaner.done()
     if parent_comment is not None and not can_manage(user, consultation.commune):
         raise Forbidden(_("Only the commune's staff reply to comments."))
+    if parent_comment is None:
+        _check_may_comment(user, consultation)
     try:
         with transaction.atomic():
             comment = _comment_create(user, section, consultation, parent_comment, text, key)
     except IntegrityError:
         # The same key posted at the same moment: the other post made it.
-        return Comment.objects.get(author=user, idempotency_key=key)
+        return _replayed(Comment.objects.get(author=user, idempotency_key=key), section)
     return comment
+
+
+# Comments a person may post on one consultation in a window (staff replies are not counted).
+COMMENTS_PER_WINDOW = 10
+COMMENT_WINDOW_SECONDS = 600
+
+
+def _check_may_comment(user: Any, consultation: Consultation) -> None:
+    """Muted on the commune's forum: not here either, until the mute ends. Then at most
+    ``COMMENTS_PER_WINDOW`` comments per consultation in ten minutes (429 ``throttled``)."""
+    mute = active_mute(commune_id=consultation.commune_id, user_id=user.pk)
+    if mute is not None:
+        until = timezone.localtime(mute.until)
+        raise Muted(
+            _("The commune's moderators muted you until %(until)s: you cannot comment meanwhile.")
+            % {"until": until.strftime("%d/%m/%Y %H:%M")},
+            until=mute.until.isoformat(),
+        )
+    rate_limit_hit(
+        "consultation-comment", f"{user.pk}:{consultation.pk}", COMMENTS_PER_WINDOW, COMMENT_WINDOW_SECONDS
+    )
+
+
+def _replayed(earlier: Comment, section: Section) -> Comment:
+    """The comment a key already made, when it is posted again to the same section; a key reused for
+    another section is refused rather than answered with a comment the client did not send there."""
+    if earlier.section_id != section.pk:
+        raise Conflict(
+            _("This key was already used for a comment elsewhere: send a new key with a new comment."),
+            code="idempotency_key_reused",
+        )
+    return earlier
 
 
 def _comment_create(

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.db import connection
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from consultations.errors import Forbidden, Invalid
+from consultations.models import Consultation
 from consultations.permissions import can_facilitate, can_manage
 from hub.cleaning import FieldCleaner
 from hub.errors import NotAuthenticated
@@ -49,6 +51,17 @@ def require_facilitator(actor: Any, commune: Commune) -> User:
     if not can_facilitate(user, commune):
         raise Forbidden(_("Only the commune's focal points and the facilitators it named record workshops."))
     return user
+
+
+def lock_shared(consultation_id: int) -> Consultation:
+    """The consultation, re-read with a share lock held until the transaction ends (PostgreSQL:
+    ``FOR SHARE``, which writes that take it ``FOR UPDATE``, the phase changes, wait for; SQLite
+    serialises writers anyway)."""
+    if connection.vendor == "postgresql":
+        table = Consultation._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR SHARE", [consultation_id])  # noqa: S608
+    return Consultation.objects.select_related("commune").get(pk=consultation_id)
 
 
 class Cleaner(FieldCleaner):

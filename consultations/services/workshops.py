@@ -39,7 +39,6 @@ from consultations.models import (
     Language,
     Option,
     Organisation,
-    Phase,
     Question,
     QuestionKind,
     Workshop,
@@ -76,9 +75,10 @@ def question_field(question_id: int) -> str:
 
 
 def _require_open(consultation: Consultation) -> None:
-    if consultation.phase in (Phase.DRAFT, Phase.ANNOUNCED):
+    state = consultation.acceptance()
+    if state == "not_yet":
         raise WrongPhase(_("This consultation is not open yet: workshops are recorded once it opens."))
-    if consultation.phase != Phase.OPEN:
+    if state == "closed":
         raise WrongPhase(_("This consultation is closed: workshops can no longer be recorded or changed."))
 
 

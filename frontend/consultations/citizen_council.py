@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -46,18 +46,8 @@ def forbidden(request: HttpRequest, commune: Commune | None = None) -> HttpRespo
 handles_domain_errors = domain_error_pages(forbidden)
 
 
-def consultation_link(opinion: CouncilOpinion) -> str | None:
-    """The consultation's public page, when the pages that show it are wired."""
-    try:
-        return opinion.consultation.get_absolute_url()
-    except NoReverseMatch:
-        pass
-    try:
-        return reverse(
-            "frontend:consultation-detail", args=[opinion.consultation.commune.slug, opinion.consultation_id]
-        )
-    except NoReverseMatch:
-        return None
+def consultation_link(opinion: CouncilOpinion) -> str:
+    return opinion.consultation.get_absolute_url()
 
 
 @require_GET

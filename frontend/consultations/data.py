@@ -14,9 +14,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from consultations import results as counting
 from consultations.models import (
@@ -44,8 +43,7 @@ def xof(amount: int | None) -> str:
 
 def is_accepting(consultation: Consultation, now: datetime.datetime | None = None) -> bool:
     """Open and within its period: answers and comments are taken."""
-    now = now or timezone.now()
-    return consultation.is_open and consultation.opens_at <= now < consultation.closes_at
+    return consultation.accepts_answers(now)
 
 
 # --- the list -----------------------------------------------------------------------------------
@@ -120,6 +118,11 @@ def _pct(part: int, whole: int) -> str:
     if not whole or not part:
         return "0"
     return f"{100 * part / whole:.2f}%"
+
+
+# The row of the online answers not shown under an arrondissement (consultations.results pools the
+# arrondissements with too few respondents with those who did not say).
+POOLED = gettext_lazy("Not stated, or fewer than 5 online answers")
 
 
 @dataclass
@@ -229,7 +232,7 @@ def _question_view(number: int, qr: counting.QuestionResult) -> QuestionView:
     options = [r.option for r in sorted(qr.options, key=lambda r: (r.option.position, r.option.pk))]
     by_arrondissement = [
         ArrondissementRow(
-            name or _("Not stated"),
+            name or str(POOLED),
             [qr.by_arrondissement[name].get(o.pk, counting.Figures()) for o in options],
         )
         for name in names
@@ -260,7 +263,7 @@ def results_context(consultation: Consultation, user: Any) -> dict[str, Any]:
     found = counting.count(consultation)
     participation = found.participation
     arrondissements = [
-        (name or _("Not stated"), participation.by_arrondissement[name]) for name in found.arrondissements
+        (name or str(POOLED), participation.by_arrondissement[name]) for name in found.arrondissements
     ]
     return {
         "consultation": consultation,

@@ -75,6 +75,21 @@ ACTION_LABELS = {
     "consultations.respond_correct": _("Response to a consultation corrected"),
     "consultations.comment_reply": _("Reply to a comment on a draft"),
     "consultations.comment_hide": _("Comment on a draft hidden"),
+    "consultations.workshop_record": _("Workshop recorded"),
+    "consultations.workshop_update": _("Workshop edited"),
+    "consultations.workshop_photo_add": _("Photo added to a workshop"),
+    "consultations.workshop_photo_delete": _("Photo of a workshop deleted"),
+    "consultations.organisation_accredit": _("Organisation accredited"),
+    "consultations.organisation_update": _("Organisation edited"),
+    "consultations.organisation_withdraw": _("Accreditation of an organisation withdrawn"),
+    "consultations.facilitator_grant": _("Facilitator named"),
+    "consultations.facilitator_revoke": _("Facilitator revoked"),
+    "consultations.council_member_add": _("Citizen council member added"),
+    "consultations.council_member_update": _("Citizen council member edited"),
+    "consultations.council_member_leave": _("Citizen council member left"),
+    "consultations.council_meeting_record": _("Citizen council meeting recorded"),
+    "consultations.council_meeting_update": _("Citizen council meeting edited"),
+    "consultations.council_opinion_record": _("Citizen council's opinion recorded"),
 }
 
 # object_type (model label) → (URL name, whether the URL takes the commune's slug first).
@@ -96,6 +111,11 @@ OBJECT_NOUNS = {
     "commitments.commitmentupdate": _("an update of a commitment"),
     "sessions_live.sessionsanction": _("a sanction in a session"),
     "consultations.comment": _("a comment on a draft under consultation"),
+    "consultations.workshop": _("a workshop of a consultation"),
+    "consultations.workshopphoto": _("a photo of a workshop"),
+    "consultations.facilitator": _("a facilitator's appointment"),
+    "consultations.citizencouncilmeeting": _("a meeting of the citizen council"),
+    "consultations.councilopinion": _("the citizen council's opinion on a consultation"),
 }
 ACCOUNT = re.compile(r"^(?P<name>.*) \(#(?P<id>\d+)\)$")
 

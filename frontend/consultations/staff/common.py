@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from consultations.models import Consultation, Phase
+from consultations.models import Consultation, Phase, Response, Workshop
 from consultations.permissions import can_manage
 from frontend.refusals import domain_error_pages, sign_in_first
 from hub.models import Commune
@@ -56,11 +57,26 @@ def with_counts(commune: Commune) -> QuerySet[Consultation]:
     return (
         Consultation.objects.filter(commune=commune)
         .select_related("draft")
+        # Counted in subqueries: two joins would multiply responses by workshops before counting.
         .annotate(
-            submitted_count=Count(
-                "responses", filter=Q(responses__submitted_at__isnull=False), distinct=True
+            submitted_count=Coalesce(
+                Subquery(
+                    Response.objects.filter(consultation=OuterRef("pk"), submitted_at__isnull=False)
+                    .values("consultation")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
             ),
-            workshop_count=Count("workshops", distinct=True),
+            workshop_count=Coalesce(
+                Subquery(
+                    Workshop.objects.filter(consultation=OuterRef("pk"))
+                    .values("consultation")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
         )
         .order_by("-opens_at", "-id")
     )
