@@ -48,3 +48,25 @@ class FieldCleaner:
         elif len(text) > max_length:
             self.fail(field, _("At most %(max)d characters.") % {"max": max_length})
         return text
+
+    def choice(self, value: Any, *, field: str, choices: list[str], required: bool = True) -> str:
+        """One of ``choices`` (codes); empty is "required" when it is, else ""."""
+        if value is None or value == "":
+            if required:
+                self.fail(field, _("This field is required."))
+            return ""
+        if not isinstance(value, str) or value not in choices:
+            self.fail(field, _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)})
+            return ""
+        return value
+
+    def flag(self, value: Any, *, field: str) -> bool:
+        """A yes or no from JSON (a boolean) or a form ("on", "true", "1", "yes"; empty is no)."""
+        if isinstance(value, bool):
+            return value
+        if value in ("on", "true", "1", "yes"):
+            return True
+        if value in (None, "", "false", "0", "no", "off"):
+            return False
+        self.fail(field, _("Yes or no."))
+        return False

@@ -174,7 +174,7 @@ def test_the_page_shows_the_draft_the_timeline_the_sections_and_the_way_to_answe
 def test_staff_see_the_live_results_link_and_a_citizen_does_not():
     setup = consultation_setup()
     staff_page = html(client_for(setup.staff).get(url(setup), **EN))
-    assert "Live results (staff)" in staff_page and f'href="{url(setup, "resultats/")}"' in staff_page
+    assert "Results so far (staff)" in staff_page and f'href="{url(setup, "resultats/")}"' in staff_page
     citizen_page = html(client_for(UserFactory()).get(url(setup), **EN))
     assert "resultats/" not in citizen_page
 
@@ -322,7 +322,7 @@ def test_a_citizen_saves_a_draft_then_submits_then_changes_the_answers():
     assert "Your draft is saved." in page and 'data-response-state="draft"' in page
     single = setup.option_ids(QuestionKind.SINGLE)
     assert f'value="{single[0]}" checked' in page
-    assert "When last sent, your selected projects cost 45\u202f000\u202f000 FCFA" in page
+    assert "Your saved choice costs 45\u202f000\u202f000 FCFA" in page
     ranking = setup.question(QuestionKind.RANKING)
     first = setup.option_ids(QuestionKind.RANKING)[2]
     assert re.search(rf'id="q{ranking.pk}-o{first}".*?<option value="1" selected>', page, re.S)
@@ -536,3 +536,24 @@ def test_the_results_include_renders_alone_for_the_staff_pages():
     rendered = render_to_string("frontend/consultations/includes/results.html", context)
     assert "data-live-results" in rendered and "data-question-table" in rendered
     assert escape(setup.question(QuestionKind.SINGLE).prompt) in rendered
+
+
+def test_the_pages_refusals_and_the_services_come_in_one_round():
+    # given duplicate ranks (the page's own check) and a required question left empty on submit
+    setup = consultation_setup()
+    ranking = setup.question(QuestionKind.RANKING)
+    single = setup.question(QuestionKind.SINGLE)
+    ids = setup.option_ids(QuestionKind.RANKING)
+    post = answers_post(
+        setup,
+        action="submit",
+        **{f"q{single.pk}": "", f"q{ranking.pk}_o{ids[0]}": "1", f"q{ranking.pk}_o{ids[1]}": "1"},
+    )
+    response = client_for(UserFactory()).post(url(setup, "repondre/"), post, **EN)
+    # then both are shown at once, each next to its question, and nothing is saved
+    assert response.status_code == 400
+    page = html(response)
+    assert error_next_to(page, ranking.pk)
+    assert "requires an answer" in error_next_to(page, single.pk)
+    assert f'href="#question-{single.pk}"' in page and f'href="#question-{ranking.pk}"' in page
+    assert not Response.objects.exists()

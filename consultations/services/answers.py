@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from consultations.errors import Forbidden, Muted, WrongPhase
+from consultations.errors import Forbidden, Invalid, Muted, WrongPhase
 from consultations.models import (
     MAX_COMMENT_CHARS,
     MAX_IDEMPOTENCY_KEY,
@@ -39,6 +39,7 @@ from consultations.models import (
     Section,
     Selection,
 )
+from consultations.money import format_xof
 from consultations.permissions import can_manage
 from consultations.services.common import Cleaner, as_id, lock_shared, require_user
 from forums.selectors import active_mute
@@ -61,11 +62,6 @@ def require_open(consultation: Consultation) -> None:
         raise WrongPhase(_("This consultation is not open yet."))
     if state == "closed":
         raise WrongPhase(_("This consultation is closed: answers are no longer accepted."))
-
-
-def format_xof(amount: int) -> str:
-    # French grouping with a narrow no-break space: "12 500 000 FCFA".
-    return f"{amount:,}".replace(",", "\u202f") + " FCFA"
 
 
 def _option_ids(cleaner: Cleaner, raw: Any, *, field: str, options: dict[int, Option]) -> list[int]:
@@ -172,6 +168,17 @@ def _clean_response(
                 cleaner.fail(field, _("This question requires an answer."))
     cleaner.done()
     return arrondissement, cleaned
+
+
+def response_check(user: Any, consultation: Consultation, data: Any, *, submit: bool) -> dict[str, list[str]]:
+    """What ``response_save`` would refuse in ``data``, by field, without saving anything (a page
+    whose own checks already failed reports the service's too, in one round)."""
+    earlier = response_for(user, consultation)
+    try:
+        _clean_response(consultation, data, submitting=submit or bool(earlier and earlier.is_submitted))
+    except Invalid as exc:
+        return dict(exc.details.get("fields") or {})
+    return {}
 
 
 def response_for(user: Any, consultation: Consultation) -> Response | None:

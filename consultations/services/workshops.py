@@ -45,6 +45,7 @@ from consultations.models import (
     WorkshopAnswer,
     WorkshopPhoto,
 )
+from consultations.money import format_xof
 from consultations.permissions import can_manage, facilitator_row
 from consultations.services.common import Cleaner, as_id, require_facilitator
 from hub.errors import DomainError
@@ -279,11 +280,8 @@ def _question_check(
         if sum(values) > envelope:
             cleaner.fail(
                 field,
-                _("The amounts add up to %(sum)s XOF, more than the envelope of %(envelope)s XOF.")
-                % {
-                    "sum": f"{sum(values):,}".replace(",", "\u202f"),
-                    "envelope": f"{envelope:,}".replace(",", "\u202f"),
-                },
+                _("The amounts add up to %(sum)s, more than the envelope of %(envelope)s.")
+                % {"sum": format_xof(sum(values)), "envelope": format_xof(envelope)},
             )
 
 

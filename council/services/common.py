@@ -40,24 +40,6 @@ class Cleaner(FieldCleaner):
     invalid = Invalid
     refuse_nul = True
 
-    def choice(self, value: Any, *, field: str, choices: list[str], required: bool = True) -> str:
-        if (value is None or value == "") and not required:
-            return ""
-        if not isinstance(value, str) or value not in choices:
-            self.fail(field, _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)})
-            return ""
-        return value
-
-    def flag(self, value: Any, *, field: str) -> bool:
-        if isinstance(value, bool):
-            return value
-        if value in ("on", "true", "1", "yes"):
-            return True
-        if value in (None, "", "false", "0", "no", "off"):
-            return False
-        self.fail(field, _("Yes or no."))
-        return False
-
     def identifier(self, value: Any, *, field: str, required: bool = True) -> int | None:
         if value is None or value == "":
             if required:

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from consultations import selectors_council as selectors
 from consultations.models import CouncilOpinion
@@ -50,7 +50,7 @@ def consultation_link(opinion: CouncilOpinion) -> str:
     return opinion.consultation.get_absolute_url()
 
 
-@require_GET
+@require_safe
 @handles_domain_errors
 def citizen_council_page(request: HttpRequest, slug: str) -> HttpResponse:
     commune = commune_get(slug=slug, user=request.user)

@@ -24,8 +24,8 @@ from consultations.models import (
     Phase,
     QuestionKind,
 )
+from consultations.money import format_xof
 from consultations.selectors import can_see_results
-from consultations.services.answers import format_xof
 
 # The chart's geometry, in pixels: a label line, the bar, a line of figures.
 LABEL_LINE = 18
@@ -142,6 +142,9 @@ class Row:
     average_online: str = ""
     average_workshop: str = ""
     average_total: str = ""
+    # Envelope: each channel's part of the average per person (they add up to ``average_total``).
+    online_part: str = ""
+    workshop_part: str = ""
     # The bar's segments: x and width, in percent of the chart's width.
     online_width: str = "0"
     workshop_x: str = "0"
@@ -227,6 +230,15 @@ def _question_view(number: int, qr: counting.QuestionResult) -> QuestionView:
             row.average_online = xof(qr.average_amount(result, "online"))
             row.average_workshop = xof(qr.average_amount(result, "workshop"))
             row.average_total = xof(qr.average_amount(result, "total"))
+            # An envelope's bar is the amount given per person (people in favour say little when
+            # a group funds several projects): each channel's part of the average, stacked.
+            people = qr.base.total
+            most = max((r.amount.total for r in qr.options), default=0)
+            row.online_width = _pct(result.amount.online, most)
+            row.workshop_x = row.online_width
+            row.workshop_width = _pct(result.amount.workshop, most)
+            row.online_part = xof(round(result.amount.online / people)) if people else xof(0)
+            row.workshop_part = xof(round(result.amount.workshop / people)) if people else xof(0)
         rows.append(row)
     names = list(qr.by_arrondissement)  # in the commune's order (consultations.results)
     options = [r.option for r in sorted(qr.options, key=lambda r: (r.option.position, r.option.pk))]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from consultations.models import MAX_TEXT_ANSWER_CHARS, Question, QuestionKind, Response
-from consultations.services.answers import format_xof
+from consultations.money import format_xof
 
 
 def field_name(question: Question) -> str:

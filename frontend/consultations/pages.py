@@ -17,12 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consultations import selectors
 from consultations.errors import WrongPhase
 from consultations.models import Consultation, Phase, Question, QuestionKind
-from consultations.permissions import can_manage
+from consultations.permissions import can_facilitate, can_manage
 from consultations.services import answers as answer_services
 from consultations.services.common import as_id
 from consultations.services.consultations import consultation_get
@@ -59,7 +59,7 @@ def _questions(consultation: Consultation) -> list[Question]:
     return list(consultation.questions.prefetch_related("options").order_by("position", "id"))
 
 
-@require_GET
+@require_safe
 @handles_domain_errors
 def consultation_list(request: HttpRequest, slug: str) -> HttpResponse:
     commune = _commune(slug)
@@ -102,12 +102,15 @@ def _detail_context(
         "can_reply": staff and consultation.phase in (Phase.OPEN, Phase.CLOSED),
         "has_questions": consultation.questions.exists(),
         "can_see_results": selectors.can_see_results(user, consultation),
+        "can_record_workshop": accepting and can_facilitate(user, consultation.commune),
+        "can_see_workshops": consultation.results_public
+        or (consultation.is_public and can_facilitate(user, consultation.commune)),
         "response": answer_services.response_for(user, consultation),
         "opinion": data.council_opinion(consultation),
     }
 
 
-@require_GET
+@require_safe
 @handles_domain_errors
 def consultation_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     consultation = _consultation(request, slug, pk)
@@ -194,9 +197,12 @@ def consultation_answer(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     if request.method != "POST":
         return _answer_page(request, consultation)
     parsed = forms_answer.parse(_questions(consultation), request.POST)
-    if parsed.errors:
-        return _answer_page(request, consultation, status=400, parsed=parsed, errors=parsed.errors)
     submit = request.POST.get("action") == "submit"
+    if parsed.errors:
+        # The page's own refusals (duplicate ranks...) and the service's on the rest, in one round.
+        others = answer_services.response_check(request.user, consultation, parsed.data, submit=submit)
+        errors = {**{k: v for k, v in others.items() if k not in parsed.errors}, **parsed.errors}
+        return _answer_page(request, consultation, status=400, parsed=parsed, errors=errors)
     try:
         response = answer_services.response_save(
             signed_in(request.user), consultation, parsed.data, submit=submit
@@ -220,7 +226,7 @@ def consultation_answer(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     return redirect(reverse("frontend:consultation-answer", args=[slug, consultation.pk]))
 
 
-@require_GET
+@require_safe
 @handles_domain_errors
 def consultation_results(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     consultation = _consultation(request, slug, pk)

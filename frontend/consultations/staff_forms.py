@@ -204,7 +204,7 @@ class QuestionForm(ServiceForm):
         required=False,
         max_length=24,
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-        help_text=gettext_lazy("Envelope allocation only: the amount to share out, e.g. 50000000."),
+        help_text=gettext_lazy("Envelope allocation only: the amount to share out, e.g. 50 000 000."),
     )
     options = forms.CharField(
         label=gettext_lazy("Options"),
@@ -217,6 +217,15 @@ class QuestionForm(ServiceForm):
         super().__init__(*args, **kwargs)
         # The line of the textarea each parsed option came from (blank lines are skipped).
         self.option_lines: list[int] = []
+
+    def clean_envelope_xof(self) -> Any:
+        """As people write it ("50 000 000 FCFA"); what cannot be read goes to the service as typed,
+        which refuses it next to the field."""
+        text: str = self.cleaned_data.get("envelope_xof", "").strip()
+        if not text:
+            return ""
+        amount = parse_xof(text)
+        return amount if amount is not None else text
 
     def clean_options(self) -> list[dict[str, Any]]:
         text: str = self.cleaned_data.get("options", "")

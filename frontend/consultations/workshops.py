@@ -17,9 +17,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from consultations import selectors_workshops as selectors
 from consultations.models import (
@@ -33,6 +34,7 @@ from consultations.models import (
     Question,
     QuestionKind,
 )
+from consultations.money import format_xof
 from consultations.permissions import can_facilitate, can_manage, facilitator_row
 from consultations.services import workshops as services
 from frontend.council.staff.common import upload_limited
@@ -153,8 +155,8 @@ class QuestionBlock:
                 "The group's ranking: 1 for its first priority, 2 for the next… "
                 "Leave empty what it did not rank."
             )
-        return _("The amount the group gave each item, in XOF. Envelope: %(envelope)s XOF.") % {
-            "envelope": f"{self.question.envelope_xof or 0:,}".replace(",", "\u202f")
+        return _("The amount the group gave each item, in XOF. Envelope: %(envelope)s.") % {
+            "envelope": format_xof(self.question.envelope_xof or 0)
         }
 
 
@@ -263,7 +265,7 @@ def workshop_new(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("The workshop of %(date)s (%(count)d participants) is recorded.")
-                % {"date": workshop.held_on.strftime("%d/%m/%Y"), "count": workshop.participants},
+                % {"date": date_format(workshop.held_on, "j F Y"), "count": workshop.participants},
             )
             return redirect("frontend:consultation-workshops", slug=slug, pk=consultation.pk)
     else:
@@ -304,7 +306,7 @@ def _apply_errors(form: WorkshopForm, blocks: list[QuestionBlock], exc: DomainEr
     return summary
 
 
-@require_GET
+@require_safe
 @handles_domain_errors
 def workshop_list(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     consultation = selectors.consultation_get(pk, request.user)

@@ -17,12 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from consultations import notify, results, selectors
 from consultations.models import Consultation, Phase, QuestionKind
+from consultations.money import format_xof
 from consultations.services import consultation_create, consultation_get
-from consultations.services.answers import format_xof
 from frontend.consultations.staff import actions
 from frontend.consultations.staff.common import (
     handles_domain_errors,
@@ -54,7 +54,7 @@ def _new_form(commune: Commune, data: Any = None) -> ConsultationForm:
     )
 
 
-@require_GET
+@require_safe
 @handles_domain_errors
 def consultations_manage(request: HttpRequest, slug: str) -> HttpResponse:
     found = manager_commune(request, slug)
