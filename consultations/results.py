@@ -24,8 +24,10 @@ pooled with "not stated" (its workshops stay under its name: a group's answers n
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
+
+from django.db.models import Count, Sum
 
 from consultations.models import (
     Answer,
@@ -150,49 +152,64 @@ def count(consultation: Consultation) -> Results:
     def arr_figures(qr: QuestionResult, name: str, option_id: int) -> Figures:
         return qr.by_arrondissement.setdefault(name, {}).setdefault(option_id, Figures())
 
-    # Online: submitted responses only.
-    responses = Response.objects.filter(consultation=consultation, submitted_at__isnull=False).select_related(
-        "arrondissement"
+    # Online: submitted responses only, counted by the database (group by), whatever their number.
+    submitted = Response.objects.filter(consultation=consultation, submitted_at__isnull=False)
+    per_place = dict(
+        submitted.order_by()
+        .values("arrondissement_id")
+        .annotate(n=Count("id"))
+        .values_list("arrondissement_id", "n")
     )
-    stated = {r.pk: (r.arrondissement.name if r.arrondissement else "") for r in responses}
-    per_place = Counter(stated.values())
-    response_arr: dict[int, str] = {}
-    for response in responses:
-        name = stated[response.pk]
-        if per_place[name] < MIN_ONLINE_CELL:
-            # Too few to show apart without exposing someone's answers: pooled with "not stated".
-            name = ""
-        response_arr[response.pk] = name
-        participation.online += 1
-        participation.by_arrondissement.setdefault(name, Figures()).add("online", 1)
-    answers = Answer.objects.filter(response_id__in=list(response_arr)).values_list(
-        "pk", "response_id", "question_id"
+    places = dict(Arrondissement.objects.filter(commune_id=consultation.commune_id).values_list("pk", "name"))
+
+    def online_place(arrondissement_id: int | None) -> str:
+        """Its name, or "" (not stated; or too few respondents to show apart without exposing
+        someone's answers: pooled with "not stated")."""
+        if arrondissement_id is None or per_place.get(arrondissement_id, 0) < MIN_ONLINE_CELL:
+            return ""
+        return places.get(arrondissement_id, "")
+
+    for arrondissement_id, people in per_place.items():
+        participation.online += people
+        participation.by_arrondissement.setdefault(online_place(arrondissement_id), Figures()).add(
+            "online", people
+        )
+    bases = (
+        Answer.objects.filter(response__in=submitted)
+        .order_by()
+        .values("question_id")
+        .annotate(n=Count("id"))
+        .values_list("question_id", "n")
     )
-    answer_owner = {pk: (response_id, question_id) for pk, response_id, question_id in answers}
-    for _pk, _response_id, question_id in answers:
+    for question_id, people in bases:
         qr = by_question.get(question_id)
         if qr is None:
             continue
-        qr.base.add("online", 1)
+        qr.base.add("online", people)
         if qr.kind == QuestionKind.TEXT:
-            qr.text_answers += 1
-    selections = Selection.objects.filter(answer_id__in=list(answer_owner)).values_list(
-        "answer_id", "option_id", "rank", "amount_xof"
+            qr.text_answers += people
+    chosen = (
+        Selection.objects.filter(answer__response__in=submitted)
+        .order_by()
+        .values("option_id", "answer__response__arrondissement_id")
+        .annotate(n=Count("id"), ranks=Sum("rank"), amount=Sum("amount_xof"))
+        .values_list("option_id", "answer__response__arrondissement_id", "n", "ranks", "amount")
     )
-    for answer_id, option_id, rank, amount in selections:
-        response_id, question_id = answer_owner[answer_id]
-        qr = by_question[question_id]
+    for option_id, arrondissement_id, people, ranks, amount in chosen:
         result = option_result.get(option_id)
         if result is None:
             continue
-        name = response_arr[response_id]
+        question_id = result.option.question_id
+        qr = by_question[question_id]
+        name = online_place(arrondissement_id)
         if qr.kind == QuestionKind.RANKING:
-            points = option_count[question_id] - (rank or 1) + 1
+            # Each ranking gives n - rank + 1 points: together, people × (n + 1) - the sum of ranks.
+            points = people * (option_count[question_id] + 1) - (ranks or 0)
             result.value.add("online", points)
             arr_figures(qr, name, option_id).add("online", points)
         else:
-            result.value.add("online", 1)
-            arr_figures(qr, name, option_id).add("online", 1)
+            result.value.add("online", people)
+            arr_figures(qr, name, option_id).add("online", people)
             if qr.kind == QuestionKind.ENVELOPE:
                 result.amount.add("online", amount or 0)
 

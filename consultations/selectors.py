@@ -1,13 +1,21 @@
-"""Reads of the consultations app (no writes, no services)."""
+"""Reads of the consultations app (no writes, no services).
+
+One rule says who sees a consultation: its commune's staff always, everyone else once it is
+announced (a draft does not exist for them: 404, not 403). ``visible_consultation`` fetches AND
+applies it; ``consultation_get`` fetches only, for writes whose service checks the actor itself.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from consultations.models import Comment, Consultation, Phase, Section
+from consultations.errors import ConsultationNotFound
+from consultations.models import Comment, Consultation, Phase, Response, Section
 from consultations.permissions import can_facilitate, can_manage
+from hub.cleaning import as_id
 from hub.models import Arrondissement, Commune
 
 
@@ -21,6 +29,49 @@ def visible_to(user: Any, commune: Commune) -> QuerySet[Consultation]:
 
 def can_see(user: Any, consultation: Consultation) -> bool:
     return consultation.is_public or can_manage(user, consultation.commune)
+
+
+def consultation_get(consultation_id: Any, *, commune: Commune | None = None) -> Consultation:
+    """A consultation (of ``commune`` when given), with what its pages show, whoever asks:
+    ``ConsultationNotFound`` if there is none."""
+    pk = as_id(consultation_id)
+    rows = Consultation.objects.select_related("commune", "draft", "draft_file", "adopted_document")
+    if commune is not None:
+        rows = rows.filter(commune=commune)
+    found = rows.filter(pk=pk).first() if pk else None
+    if found is None:
+        raise ConsultationNotFound()
+    return found
+
+
+def visible_consultation(user: Any, consultation_id: Any, *, commune: Commune | None = None) -> Consultation:
+    """``consultation_get``, and ``ConsultationNotFound`` too when ``user`` may not see it (a draft,
+    for anyone but its commune's staff)."""
+    consultation = consultation_get(consultation_id, commune=commune)
+    if not can_see(user, consultation):
+        raise ConsultationNotFound()
+    return consultation
+
+
+def response_for(user: Any, consultation: Consultation) -> Response | None:
+    """The account's own response (draft or submitted) with its answers; None when signed out or
+    not answered yet."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Response.objects.filter(consultation=consultation, user=user)
+        .prefetch_related("answers__selections")
+        .first()
+    )
+
+
+def section_get(section_id: Any, *, consultation: Consultation) -> Section:
+    """A section of this consultation's draft: ``ConsultationNotFound`` otherwise."""
+    pk = as_id(section_id)
+    found = Section.objects.filter(pk=pk, consultation=consultation).first() if pk else None
+    if found is None:
+        raise ConsultationNotFound(_("This section does not exist."))
+    return found
 
 
 def can_see_results(user: Any, consultation: Consultation) -> bool:

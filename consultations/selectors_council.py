@@ -15,7 +15,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultations.errors import ConsultationNotFound
 from consultations.models import (
     CitizenCouncilMeeting,
     CitizenCouncilMember,
@@ -24,22 +23,10 @@ from consultations.models import (
     Facilitator,
     Organisation,
 )
+from hub.cleaning import as_id
 from hub.errors import NotFound
 from hub.models import Commune
 from publications.models.common import PUBLIC_STATES
-
-
-def as_id(value: Any) -> int | None:
-    """An id from a path, a form or JSON (int, or a string of ASCII digits), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isascii() and text.isdigit() and len(text) < 12:
-            return int(text) or None
-    return None
 
 
 def organisations(commune: Commune, *, include_withdrawn: bool = False) -> QuerySet[Organisation]:
@@ -152,10 +139,3 @@ def meeting_get(pk: Any, *, commune: Commune | None = None) -> CitizenCouncilMee
     if commune is not None:
         rows = rows.filter(commune=commune)
     return _get(rows, pk, _("This meeting does not exist."))  # type: ignore[no-any-return]
-
-
-def consultation_get(pk: Any) -> Consultation:
-    found = Consultation.objects.select_related("commune").filter(pk=as_id(pk) or 0).first()
-    if found is None:
-        raise ConsultationNotFound()
-    return found

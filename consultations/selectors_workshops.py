@@ -11,20 +11,16 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from consultations.errors import ConsultationNotFound, Forbidden
-from consultations.models import Consultation, Phase, Workshop, WorkshopAnswer, WorkshopPhoto
-from consultations.permissions import can_facilitate, can_manage, is_signed_in
+from consultations.errors import Forbidden
+from consultations.models import Consultation, Workshop, WorkshopAnswer, WorkshopPhoto
+from consultations.permissions import can_facilitate, is_signed_in
+from consultations.selectors import can_see, visible_consultation
 from hub.errors import NotAuthenticated, NotFound
 
 
 def consultation_get(consultation_id: Any, user: Any = None) -> Consultation:
-    """A consultation with its commune: ``ConsultationNotFound`` if absent, or a draft and ``user``
-    does not manage its commune."""
-    pk = consultation_id if isinstance(consultation_id, int) else None
-    found = Consultation.objects.select_related("commune").filter(pk=pk or 0).first()
-    if found is None or (found.phase == Phase.DRAFT and not can_manage(user, found.commune)):
-        raise ConsultationNotFound()
-    return found
+    """``selectors.visible_consultation``, under the name (and argument order) the workshop pages use."""
+    return visible_consultation(user, consultation_id)
 
 
 def can_see_workshops(user: Any, consultation: Consultation) -> bool:
@@ -74,7 +70,7 @@ def access_workshop(user: Any, workshop_id: Any) -> Workshop:
     if found is None:
         raise NotFound(_("This workshop does not exist."))
     consultation = found.consultation
-    if consultation.phase == Phase.DRAFT and not can_manage(user, consultation.commune):
+    if not can_see(user, consultation):
         raise NotFound(_("This workshop does not exist."))
     workshops_visible_check(user, consultation)
     return workshops(consultation).get(pk=found.pk)

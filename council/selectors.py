@@ -26,25 +26,12 @@ from council.models import (
     MotionVote,
     Presence,
 )
+from hub.cleaning import as_id
 from hub.models import Commune
 from sessions_live.models import LiveSession, SessionKind
 
 # Sessions of the council itself (accountability sessions and hearings take no roll call).
 COUNCIL_KINDS = (SessionKind.ORDINARY, SessionKind.EXTRAORDINARY)
-
-
-def as_id(value: Any) -> int | None:
-    """An id from a form or JSON (int, or a string of digits), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str):
-        text = value.strip()
-        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-        if text.isascii() and text.isdigit() and len(text) < 12:
-            return int(text) or None
-    return None
 
 
 def is_council_session(session: LiveSession) -> bool:

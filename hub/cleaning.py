@@ -2,7 +2,8 @@
 message next to its field and an API answers them all at once (``fields``), and checks text.
 
 An app subclasses ``FieldCleaner`` with its own ``Invalid`` error (its code and default message)
-and adds the checks of its own fields."""
+and adds the checks of its own fields. ``as_id`` reads an id sent by a path, a form or JSON, the one
+way every app does."""
 
 from __future__ import annotations
 
@@ -11,8 +12,26 @@ from typing import Any, ClassVar
 from django.utils.translation import gettext as _
 
 from hub.errors import InvalidInput
+from hub.limits import ID_MAX
 
 FieldErrors = dict[str, list[str]]
+
+
+def as_id(value: Any) -> int | None:
+    """An id from a path, a form or JSON: a positive int, or a string of ASCII digits (surrounding
+    spaces ignored), at most ``ID_MAX``; anything else is None (a bool, "12a", "²", a 20-digit number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses. The length bound
+        # keeps int() cheap on a long string; ID_MAX has 19 digits.
+        if not (text.isascii() and text.isdigit() and len(text) <= 19):
+            return None
+        value = int(text)
+    if isinstance(value, int) and 0 < value <= ID_MAX:
+        return value
+    return None
 
 
 class FieldCleaner:

@@ -1,5 +1,6 @@
 """Uploaded files are hostile until proven otherwise: the checks every app's uploads go through
-(publication files, forum photos, commitment photos).
+(publication files, forum photos, commitment and workshop photos). ``images_check``, ``images_stored``
+and ``image_rows`` are the three steps of attaching photos to a row: check, store, record.
 
 The type is recognised from the content (magic numbers at offset 0, then a parse of the header or
 the ZIP directory), never from the name or the ``Content-Type`` header: a page with a PDF after it
@@ -316,6 +317,52 @@ def bytes_upload(content: bytes, name: str) -> Any:
 
 
 IMAGE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+def images_check(
+    files: Sequence[Any],
+    *,
+    max_count: int,
+    field: str,
+    too_many: str,
+    invalid: type[InvalidInput] = InvalidInput,
+) -> list[CheckedUpload]:
+    """Check photos before anything is written: at most ``max_count`` (else ``invalid(too_many)``),
+    each an image (PNG, JPEG or WebP) from its content. Every refusal names ``field``: the checks of
+    ``upload_check`` name it "file", which is not the form's field here."""
+    files = list(files or [])
+    if not files:
+        return []
+    if len(files) > max_count:
+        raise invalid(too_many, fields={field: [too_many]})
+    checked = []
+    for upload in files:
+        try:
+            checked.append(upload_check(upload))
+        except DomainError as exc:
+            exc.details["fields"] = {field: [exc.message]}
+            raise
+    for item in checked:
+        if item.kind not in IMAGE_KINDS:
+            message = _("Only photos (PNG, JPEG or WebP) can be attached.")
+            raise invalid(message, code="unsupported_file_type", fields={field: [message]})
+    return checked
+
+
+def image_rows(checked: Sequence[CheckedUpload], names: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """The columns of each photo's row, for the images ``images_stored`` saved as ``names``::
+
+    Photo.objects.bulk_create(Photo(owner=owner, **row) for row in image_rows(checked, names))
+    """
+    for item, name in zip(checked, names, strict=True):
+        yield {
+            "file": name,
+            "content_type": item.content_type,
+            "size": item.size,
+            "width": item.width,
+            "height": item.height,
+            "original_name": item.original_name[:200],
+        }
 
 
 @contextmanager

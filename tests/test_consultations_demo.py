@@ -22,7 +22,7 @@ from consultations.models import (
     WorkshopAnswer,
 )
 from hub.models import User
-from publications.models import DocumentType
+from publications.models import Document, DocumentType, PublicationState
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,7 @@ def _counts() -> dict[str, int]:
         "meetings": CitizenCouncilMeeting.objects.count(),
         "opinions": CouncilOpinion.objects.count(),
         "users": User.objects.count(),
+        "documents": Document.objects.count(),
     }
 
 
@@ -60,7 +61,13 @@ def test_load_demo_data_twice_creates_the_consultations_once(reference_data):
     cotonou = by_title[cotonou_title(today)]
     assert cotonou.commune.slug == "cotonou" and cotonou.phase == Phase.OPEN
     assert cotonou.opens_at < timezone.now() < cotonou.closes_at
-    assert cotonou.draft is not None and cotonou.draft.type == DocumentType.ANNUAL_WORK_PLAN
+    # on the draft of the year it consults on, not on a past year's plan
+    draft = cotonou.draft
+    assert draft is not None and draft.type == DocumentType.ANNUAL_WORK_PLAN
+    assert draft.title == cotonou.title and draft.fiscal_year == today.year + 1
+    assert draft.state == PublicationState.PUBLISHED and draft.commune_id == cotonou.commune_id
+    assert draft.published_at is not None and draft.published_at < cotonou.opens_at
+    assert cotonou.draft_file is not None and cotonou.draft_file.document_id == draft.pk
     assert cotonou.comments_enabled and cotonou.sections.count() == 3
     assert sorted(cotonou.questions.values_list("kind", flat=True)) == sorted(
         ["single", "multiple", "ranking", "envelope", "text"]
@@ -74,6 +81,8 @@ def test_load_demo_data_twice_creates_the_consultations_once(reference_data):
     reply = Comment.objects.get(section__consultation=cotonou, is_staff_reply=True)
     assert reply.parent is not None and not reply.parent.is_staff_reply
     envelope = next(q for q in counted.questions if q.kind == "envelope")
+    # its help adds to the built-in hint (the total must not exceed the envelope), not repeats it
+    assert envelope.question.help_text and "dépasser" not in envelope.question.help_text
     assert envelope.base.workshop == 35 and envelope.base.online == 1
     assert sum(
         WorkshopAnswer.objects.filter(question=envelope.question).values_list("amount_xof", flat=True)
@@ -94,6 +103,11 @@ def test_load_demo_data_twice_creates_the_consultations_once(reference_data):
     assert Facilitator.objects.filter(user=by_org.recorded_by, organisation=by_org.organisation).exists()
     opinion = CouncilOpinion.objects.get(consultation=calavi)
     assert opinion.meeting is not None
+    # the meeting's minutes are the citizen council's own, not the municipal council's
+    minutes = opinion.meeting.minutes
+    assert minutes is not None and minutes.title == "Compte rendu de la réunion du conseil citoyen"
+    assert minutes.type == DocumentType.OTHER and minutes.state == PublicationState.PUBLISHED
+    assert minutes.commune_id == calavi.commune_id and minutes.files.filter(is_current=True).exists()
     members = CitizenCouncilMember.objects.filter(commune=calavi.commune)
     assert members.count() == 7 and members.filter(organisation__isnull=False).count() == 2
 

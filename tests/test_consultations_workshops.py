@@ -1,6 +1,7 @@
 """Workshops on the ground: a facilitator records one (its participants, the group's answers, photos)
-through the service, the API and the facilitators' page; every rule refused with its field; the
-phases; who may record (commune A's facilitator not in commune B, a withdrawn organisation's
+through the service, the API and the facilitators' page, and corrects it on its own page (counts,
+answers, photos: the recorder or the commune's staff only, while open); every rule refused with its
+field; the phases; who may record (commune A's facilitator not in commune B, a withdrawn organisation's
 facilitator, a citizen, signed out) and who sees the workshops."""
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.test import APIClient
 
 from consultations.errors import Forbidden, Invalid, WrongPhase
@@ -625,3 +628,228 @@ def test_the_list_reads_in_a_fixed_number_of_queries(s):
             actor=s.focal_point, consultation=s.consultation, data=workshop_data(s), photos=[png()]
         )
     assert queries() == one
+
+
+# --- The correction page --------------------------------------------------------------------------
+
+
+def edit_url(s: Setting, workshop: Workshop) -> str:
+    return f"/communes/{s.commune.slug}/consultations/{s.consultation.pk}/ateliers/{workshop.pk}/modifier/"
+
+
+def recorded(s: Setting, actor: User | None = None, **changes: Any) -> Workshop:
+    return workshop_record(
+        actor=actor or s.facilitator, consultation=s.consultation, data=workshop_data(s, **changes)
+    )
+
+
+def test_the_recorder_corrects_a_count_and_an_answer_through_the_page(client, s):
+    # given a workshop of 35 participants recorded by the facilitator
+    workshop = recorded(s)
+    single = s.options(s.single)
+    client.force_login(s.facilitator)
+    # when they open the correction page
+    page = client.get(edit_url(s, workshop))
+    # then it is the recording form, filled from the workshop and its answers
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="participants"' in html and 'value="35"' in html and 'value="Houèto"' in html
+    assert f'name="option_{single[0].pk}" id="id_option_{single[0].pk}" value="20"' in html
+    assert 'name="action" value="save"' in html and 'id="photos"' in html
+    # when one more participant (a man over 60) is counted and the first answer gets his vote
+    response = client.post(
+        edit_url(s, workshop),
+        page_data(s, participants="36", men="16", age_60_plus="6", **{f"option_{single[0].pk}": "21"}),
+    )
+    # then the workshop and its answer are changed, audited, and the list shows it
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response["Location"].endswith(f"/ateliers/#workshop-{workshop.pk}")
+    workshop.refresh_from_db()
+    assert (workshop.participants, workshop.men, workshop.age_60_plus) == (36, 16, 6)
+    assert workshop.organisation == s.organisation  # forced: their own organisation
+    assert WorkshopAnswer.objects.get(workshop=workshop, option=single[0]).count == 21
+    assert WorkshopAnswer.objects.filter(workshop=workshop).count() == 9
+    entry = AuditLogEntry.objects.get(action="consultations.workshop_update")
+    assert entry.commune == s.commune and entry.actor == s.facilitator
+    assert entry.data["after"]["participants"] == "36" and entry.data["before"]["participants"] == "35"
+    listing = client.get(response["Location"]).content.decode()
+    corrected = _("The workshop of %(date)s (%(count)d participants) is corrected.") % {
+        "date": date_format(workshop.held_on, "j F Y"),
+        "count": 36,
+    }
+    assert corrected in listing
+    assert edit_url(s, workshop) in listing
+
+
+def test_a_wrong_total_is_refused_next_to_its_field_and_the_values_are_kept(client, s):
+    workshop = recorded(s)
+    ranking = s.options(s.ranking)
+    client.force_login(s.facilitator)
+    # when the women no longer add up with the men, and two options share a rank
+    response = client.post(
+        edit_url(s, workshop),
+        page_data(s, women="22", village="Houèto-Centre", **{f"option_{r.pk}": "1" for r in ranking[:2]}),
+    )
+    # then both are refused next to their fields, linked from the summary, with what was typed kept
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "error-summary" in html and 'href="#id_women"' in html
+    assert 'id="id_women_error"' in html and "37" in html  # 22 + 15, not 35
+    assert f'href="#id_option_{ranking[0].pk}"' in html
+    assert 'value="22"' in html and 'value="Houèto-Centre"' in html
+    assert f'name="option_{ranking[1].pk}" id="id_option_{ranking[1].pk}" value="1"' in html
+    # and nothing changed
+    workshop.refresh_from_db()
+    assert (workshop.women, workshop.village) == (20, "Houèto")
+    assert WorkshopAnswer.objects.get(workshop=workshop, option=ranking[0]).rank == 2
+    assert not AuditLogEntry.objects.filter(action="consultations.workshop_update").exists()
+
+
+def test_another_facilitator_a_citizen_and_signed_out_visitors_may_not_correct(client, s):
+    workshop = recorded(s)
+    other = UserFactory()
+    Facilitator.objects.create(commune=s.commune, user=other, organisation=s.organisation)
+    url = edit_url(s, workshop)
+    for user in (other, UserFactory()):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+        refused = client.post(url, page_data(s, village="Ailleurs"))
+        only = _("Only the person who recorded this workshop, or the staff of %(name)s, may change it.")
+        assert refused.status_code == 403 and only % {"name": s.commune.name} in refused.content.decode()
+        photo = client.post(url, {"action": "photo_add", "photos": [png()]})
+        assert photo.status_code == 403
+    # another facilitator sees the workshop in the list, without the link to correct it
+    client.force_login(other)
+    listing = client.get(f"/communes/{s.commune.slug}/consultations/{s.consultation.pk}/ateliers/")
+    assert listing.status_code == 200 and url not in listing.content.decode()
+    client.logout()
+    signed_out = client.get(url)
+    assert signed_out.status_code == 302 and "next=" in signed_out["Location"]
+    workshop.refresh_from_db()
+    assert workshop.village == "Houèto" and not workshop.photos.exists()
+    # the commune's focal point may, and sees the link
+    client.force_login(s.focal_point)
+    listing = client.get(f"/communes/{s.commune.slug}/consultations/{s.consultation.pk}/ateliers/")
+    assert url in listing.content.decode()
+    kept = page_data(s, village="Ouèdo-Centre", organisation=str(s.organisation.pk))  # as pre-selected
+    assert client.post(url, kept).status_code == 302
+    workshop.refresh_from_db()
+    assert workshop.village == "Ouèdo-Centre" and workshop.organisation == s.organisation
+
+
+def test_staff_of_another_commune_are_refused_or_do_not_find_it(client, s):
+    workshop = recorded(s)
+    b = setting()
+    client.force_login(b.focal_point)
+    # commune A's address: not theirs
+    assert client.get(edit_url(s, workshop)).status_code == 403
+    assert client.post(edit_url(s, workshop), page_data(s, village="B")).status_code == 403
+    # under commune B's address or B's consultation, commune A's workshop does not exist
+    under_b = f"/communes/{b.commune.slug}/consultations/{s.consultation.pk}/ateliers/{workshop.pk}/modifier/"
+    assert client.get(under_b).status_code == 404
+    b_consultation = (
+        f"/communes/{b.commune.slug}/consultations/{b.consultation.pk}/ateliers/{workshop.pk}/modifier/"
+    )
+    assert client.get(b_consultation).status_code == 404
+    assert client.post(b_consultation, page_data(s, village="B")).status_code == 404
+    unknown = f"/communes/{s.commune.slug}/consultations/{s.consultation.pk}/ateliers/999999/modifier/"
+    client.force_login(s.focal_point)
+    assert client.get(unknown).status_code == 404
+    workshop.refresh_from_db()
+    assert workshop.village == "Houèto"
+
+
+def test_once_the_consultation_is_closed_the_page_says_so_and_changes_nothing(client, s):
+    workshop = recorded(s)
+    client.force_login(s.facilitator)
+    Consultation.objects.filter(pk=s.consultation.pk).update(phase=Phase.CLOSED)
+    page = client.get(edit_url(s, workshop))
+    assert page.status_code == 409
+    html = page.content.decode()
+    assert _(WRONG_PHASE_AFTER) in html and 'name="participants"' not in html
+    refused = client.post(edit_url(s, workshop), page_data(s, village="Trop tard"))
+    assert refused.status_code == 409 and "error-summary" not in refused.content.decode()
+    assert client.post(edit_url(s, workshop), {"action": "photo_add", "photos": [png()]}).status_code == 409
+    workshop.refresh_from_db()
+    assert workshop.village == "Houèto" and not workshop.photos.exists()
+    listing = client.get(f"/communes/{s.commune.slug}/consultations/{s.consultation.pk}/ateliers/")
+    assert listing.status_code == 200 and edit_url(s, workshop) not in listing.content.decode()
+
+
+def test_photos_are_added_refused_and_deleted_on_the_page(client, s):
+    workshop = recorded(s)
+    client.force_login(s.facilitator)
+    url = edit_url(s, workshop)
+    # when two photos are added
+    added = client.post(url, {"action": "photo_add", "photos": [png("a.png"), png("b.png")]})
+    # then they are stored, audited, and listed with a button each to delete them
+    assert added.status_code == 302 and added["Location"].endswith("#photos")
+    photos = list(WorkshopPhoto.objects.filter(workshop=workshop).order_by("id"))
+    assert len(photos) == 2
+    assert AuditLogEntry.objects.filter(action="consultations.workshop_photo_add").count() == 1
+    html = client.get(url).content.decode()
+    assert html.count('name="action" value="photo_delete"') == 2
+    room = ngettext(
+        "You may add %(count)d more photo (PNG, JPEG or WebP).",
+        "You may add %(count)d more photos (PNG, JPEG or WebP).",
+        4,
+    ) % {"count": 4}
+    assert f'name="photo" value="{photos[0].pk}"' in html and room in html
+    # a file that is not an image, or too many photos, are refused next to the file input
+    fake = SimpleUploadedFile("photo.png", b"%PDF-1.4 not a photo", content_type="image/png")
+    for refused in (
+        client.post(url, {"action": "photo_add", "photos": [fake]}),
+        client.post(url, {"action": "photo_add", "photos": [png(f"{i}.png") for i in range(5)]}),
+        client.post(url, {"action": "photo_add"}),
+    ):
+        assert refused.status_code == 400
+        body = refused.content.decode()
+        assert 'href="#id_photos"' in body and 'id="id_photos_error"' in body
+        assert 'value="35"' in body  # the main form still shows the workshop
+    assert WorkshopPhoto.objects.filter(workshop=workshop).count() == 2
+    # when the first is deleted
+    deleted = client.post(url, {"action": "photo_delete", "photo": str(photos[0].pk)})
+    assert deleted.status_code == 302
+    assert list(WorkshopPhoto.objects.filter(workshop=workshop)) == [photos[1]]
+    assert AuditLogEntry.objects.filter(action="consultations.workshop_photo_delete").count() == 1
+    # sent twice, or another workshop's photo: nothing happens
+    again = client.post(url, {"action": "photo_delete", "photo": str(photos[0].pk)})
+    assert again.status_code == 302
+    other = workshop_record(
+        actor=s.focal_point, consultation=s.consultation, data=workshop_data(s), photos=[png()]
+    )
+    foreign = other.photos.get()
+    assert client.post(url, {"action": "photo_delete", "photo": str(foreign.pk)}).status_code == 302
+    assert WorkshopPhoto.objects.filter(pk=foreign.pk).exists()
+    assert AuditLogEntry.objects.filter(action="consultations.workshop_photo_delete").count() == 1
+
+
+def test_the_page_stops_offering_photos_at_the_maximum(client, s):
+    workshop = workshop_record(
+        actor=s.facilitator,
+        consultation=s.consultation,
+        data=workshop_data(s),
+        photos=[png(f"{i}.png") for i in range(6)],
+    )
+    client.force_login(s.facilitator)
+    html = client.get(edit_url(s, workshop)).content.decode()
+    assert 'value="photo_add"' not in html and html.count('value="photo_delete"') == 6
+
+
+def test_staff_keep_a_withdrawn_organisation_unless_they_change_it(client, s):
+    # given a workshop the focal point recorded for an organisation whose accreditation was withdrawn since
+    workshop = recorded(s, actor=s.focal_point, organisation=s.organisation.pk)
+    Organisation.objects.filter(pk=s.organisation.pk).update(withdrawn_at=timezone.now())
+    client.force_login(s.focal_point)
+    page = client.get(edit_url(s, workshop)).content.decode()
+    assert _("%(name)s (accreditation withdrawn)") % {"name": s.organisation.name} in page
+    # when the page is saved with the organisation as it was
+    response = client.post(edit_url(s, workshop), page_data(s, organisation=str(s.organisation.pk)))
+    # then the organisation is kept
+    assert response.status_code == 302
+    workshop.refresh_from_db()
+    assert workshop.organisation == s.organisation
+    # and choosing the commune itself is possible
+    assert client.post(edit_url(s, workshop), page_data(s, organisation="")).status_code == 302
+    workshop.refresh_from_db()
+    assert workshop.organisation is None

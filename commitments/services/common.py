@@ -125,14 +125,3 @@ def status_apply(commitment: Commitment, status: str, progress: int | None) -> N
     if progress is not None:
         commitment.progress = progress
     commitment.updated_at = now
-
-
-def as_id(value: Any) -> int | None:
-    """A positive whole number (an id from a body or a form), or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value) or None
-    return None

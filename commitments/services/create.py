@@ -21,9 +21,10 @@ from commitments.models import (
     OriginKind,
     WatcherReason,
 )
-from commitments.services.common import Cleaner, as_id, fields_clean, require_manager, status_apply
+from commitments.services.common import Cleaner, fields_clean, require_manager, status_apply
 from commitments.services.notify import notify_created
 from forums.models import ProposalStatus, Support, Thread, ThreadKind
+from hub.cleaning import as_id
 from hub.models import Commune, User
 from hub.services.audit import audit_record
 from sessions_live.events import session_path

@@ -30,49 +30,30 @@ from commitments.models import (
     CommitmentPhoto,
     CommitmentUpdate,
 )
-from commitments.services.common import Cleaner, as_id, fields_clean, require_manager, status_apply
+from commitments.services.common import Cleaner, fields_clean, require_manager, status_apply
 from commitments.services.notify import notify_update
-from hub.errors import DomainError
+from hub.cleaning import as_id
 from hub.models import User
 from hub.services.audit import audit_record
-from hub.uploads import IMAGE_KINDS, CheckedUpload, images_stored, upload_check
+from hub.uploads import CheckedUpload, image_rows, images_check, images_stored
 from publications.models import Document
 
 
 def photos_check(uploads: list[Any]) -> list[CheckedUpload]:
     """Check every photo before anything is written: images only (from their content), at most
     ``MAX_PHOTOS``."""
-    if not uploads:
-        return []
-    if len(uploads) > MAX_PHOTOS:
-        message = _("At most %(max)s photos per update.") % {"max": MAX_PHOTOS}
-        raise Invalid(message, fields={"photos": [message]})
-    checked = []
-    for upload in uploads:
-        try:
-            checked.append(upload_check(upload))
-        except DomainError as exc:  # the shared checks name the field "file": here it is "photos"
-            exc.details["fields"] = {"photos": [exc.message]}
-            raise
-    for item in checked:
-        if item.kind not in IMAGE_KINDS:
-            message = _("Only photos (PNG, JPEG or WebP) can be attached.")
-            raise Invalid(message, code="unsupported_file_type", fields={"photos": [message]})
-    return checked
+    return images_check(
+        uploads,
+        max_count=MAX_PHOTOS,
+        field="photos",
+        too_many=_("At most %(max)s photos per update.") % {"max": MAX_PHOTOS},
+        invalid=Invalid,
+    )
 
 
 def _photos_record(update: CommitmentUpdate, checked: Sequence[CheckedUpload], names: Sequence[str]) -> None:
     CommitmentPhoto.objects.bulk_create(
-        CommitmentPhoto(
-            update=update,
-            file=name,
-            content_type=item.content_type,
-            size=item.size,
-            width=item.width,
-            height=item.height,
-            original_name=item.original_name[:200],
-        )
-        for item, name in zip(checked, names, strict=True)
+        CommitmentPhoto(update=update, **row) for row in image_rows(checked, names)
     )
 
 

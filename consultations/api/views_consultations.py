@@ -33,21 +33,20 @@ from consultations.errors import ConsultationNotFound, Forbidden
 from consultations.models import Comment, Consultation
 from consultations.permissions import can_manage
 from consultations.results import text_answers
+from consultations.selectors import consultation_get, response_for, section_get
 from consultations.services import (
     comment_hide,
     comment_post,
     consultation_create,
-    consultation_get,
     consultation_respond,
     consultation_set_phase,
     consultation_update,
-    response_for,
     response_save,
-    section_get,
 )
-from consultations.services.common import as_id, require_manager, require_user
+from consultations.services.common import require_manager, require_user
 from hub.api.exports import CSVExportView, ExportView, csv_export_response
 from hub.api.validation import validated, validated_query
+from hub.cleaning import as_id
 from hub.errors import NotFound
 from hub.models import Commune
 
@@ -82,10 +81,7 @@ def commune_get(slug: str) -> Commune:
 
 def visible_consultation(request: Request, consultation_id: Any) -> Consultation:
     """A consultation this person may see (a draft is its staff's only), or 404."""
-    consultation = consultation_get(consultation_id)
-    if not selectors.can_see(request.user, consultation):
-        raise ConsultationNotFound()
-    return consultation
+    return selectors.visible_consultation(request.user, consultation_id)
 
 
 def detail_response(request: Request, consultation_id: int, code: int = status.HTTP_200_OK) -> Response:

@@ -19,9 +19,9 @@ from rest_framework.views import APIView
 
 from consultations import selectors_council as selectors
 from consultations.api import serializers_organisations as s
-from consultations.errors import ConsultationNotFound
 from consultations.models import Consultation
 from consultations.permissions import can_manage
+from consultations.selectors import visible_consultation
 from consultations.services import citizen_council as council_services
 from consultations.services import organisations as organisation_services
 from consultations.services.common import require_manager
@@ -248,10 +248,7 @@ class CitizenCouncilMeetingView(APIView):
 
 class ConsultationOpinionView(APIView):
     def _consultation(self, request: Request, consultation_id: int) -> Consultation:
-        consultation = selectors.consultation_get(consultation_id)
-        if not consultation.is_public and not can_manage(request.user, consultation.commune):
-            raise ConsultationNotFound()
-        return consultation
+        return visible_consultation(request.user, consultation_id)
 
     @extend_schema(responses={200: s.CitizenCouncilOpinionOut, **READ_ERRORS})
     def get(self, request: Request, consultation_id: int) -> Response:

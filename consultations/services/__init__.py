@@ -3,19 +3,17 @@
 Each service checks permission first (staff of the consultation's commune, its facilitators, or a
 signed-in citizen), cleans its input (every field in error at once), checks the phase, writes in one
 transaction with its audit entry (staff and moderation writes) and records the outbox events that
-tell citizens; nothing leaves before the commit.
+tell citizens; nothing leaves before the commit. The reads they share (``consultation_get``,
+``response_for``, ``section_get``) live in ``consultations.selectors``.
 """
 
 from consultations.services.answers import (
     comment_hide,
     comment_post,
-    response_for,
     response_save,
-    section_get,
 )
 from consultations.services.consultations import (
     consultation_create,
-    consultation_get,
     consultation_respond,
     consultation_set_phase,
     consultation_update,
@@ -26,12 +24,9 @@ __all__ = [
     "comment_hide",
     "comment_post",
     "consultation_create",
-    "consultation_get",
     "consultation_respond",
     "consultation_set_phase",
     "consultation_update",
     "consultations_advance",
-    "response_for",
     "response_save",
-    "section_get",
 ]

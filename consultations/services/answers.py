@@ -41,8 +41,10 @@ from consultations.models import (
 )
 from consultations.money import format_xof
 from consultations.permissions import can_manage
-from consultations.services.common import Cleaner, as_id, lock_shared, require_user
+from consultations.selectors import response_for
+from consultations.services.common import Cleaner, lock_shared, require_user
 from forums.selectors import active_mute
+from hub.cleaning import as_id
 from hub.errors import Conflict
 from hub.services.audit import audit_record
 from hub.throttling import rate_limit_hit
@@ -181,16 +183,6 @@ def response_check(user: Any, consultation: Consultation, data: Any, *, submit: 
     return {}
 
 
-def response_for(user: Any, consultation: Consultation) -> Response | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return (
-        Response.objects.filter(consultation=consultation, user=user)
-        .prefetch_related("answers__selections")
-        .first()
-    )
-
-
 def response_save(actor: Any, consultation: Consultation, data: Any, *, submit: bool) -> Response:
     """Save the account's answers (see the module's docstring). 401 signed out; ``wrong_phase``
     before it opens or after it closes; ``validation_error`` with a message per question."""
@@ -224,16 +216,6 @@ def response_save(actor: Any, consultation: Consultation, data: Any, *, submit: 
             response.submitted_at = now
         response.save()
     return response
-
-
-def section_get(section_id: Any, *, consultation: Consultation) -> Section:
-    from consultations.errors import ConsultationNotFound
-
-    pk = as_id(section_id)
-    found = Section.objects.filter(pk=pk, consultation=consultation).first() if pk else None
-    if found is None:
-        raise ConsultationNotFound(_("This section does not exist."))
-    return found
 
 
 def comment_post(

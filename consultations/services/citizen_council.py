@@ -24,9 +24,10 @@ from consultations.models import (
     Consultation,
     CouncilOpinion,
 )
-from consultations.services.common import Cleaner, as_id, require_manager
+from consultations.services.common import Cleaner, require_manager
 from consultations.services.organisations import MAX_IDENTIFIER_CHARS, accredited_organisation_choice
 from hub.auth_backends import find_user_by_identifier
+from hub.cleaning import as_id
 from hub.models import Commune
 from hub.services.audit import audit_record
 from publications.models import Document, PublicationState

@@ -13,22 +13,9 @@ from django.utils.translation import gettext as _
 from consultations.errors import Forbidden, Invalid
 from consultations.models import Consultation
 from consultations.permissions import can_facilitate, can_manage
-from hub.cleaning import FieldCleaner
+from hub.cleaning import FieldCleaner, as_id
 from hub.errors import NotAuthenticated
 from hub.models import Arrondissement, Commune, User
-
-
-def as_id(value: Any) -> int | None:
-    """An id from a form or JSON (int, or a string of ASCII digits), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isascii() and text.isdigit() and len(text) < 12:
-            return int(text) or None
-    return None
 
 
 def require_user(actor: Any) -> User:

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from consultations.errors import invalid
 from consultations.models import MAX_TITLE_CHARS, Facilitator, Organisation, OrganisationKind
-from consultations.services.common import Cleaner, as_id, require_manager
+from consultations.services.common import Cleaner, require_manager
 from hub.auth_backends import find_user_by_identifier
+from hub.cleaning import as_id
 from hub.models import Commune, User
 from hub.services.audit import audit_record
 

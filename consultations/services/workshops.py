@@ -16,6 +16,9 @@ gender and by age band, the disability count, each question's answers (``questio
 
 Photos are checked from their content (images only, at most ``MAX_PHOTOS`` per workshop) and stored
 before the transaction; a refused or failed write deletes them again (``hub.uploads.images_stored``).
+
+The group's answers are checked and written in ``workshop_answers.py`` (``VALUE_KEYS`` and
+``question_field`` stay importable from here, where the workshop pages find them).
 """
 
 from __future__ import annotations
@@ -31,45 +34,35 @@ from django.utils.translation import gettext as _
 
 from consultations.errors import Forbidden, Invalid, WrongPhase
 from consultations.models import (
-    CHOICE_KINDS,
-    MAX_ENVELOPE_XOF,
     MAX_PARTICIPANTS,
     MAX_WORKSHOP_SUMMARY_CHARS,
     Consultation,
     Language,
-    Option,
     Organisation,
-    Question,
-    QuestionKind,
     Workshop,
     WorkshopAnswer,
     WorkshopPhoto,
 )
-from consultations.money import format_xof
 from consultations.permissions import can_manage, facilitator_row
-from consultations.services.common import Cleaner, as_id, require_facilitator
-from hub.errors import DomainError
+from consultations.services.common import Cleaner, require_facilitator
+from consultations.services.workshop_answers import VALUE_KEYS as VALUE_KEYS
+from consultations.services.workshop_answers import (
+    AnswerRow,
+    answer_value,
+    answers_clean,
+    answers_write,
+)
+from consultations.services.workshop_answers import question_field as question_field
+from hub.cleaning import as_id
 from hub.models import User
 from hub.services.audit import audit_record
-from hub.uploads import IMAGE_KINDS, CheckedUpload, images_stored, upload_check
+from hub.uploads import CheckedUpload, image_rows, images_check, images_stored
 
 MAX_PHOTOS = 6
 MAX_VILLAGE_CHARS = 120
 PHOTO_FOLDER = "consultations"
 AGE_FIELDS = ("age_under_18", "age_18_34", "age_35_59", "age_60_plus")
 COUNT_FIELDS = ("participants", "women", "men", *AGE_FIELDS, "with_disability")
-# The value each kind of question takes in a workshop answer.
-VALUE_KEYS = {
-    QuestionKind.SINGLE: "count",
-    QuestionKind.MULTIPLE: "count",
-    QuestionKind.RANKING: "rank",
-    QuestionKind.ENVELOPE: "amount_xof",
-}
-
-
-def question_field(question_id: int) -> str:
-    """The name under which a question's answers are refused (``fields``)."""
-    return f"question_{question_id}"
 
 
 # --- Checks ---------------------------------------------------------------------------------------
@@ -98,13 +91,6 @@ def _forced_organisation(user: User, consultation: Consultation) -> Organisation
     if row is None or can_manage(user, consultation.commune):
         return None
     return row.organisation
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    question: Question
-    option: Option
-    value: int
 
 
 @dataclass
@@ -191,100 +177,6 @@ def _counts(cleaner: Cleaner, data: Mapping[str, Any]) -> dict[str, int | None]:
     return counts
 
 
-def _answers(
-    cleaner: Cleaner, value: Any, consultation: Consultation, participants: int | None
-) -> list[AnswerRow]:
-    """The group's answers, checked against the questions' kinds and the participants."""
-    if value is None or value == "":
-        return []
-    if not isinstance(value, list | tuple):
-        cleaner.fail("answers", _("Send the answers as a list."))
-        return []
-    questions = {
-        question.pk: question
-        for question in Question.objects.filter(consultation=consultation).prefetch_related("options")
-    }
-    options = {option.pk: option for question in questions.values() for option in question.options.all()}
-    rows: dict[int, list[AnswerRow]] = {}
-    seen: set[int] = set()
-    for item in value:
-        if not isinstance(item, Mapping):
-            cleaner.fail("answers", _("Each answer names a question, an option and a value."))
-            continue
-        question = questions.get(as_id(item.get("question")) or 0)
-        if question is None:
-            cleaner.fail("answers", _("This question is not part of this consultation."))
-            continue
-        field = question_field(question.pk)
-        if question.kind not in CHOICE_KINDS:
-            cleaner.fail(
-                field, _("“%(prompt)s” is answered in writing online only.") % {"prompt": question.prompt}
-            )
-            continue
-        option = options.get(as_id(item.get("option")) or 0)
-        if option is None or option.question_id != question.pk:
-            cleaner.fail(field, _("This option is not one of this question's."))
-            continue
-        if option.pk in seen:
-            cleaner.fail(field, _("“%(label)s” is given twice.") % {"label": option.label})
-            continue
-        seen.add(option.pk)
-        key = VALUE_KEYS[QuestionKind(question.kind)]
-        if question.kind == QuestionKind.RANKING:
-            number = cleaner.count(item.get(key), field=field, maximum=len(question.options.all()), minimum=1)
-        elif question.kind == QuestionKind.ENVELOPE:
-            number = cleaner.count(item.get(key), field=field, maximum=MAX_ENVELOPE_XOF)
-        else:
-            number = cleaner.count(item.get(key), field=field, maximum=MAX_PARTICIPANTS)
-        if number is not None:
-            rows.setdefault(question.pk, []).append(AnswerRow(question, option, number))
-    for question_id, answers in rows.items():
-        _question_check(cleaner, questions[question_id], answers, participants)
-    return [row for answers in rows.values() for row in answers]
-
-
-def _question_check(
-    cleaner: Cleaner, question: Question, answers: Sequence[AnswerRow], participants: int | None
-) -> None:
-    field = question_field(question.pk)
-    values = [row.value for row in answers]
-    if question.kind == QuestionKind.SINGLE and participants is not None and sum(values) > participants:
-        cleaner.fail(
-            field,
-            _("One choice each: the counts add up to %(sum)d, more than the %(total)d participants.")
-            % {"sum": sum(values), "total": participants},
-        )
-    elif question.kind == QuestionKind.MULTIPLE and participants is not None:
-        for row in answers:
-            if row.value > participants:
-                cleaner.fail(
-                    field,
-                    _("“%(label)s”: %(count)d, more than the %(total)d participants.")
-                    % {"label": row.option.label, "count": row.value, "total": participants},
-                )
-        if question.max_choices and sum(values) > participants * question.max_choices:
-            cleaner.fail(
-                field,
-                _("At most %(max)d choices each: the counts cannot add up to more than %(limit)d.")
-                % {"max": question.max_choices, "limit": participants * question.max_choices},
-            )
-    elif question.kind == QuestionKind.RANKING:
-        if len(set(values)) != len(values):
-            cleaner.fail(field, _("Each rank is given once: two options have the same rank."))
-        elif sorted(values) != list(range(1, len(values) + 1)):
-            cleaner.fail(field, _("The ranks follow each other from 1 (1, 2, 3…) without a gap."))
-        if question.max_choices and len(values) > question.max_choices:
-            cleaner.fail(field, _("Rank at most %(max)d options.") % {"max": question.max_choices})
-    elif question.kind == QuestionKind.ENVELOPE:
-        envelope = question.envelope_xof or 0
-        if sum(values) > envelope:
-            cleaner.fail(
-                field,
-                _("The amounts add up to %(sum)s, more than the envelope of %(envelope)s.")
-                % {"sum": format_xof(sum(values)), "envelope": format_xof(envelope)},
-            )
-
-
 def _clean(
     data: Mapping[str, Any], consultation: Consultation, forced: Organisation | None, *, answers: bool
 ) -> WorkshopInput:
@@ -305,7 +197,9 @@ def _clean(
     }
     counts = _counts(cleaner, data)
     fields.update(counts)
-    rows = _answers(cleaner, data.get("answers"), consultation, counts["participants"]) if answers else None
+    rows = (
+        answers_clean(cleaner, data.get("answers"), consultation, counts["participants"]) if answers else None
+    )
     cleaner.done()
     return WorkshopInput(fields=fields, answers=rows)
 
@@ -313,56 +207,23 @@ def _clean(
 def photos_check(uploads: Sequence[Any], *, already: int = 0) -> list[CheckedUpload]:
     """Check every photo before anything is written: images only (from their content), at most
     ``MAX_PHOTOS`` per workshop (``already`` on file)."""
-    uploads = list(uploads or [])
-    if not uploads:
-        return []
-    if already + len(uploads) > MAX_PHOTOS:
-        message = _("At most %(max)d photos per workshop.") % {"max": MAX_PHOTOS}
-        raise Invalid(message, fields={"photos": [message]})
-    checked = []
-    for upload in uploads:
-        try:
-            checked.append(upload_check(upload))
-        except DomainError as exc:  # the shared checks name the field "file": here it is "photos"
-            exc.details["fields"] = {"photos": [exc.message]}
-            raise
-    for item in checked:
-        if item.kind not in IMAGE_KINDS:
-            message = _("Only photos (PNG, JPEG or WebP) can be attached.")
-            raise Invalid(message, code="unsupported_file_type", fields={"photos": [message]})
-    return checked
+    return images_check(
+        uploads,
+        max_count=MAX_PHOTOS - already,
+        field="photos",
+        too_many=_("At most %(max)d photos per workshop.") % {"max": MAX_PHOTOS},
+        invalid=Invalid,
+    )
 
 
 # --- Writes ---------------------------------------------------------------------------------------
-
-
-def _answers_write(workshop: Workshop, rows: Sequence[AnswerRow]) -> None:
-    WorkshopAnswer.objects.filter(workshop=workshop).delete()
-    WorkshopAnswer.objects.bulk_create(
-        WorkshopAnswer(
-            workshop=workshop,
-            question=row.question,
-            option=row.option,
-            **{VALUE_KEYS[QuestionKind(row.question.kind)]: row.value},
-        )
-        for row in rows
-    )
 
 
 def _photos_write(
     workshop: Workshop, checked: Sequence[CheckedUpload], names: Sequence[str]
 ) -> list[WorkshopPhoto]:
     return WorkshopPhoto.objects.bulk_create(
-        WorkshopPhoto(
-            workshop=workshop,
-            file=name,
-            content_type=item.content_type,
-            size=item.size,
-            width=item.width,
-            height=item.height,
-            original_name=item.original_name[:200],
-        )
-        for item, name in zip(checked, names, strict=True)
+        WorkshopPhoto(workshop=workshop, **row) for row in image_rows(checked, names)
     )
 
 
@@ -392,7 +253,7 @@ def workshop_record(
             updated_at=now,
             **clean.fields,
         )
-        _answers_write(workshop, clean.answers or [])
+        answers_write(workshop, clean.answers or [])
         _photos_write(workshop, checked, names)
         audit_record(
             actor=user,
@@ -437,7 +298,7 @@ def workshop_update(*, actor: Any, workshop: Workshop, data: Mapping[str, Any]) 
     if not has_answers:
         # The counts per option are checked against the participants even when not sent again.
         merged["answers"] = [
-            {"question": row.question_id, "option": row.option_id, **_answer_value(row)}
+            {"question": row.question_id, "option": row.option_id, **answer_value(row)}
             for row in WorkshopAnswer.objects.filter(workshop=workshop)
         ]
     clean = _clean(merged, consultation, forced, answers=True)
@@ -450,7 +311,7 @@ def workshop_update(*, actor: Any, workshop: Workshop, data: Mapping[str, Any]) 
         locked.updated_at = timezone.now()
         locked.save()
         if has_answers:
-            _answers_write(locked, clean.answers or [])
+            answers_write(locked, clean.answers or [])
         after = {name: str(value) for name, value in _current(locked).items()}
         audit_record(
             actor=user,
@@ -464,14 +325,6 @@ def workshop_update(*, actor: Any, workshop: Workshop, data: Mapping[str, Any]) 
             },
         )
     return locked
-
-
-def _answer_value(row: WorkshopAnswer) -> dict[str, Any]:
-    if row.rank is not None:
-        return {"rank": row.rank}
-    if row.amount_xof is not None:
-        return {"amount_xof": row.amount_xof}
-    return {"count": row.count}
 
 
 def workshop_photo_add(*, actor: Any, workshop: Workshop, photos: Sequence[Any]) -> list[WorkshopPhoto]:

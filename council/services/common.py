@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from council.errors import Forbidden, Invalid, WrongStatus
 from council.permissions import can_manage
-from council.selectors import as_id, is_council_session
-from hub.cleaning import FieldCleaner
+from council.selectors import is_council_session
+from hub.cleaning import FieldCleaner, as_id
 from hub.errors import NotAuthenticated
 from hub.models import Commune, User
 from sessions_live.models import LiveSession

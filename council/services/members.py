@@ -28,6 +28,7 @@ from council.models import (
     TieRule,
 )
 from council.services.common import Cleaner, require_manager
+from hub.cleaning import as_id
 from hub.models import Commune, User
 from hub.services.audit import audit_record
 from hub.uploads import IMAGE_KINDS, images_stored, upload_check
@@ -256,8 +257,6 @@ def committee_delete(*, actor: Any, committee: Committee) -> None:
 
 
 def committee_get(commune: Commune, committee_id: Any) -> Committee:
-    from council.selectors import as_id
-
     found = (
         Committee.objects.select_related("commune")
         .filter(commune=commune, pk=as_id(committee_id) or 0)

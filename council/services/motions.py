@@ -58,8 +58,9 @@ from council.models import (
     TieRule,
     VoteChoice,
 )
-from council.selectors import as_id, quorum_of, rules_for, session_day
+from council.selectors import quorum_of, rules_for, session_day
 from council.services.common import Cleaner, require_council_session, require_manager
+from hub.cleaning import as_id
 from hub.services.audit import audit_record
 from publications.models import Document
 from publications.models.documents import DocumentType

@@ -24,10 +24,9 @@ from consultations.errors import WrongPhase
 from consultations.models import Consultation, Phase, Question, QuestionKind
 from consultations.permissions import can_facilitate, can_manage
 from consultations.services import answers as answer_services
-from consultations.services.common import as_id
-from consultations.services.consultations import consultation_get
 from frontend.consultations import data, forms_answer
 from frontend.refusals import domain_error_pages, sign_in_first
+from hub.cleaning import as_id
 from hub.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from hub.models import Commune
 from hub.selectors import signed_in
@@ -49,10 +48,7 @@ def _commune(slug: str) -> Commune:
 
 def _consultation(request: HttpRequest, slug: str, pk: int) -> Consultation:
     """The consultation of this commune, if the reader may see it (a draft is staff's only)."""
-    consultation = consultation_get(pk, commune=_commune(slug))
-    if not selectors.can_see(request.user, consultation):
-        raise NotFound()
-    return consultation
+    return selectors.visible_consultation(request.user, pk, commune=_commune(slug))
 
 
 def _questions(consultation: Consultation) -> list[Question]:
@@ -105,7 +101,7 @@ def _detail_context(
         "can_record_workshop": accepting and can_facilitate(user, consultation.commune),
         "can_see_workshops": consultation.results_public
         or (consultation.is_public and can_facilitate(user, consultation.commune)),
-        "response": answer_services.response_for(user, consultation),
+        "response": selectors.response_for(user, consultation),
         "opinion": data.council_opinion(consultation),
     }
 
@@ -124,7 +120,7 @@ def consultation_comment(request: HttpRequest, slug: str, pk: int, section_id: i
     consultation = _consultation(request, slug, pk)
     if not request.user.is_authenticated:
         return sign_in_first(request, consultation.get_absolute_url())
-    section = answer_services.section_get(section_id, consultation=consultation)
+    section = selectors.section_get(section_id, consultation=consultation)
     body = request.POST.get("body", "")
     parent = request.POST.get("parent", "")
     try:
@@ -156,7 +152,7 @@ def _answer_page(
     errors: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
     questions = _questions(consultation)
-    response = answer_services.response_for(request.user, consultation)
+    response = selectors.response_for(request.user, consultation)
     if parsed is not None:
         values, arrondissement = parsed.values, parsed.arrondissement
     else:

@@ -1,5 +1,6 @@
 """Routes of the consultations' pages: workshops (spliced into frontend.urls_consultations): the
-facilitators' form recording a workshop, and the workshops recorded for a consultation."""
+facilitators' form recording a workshop, the page correcting one (and its photos), and the workshops
+recorded for a consultation."""
 
 from django.urls import URLPattern, URLResolver, path
 
@@ -15,5 +16,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "communes/<slug:slug>/consultations/<int:pk>/ateliers/nouveau/",
         workshops.workshop_new,
         name="consultation-workshop-new",
+    ),
+    path(
+        "communes/<slug:slug>/consultations/<int:pk>/ateliers/<int:workshop_id>/modifier/",
+        workshops.workshop_edit,
+        name="consultation-workshop-edit",
     ),
 ]

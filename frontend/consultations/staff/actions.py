@@ -42,7 +42,6 @@ from consultations.services import (
     consultation_update,
 )
 from consultations.services.citizen_council import opinion_record
-from consultations.services.common import as_id
 from frontend.consultations.staff.common import manage_url
 from frontend.consultations.staff_forms import (
     ConsultationForm,
@@ -55,6 +54,7 @@ from frontend.consultations.staff_forms import (
     SectionForm,
     options_text,
 )
+from hub.cleaning import as_id
 from hub.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from hub.selectors import signed_in
 from publications.models import Document

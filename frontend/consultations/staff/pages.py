@@ -22,7 +22,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from consultations import notify, results, selectors
 from consultations.models import Consultation, Phase, QuestionKind
 from consultations.money import format_xof
-from consultations.services import consultation_create, consultation_get
+from consultations.selectors import consultation_get
+from consultations.services import consultation_create
 from frontend.consultations.staff import actions
 from frontend.consultations.staff.common import (
     handles_domain_errors,

@@ -1,0 +1,22 @@
+"""The size limits of consultations' fields and collections, checked by the models and the services
+alike (one number for each, so a form and its service never disagree)."""
+
+MAX_TITLE_CHARS = 200
+MAX_SUMMARY_CHARS = 4000
+MAX_PROMPT_CHARS = 300
+MAX_HELP_CHARS = 1000
+MAX_OPTION_CHARS = 200
+MAX_OPTION_DESCRIPTION_CHARS = 1000
+MAX_SECTION_BODY_CHARS = 20000
+MAX_COMMENT_CHARS = 2000
+MAX_TEXT_ANSWER_CHARS = 1000
+MAX_RESPONSE_CHARS = 20000
+MAX_WORKSHOP_SUMMARY_CHARS = 8000
+MAX_QUESTIONS = 30
+MAX_OPTIONS = 30
+MAX_SECTIONS = 60
+# An envelope above a thousand billion XOF is a typing mistake.
+MAX_ENVELOPE_XOF = 1_000_000_000_000
+MAX_PARTICIPANTS = 5000
+MAX_IDEMPOTENCY_KEY = 64
+MAX_OPINION_CHARS = 8000
