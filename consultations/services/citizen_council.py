@@ -24,7 +24,7 @@ from consultations.models import (
     Consultation,
     CouncilOpinion,
 )
-from consultations.services.common import Cleaner, require_manager
+from consultations.services.common import Cleaner, fields_change, require_manager
 from consultations.services.organisations import MAX_IDENTIFIER_CHARS, accredited_organisation_choice
 from hub.auth_backends import find_user_by_identifier
 from hub.cleaning import as_id
@@ -136,22 +136,14 @@ def member_update(*, actor: Any, member: CitizenCouncilMember, data: dict[str, A
     commune = member.commune
     user = require_manager(actor, commune)
     clean = _member_clean(commune, data, creating=False, current=member)
-    with transaction.atomic():
-        locked = CitizenCouncilMember.objects.select_for_update().get(pk=member.pk)
-        before = {key: getattr(locked, key) for key in clean}
-        changed = {key: value for key, value in clean.items() if before[key] != value}
-        if changed:
-            for key, value in changed.items():
-                setattr(locked, key, value)
-            locked.save(update_fields=list(changed))
-            audit_record(
-                actor=user,
-                action="consultations.council_member_update",
-                obj=locked,
-                commune=commune,
-                data={"before": _as_json({k: before[k] for k in changed}), "after": _as_json(changed)},
-            )
-    return locked
+    return fields_change(
+        member,
+        clean,
+        actor=user,
+        action="consultations.council_member_update",
+        commune=commune,
+        audit_values=_as_json,
+    )
 
 
 def member_leave(*, actor: Any, member: CitizenCouncilMember, left_on: Any = None) -> CitizenCouncilMember:
@@ -239,22 +231,14 @@ def meeting_update(
     commune = meeting.commune
     user = require_manager(actor, commune)
     clean = _meeting_clean(commune, data, creating=False)
-    with transaction.atomic():
-        locked = CitizenCouncilMeeting.objects.select_for_update().get(pk=meeting.pk)
-        before = {key: getattr(locked, key) for key in clean}
-        changed = {key: value for key, value in clean.items() if before[key] != value}
-        if changed:
-            for key, value in changed.items():
-                setattr(locked, key, value)
-            locked.save(update_fields=list(changed))
-            audit_record(
-                actor=user,
-                action="consultations.council_meeting_update",
-                obj=locked,
-                commune=commune,
-                data={"before": _as_json({k: before[k] for k in changed}), "after": _as_json(changed)},
-            )
-    return locked
+    return fields_change(
+        meeting,
+        clean,
+        actor=user,
+        action="consultations.council_meeting_update",
+        commune=commune,
+        audit_values=_as_json,
+    )
 
 
 # --- Opinions ----------------------------------------------------------------------------------------

@@ -4,9 +4,10 @@ error reported at once)."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import connection, models, transaction
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,9 @@ from consultations.permissions import can_facilitate, can_manage
 from hub.cleaning import FieldCleaner, as_id
 from hub.errors import NotAuthenticated
 from hub.models import Arrondissement, Commune, User
+from hub.services.audit import audit_record
+
+Row = TypeVar("Row", bound=models.Model)
 
 
 def require_user(actor: Any) -> User:
@@ -49,6 +53,39 @@ def lock_shared(consultation_id: int) -> Consultation:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR SHARE", [consultation_id])  # noqa: S608
     return Consultation.objects.select_related("commune").get(pk=consultation_id)
+
+
+def fields_change(
+    row: Row,
+    clean: dict[str, Any],
+    *,
+    actor: User,
+    action: str,
+    commune: Commune,
+    audit_values: Callable[[dict[str, Any]], dict[str, Any]] = dict,
+) -> Row:
+    """Set the cleaned fields that differ on the locked row and save only those, with one audit
+    entry (``before`` and ``after`` of what changed, through ``audit_values``); nothing when nothing
+    differs. Inside the caller's transaction when it has one."""
+    with transaction.atomic():
+        locked = type(row)._default_manager.select_for_update().get(pk=row.pk)
+        before = {key: getattr(locked, key) for key in clean}
+        changed = {key: value for key, value in clean.items() if before[key] != value}
+        if changed:
+            for key, value in changed.items():
+                setattr(locked, key, value)
+            locked.save(update_fields=list(changed))
+            audit_record(
+                actor=actor,
+                action=action,
+                obj=locked,
+                commune=commune,
+                data={
+                    "before": audit_values({k: before[k] for k in changed}),
+                    "after": audit_values(changed),
+                },
+            )
+    return locked
 
 
 class Cleaner(FieldCleaner):

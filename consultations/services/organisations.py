@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from consultations.errors import invalid
 from consultations.models import MAX_TITLE_CHARS, Facilitator, Organisation, OrganisationKind
-from consultations.services.common import Cleaner, require_manager
+from consultations.services.common import Cleaner, fields_change, require_manager
 from hub.auth_backends import find_user_by_identifier
 from hub.cleaning import as_id
 from hub.models import Commune, User
@@ -89,21 +89,9 @@ def organisation_update(*, actor: Any, organisation: Organisation, data: dict[st
     user = require_manager(actor, commune)
     clean = _organisation_clean(commune, data, creating=False, current=organisation)
     try:
-        with transaction.atomic():
-            locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
-            before = {key: getattr(locked, key) for key in clean}
-            changed = {key: value for key, value in clean.items() if before[key] != value}
-            if changed:
-                for key, value in changed.items():
-                    setattr(locked, key, value)
-                locked.save(update_fields=list(changed))
-                audit_record(
-                    actor=user,
-                    action="consultations.organisation_update",
-                    obj=locked,
-                    commune=commune,
-                    data={"before": {key: before[key] for key in changed}, "after": changed},
-                )
+        locked = fields_change(
+            organisation, clean, actor=user, action="consultations.organisation_update", commune=commune
+        )
     except IntegrityError as exc:
         raise _duplicate_name() from exc
     return locked

@@ -205,6 +205,13 @@ def sections_data(consultation: Consultation) -> tuple[list[dict[str, Any]], lis
     return [{"heading": s.heading, "body": s.body} for s in rows], [s.pk for s in rows]
 
 
+# Each list the builder edits, and how to read it back as the service takes it.
+LISTS: dict[str, Callable[[Consultation], tuple[list[dict[str, Any]], list[int]]]] = {
+    "questions": questions_data,
+    "sections": sections_data,
+}
+
+
 def _stale(request: HttpRequest, consultation: Consultation, anchor: str) -> HttpResponse:
     messages.error(
         request,
@@ -265,25 +272,39 @@ def question_save(request: HttpRequest, consultation: Consultation, page: PageFo
     return redirect(manage_url(consultation, "#questions"))
 
 
-def question_delete(request: HttpRequest, consultation: Consultation, page: PageForms) -> HttpResponse:
-    items, ids = questions_data(consultation)
-    pk = as_id(request.POST.get("question"))
+def _list_delete(
+    request: HttpRequest, consultation: Consultation, name: str, deleted: Callable[[int], str]
+) -> HttpResponse:
+    """Delete the item ``request.POST[<singular of name>]`` of the list ``name`` (``questions`` or
+    ``sections``); ``deleted(number)`` is the message."""
+    items, ids = LISTS[name](consultation)
+    pk = as_id(request.POST.get(name[:-1]))
     if pk not in ids:
-        return _stale(request, consultation, "#questions")
+        return _stale(request, consultation, f"#{name}")
     index = ids.index(pk)
-    done = _("Question %(number)d is deleted.") % {"number": index + 1}
-    return _replace(request, consultation, "questions", items[:index] + items[index + 1 :], done)
+    return _replace(request, consultation, name, items[:index] + items[index + 1 :], deleted(index + 1))
+
+
+def _list_move(request: HttpRequest, consultation: Consultation, name: str, done: str) -> HttpResponse:
+    """Move that item one place up or down (``request.POST["direction"]``)."""
+    items, ids = LISTS[name](consultation)
+    pk = as_id(request.POST.get(name[:-1]))
+    if pk not in ids:
+        return _stale(request, consultation, f"#{name}")
+    moved = _moved(items, ids.index(pk), request.POST.get("direction", ""))
+    if moved is None:
+        return _stale(request, consultation, f"#{name}")
+    return _replace(request, consultation, name, moved, done)
+
+
+def question_delete(request: HttpRequest, consultation: Consultation, page: PageForms) -> HttpResponse:
+    return _list_delete(
+        request, consultation, "questions", lambda n: _("Question %(number)d is deleted.") % {"number": n}
+    )
 
 
 def question_move(request: HttpRequest, consultation: Consultation, page: PageForms) -> HttpResponse:
-    items, ids = questions_data(consultation)
-    pk = as_id(request.POST.get("question"))
-    if pk not in ids:
-        return _stale(request, consultation, "#questions")
-    moved = _moved(items, ids.index(pk), request.POST.get("direction", ""))
-    if moved is None:
-        return _stale(request, consultation, "#questions")
-    return _replace(request, consultation, "questions", moved, _("The question is moved."))
+    return _list_move(request, consultation, "questions", _("The question is moved."))
 
 
 def section_save(request: HttpRequest, consultation: Consultation, page: PageForms) -> HttpResponse | None:
@@ -317,24 +338,13 @@ def section_save(request: HttpRequest, consultation: Consultation, page: PageFor
 
 
 def section_delete(request: HttpRequest, consultation: Consultation, page: PageForms) -> HttpResponse:
-    items, ids = sections_data(consultation)
-    pk = as_id(request.POST.get("section"))
-    if pk not in ids:
-        return _stale(request, consultation, "#sections")
-    index = ids.index(pk)
-    done = _("Section %(number)d is deleted.") % {"number": index + 1}
-    return _replace(request, consultation, "sections", items[:index] + items[index + 1 :], done)
+    return _list_delete(
+        request, consultation, "sections", lambda n: _("Section %(number)d is deleted.") % {"number": n}
+    )
 
 
 def section_move(request: HttpRequest, consultation: Consultation, page: PageForms) -> HttpResponse:
-    items, ids = sections_data(consultation)
-    pk = as_id(request.POST.get("section"))
-    if pk not in ids:
-        return _stale(request, consultation, "#sections")
-    moved = _moved(items, ids.index(pk), request.POST.get("direction", ""))
-    if moved is None:
-        return _stale(request, consultation, "#sections")
-    return _replace(request, consultation, "sections", moved, _("The section is moved."))
+    return _list_move(request, consultation, "sections", _("The section is moved."))
 
 
 # --- The consultation's fields, its phases, its response ------------------------------------------
