@@ -88,6 +88,8 @@ rules.add_perm("hub.view_staff_area", is_platform_admin | is_commune_staff)
 rules.add_perm("hub.change_commune_profile", is_platform_admin | is_profile_editor)
 rules.add_perm("hub.manage_memberships", is_platform_admin | is_commune_admin)
 rules.add_perm("hub.view_commune_audit_log", is_platform_admin | is_commune_admin)
+# Spending: the SMS budget is set by the commune's administrators (the mayor's office).
+rules.add_perm("hub.manage_sms_budget", is_platform_admin | is_commune_admin)
 rules.add_perm("hub.view_audit_log", is_platform_admin)
 # For the feature apps (publications, forums, live sessions): staff act only in enabled communes.
 rules.add_perm("hub.publish_in_commune", is_platform_admin | (is_enabled_commune & is_publisher))

@@ -401,6 +401,24 @@ VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
 VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
 VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:contact@communesplus.bj")
 
+# --- SMS (docs/sms.md) ---------------------------------------------------------------------------
+# The operator: ``smpp://SYSTEM_ID:PASSWORD@HOST:PORT`` (SMPP 3.4; ``smpps://`` for TLS) with optional
+# ``?system_type=…&source=…`` ; or an HTTP aggregator ``https://TOKEN@api.example/send``. Empty: the
+# local transport, which keeps every message in the database as delivered and logs it (embedded
+# mode and demos; nothing leaves the machine).
+SMS_URL = os.environ.get("SMS_URL", "")
+# The number (or short code) citizens text when their commune has none of its own.
+SMS_SHARED_NUMBER = os.environ.get("SMS_SHARED_NUMBER", "")
+# What the operator bills per segment, in CFA francs: the cost shown to staff and the budget's unit.
+SMS_COST_XOF = int(os.environ.get("SMS_COST_XOF", "20"))
+# Inbound by HTTP (an aggregator's callback): the shared secret it must send.
+SMS_INBOUND_TOKEN = os.environ.get("SMS_INBOUND_TOKEN", "")
+# Per number: inbound messages acted on per hour, and alerts sent per day (beyond: refused, logged).
+SMS_INBOUND_PER_HOUR = int(os.environ.get("SMS_INBOUND_PER_HOUR", "20"))
+SMS_OUTBOUND_PER_DAY = int(os.environ.get("SMS_OUTBOUND_PER_DAY", "10"))
+# Attempts before a message is failed (backoff 30 s, 1, 2, 4… min, at most 30 min between tries).
+SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "6"))
+
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))

@@ -12,3 +12,4 @@ class NotificationsConfig(AppConfig):
         # Register the tasks in every process (web included), so that the outbox can find them
         # by name and run them in-process in embedded mode.
         from notifications import tasks  # noqa: F401
+        from notifications.sms import tasks as sms_tasks  # noqa: F401

@@ -17,6 +17,7 @@ class Channel(models.TextChoices):
     IN_APP = "in_app", _("In the app")
     EMAIL = "email", _("E-mail")
     PUSH = "push", _("Push notification")
+    SMS = "sms", _("SMS")
 
 
 class Status(models.TextChoices):
@@ -133,3 +134,28 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.endpoint[:40]}"
+
+
+# The SMS models live in their own module; importing them here registers them with the app.
+from notifications.sms.models import (  # noqa: E402
+    InboundSms,
+    SmsCommuneSettings,
+    SmsMessage,
+    SmsProfile,
+    SmsStatus,
+    SmsTopic,
+)
+
+__all__ = [
+    "Channel",
+    "InboundSms",
+    "Notification",
+    "NotificationPreference",
+    "PushSubscription",
+    "SmsCommuneSettings",
+    "SmsMessage",
+    "SmsProfile",
+    "SmsStatus",
+    "SmsTopic",
+    "Status",
+]

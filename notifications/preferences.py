@@ -26,7 +26,14 @@ from typing import Literal
 from django.db import connection
 
 from hub.models import Follow, User
-from notifications.models import Channel, NotificationPreference, PushSubscription, Status
+from notifications.models import (
+    Channel,
+    NotificationPreference,
+    PushSubscription,
+    SmsProfile,
+    SmsTopic,
+    Status,
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,23 @@ def reachable_sql(channel: str, *, user: str) -> str:
     if channel == Channel.PUSH:
         table = PushSubscription._meta.db_table
         return f"u.is_active AND EXISTS (SELECT 1 FROM {table} s WHERE s.user_id = {user})"  # noqa: S608
+    if channel == Channel.SMS:
+        return sms_reachable_sql(user=user)
     raise ValueError(f"unknown channel {channel!r}")
+
+
+def sms_reachable_sql(*, user: str) -> str:
+    """SMS reaches an active user with a phone number and an SMS profile that has not said STOP, for
+    an event whose topic they chose (``%(sms_topic)s``, or the kind's catch-all ``%(sms_topic_any)s``),
+    or one that names them and asks for SMS (``%(sms_named)s``: the answer to their own question).
+    The three placeholders are the statement's parameters (``notifications.sms.topics``)."""
+    profiles, topics = SmsProfile._meta.db_table, SmsTopic._meta.db_table
+    return (
+        f"u.is_active AND u.phone IS NOT NULL AND u.phone <> '' "  # noqa: S608
+        f"AND EXISTS (SELECT 1 FROM {profiles} sp WHERE sp.user_id = {user} AND sp.opted_out_at IS NULL) "
+        f"AND (%(sms_named)s OR EXISTS (SELECT 1 FROM {topics} st WHERE st.user_id = {user} "
+        f"AND st.topic IN (%(sms_topic)s, %(sms_topic_any)s)))"
+    )
 
 
 def receives_sql(channel: str, *, user: str, commune: str) -> str:

@@ -44,6 +44,12 @@ app.conf.beat_schedule = {
         "task": "consultations.tasks.advance",
         "schedule": 300.0,
     },
+    # Hand queued SMS to the operator and retry those whose backoff is over (each send also
+    # enqueues this task at once; the schedule catches what a lost task left behind).
+    "sms-send": {
+        "task": "notifications.tasks.sms_send",
+        "schedule": 30.0,
+    },
     "clear-expired-sessions": {
         "task": "hub.tasks.clear_expired_sessions",
         "schedule": crontab(minute=27, hour=3),
