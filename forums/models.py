@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from hub.models import Commune
 
+# A client-chosen key, as long as the live sessions' and consultations' (a UUID fits).
+MAX_IDEMPOTENCY_KEY = 64
+
 
 class Category(models.Model):
     commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="forum_categories")
@@ -163,6 +166,8 @@ class Post(models.Model):
     flag_count = models.PositiveIntegerField(default=0)
     # The thread's event_seq at this post's last change (creation, edit, removal): catch-up key.
     seq = models.PositiveBigIntegerField(default=0)
+    # Chosen by the client: a reply sent again (a lost answer, an offline queue) is made once.
+    idempotency_key = models.CharField(max_length=MAX_IDEMPOTENCY_KEY, blank=True, default="")
 
     objects = PostQuerySet.as_manager()
 
@@ -179,6 +184,13 @@ class Post(models.Model):
                 name="forum_post_queue_idx",
                 condition=Q(hidden=True) | Q(flag_count__gt=0),
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="forum_post_idempotency_once",
+            )
         ]
 
     def __str__(self) -> str:

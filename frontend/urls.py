@@ -3,6 +3,7 @@
 from django.urls import path
 
 from frontend import (
+    pwa,
     urls_commitments,
     urls_consultations,
     urls_council,
@@ -10,6 +11,7 @@ from frontend import (
     urls_notifications,
     urls_publications,
     urls_sessions,
+    urls_sms,
     urls_staff,
     urls_workspace,
     views,
@@ -21,7 +23,9 @@ app_name = "frontend"
 # ``*_read(view)``: anonymous reads answered from the public read cache (hub/readcache.py).
 urlpatterns = [
     path("", all_read(views.home), name="home"),
-    path("sw.js", views.service_worker, name="service-worker"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("hors-ligne/", pwa.offline_page, name="offline"),
     path("communes/<slug:slug>/", commune_read(views.commune_detail), name="commune"),
     path("communes/<slug:slug>/suivre/", views.commune_follow_toggle, name="commune-follow"),
     path("inscription/", views.signup, name="signup"),
@@ -46,5 +50,6 @@ urlpatterns = [
     *urls_commitments.urlpatterns,
     *urls_council.urlpatterns,
     *urls_consultations.urlpatterns,
+    *urls_sms.urlpatterns,
     *urls_workspace.urlpatterns,
 ]

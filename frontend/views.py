@@ -284,13 +284,6 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/password_change.html", {"form": form}, status=status)
 
 
-def service_worker(request: HttpRequest) -> HttpResponse:
-    """The service worker for Web Push, at the site's root so that its scope is the whole site."""
-    response = render(request, "frontend/sw.js", content_type="application/javascript")
-    response["Cache-Control"] = "no-cache"
-    return response
-
-
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if wants_json(request):
         return json_page_not_found(request)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from frontend.sms.citizen import sms_section
 from hub.errors import DomainError, NotFound
 from hub.models import Commune, User
 from hub.selectors import signed_in, user_follows
@@ -146,6 +147,7 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
         "push": push_ready(),
         "error": error,
         "has_errors": bool(error) or any(scope.form.errors for scope in scopes),
+        "sms": sms_section(user),  # its own forms (frontend.sms.citizen): SMS is not in the table above
     }
     return render(request, "frontend/notification_preferences.html", context, status=status)
 

@@ -478,6 +478,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "hub.models.roles.Role",
         "SessionKindEnum": "sessions_live.models.SessionKind",
         "SessionStatusEnum": "sessions_live.models.SessionStatus",
+        "ParticipationChannelEnum": "sessions_live.models.ParticipationChannel",
         "PollStatusEnum": "sessions_live.models.PollStatus",
         "QuestionStatusEnum": "sessions_live.models.QuestionStatus",
         "CommitmentStatusEnum": "commitments.models.CommitmentStatus",

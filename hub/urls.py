@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", include("hub.api.urls")),
     path("api/v1/", include("publications.api.urls")),
     path("api/v1/", include("notifications.api.urls")),
+    path("api/v1/", include("notifications.api.urls_sms")),
     path("api/v1/", include("forums.api.urls")),
     path("api/v1/", include("sessions_live.api.urls")),
     path("api/v1/", include("commitments.api.urls")),

@@ -3,6 +3,10 @@ and outbox events nobody finished, and re-drive those events.
 
 Everything here is read-only: rows are written by the fan-out and delivery services only. An admin may
 delete a push subscription or a preference (the user then gets the defaults back), nothing more.
+
+SMS: the messages sent and received are read-only (written by ``notifications.sms``); a commune's SMS
+settings (its own number, its monthly budget) are edited here by platform administrators, and a
+person's SMS profile (STOP) and topics may be corrected.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.utils.translation import ngettext
 
 from hub.models import OutboxEvent
 from notifications.models import Notification, NotificationPreference, PushSubscription, Status
+from notifications.sms.models import InboundSms, SmsCommuneSettings, SmsMessage, SmsProfile, SmsTopic
 from notifications.tasks import outbox_event_dispatch
 
 
@@ -176,3 +181,103 @@ class PushSubscriptionAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(ReadOnlyAdmin):
+    """Outbound SMS: ``status = failed`` with ``last error`` says what the operator refused."""
+
+    list_display = ["created_at", "commune", "phone", "kind", "status", "segments", "cost_xof", "attempts"]
+    list_filter = ["status", "commune", "kind", "encoding"]
+    list_select_related = ["commune"]
+    search_fields = ["phone", "carrier_id"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = [
+        "commune",
+        "user",
+        "phone",
+        "kind",
+        "text",
+        "encoding",
+        "segments",
+        "cost_xof",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "carrier_id",
+        "created_at",
+        "submitted_at",
+        "delivered_at",
+        "receipt",
+        "notification",
+        "reply_to",
+    ]
+
+
+@admin.register(InboundSms)
+class InboundSmsAdmin(ReadOnlyAdmin):
+    """Inbound SMS, kept as received; ``outcome`` and ``error`` say what was done with each."""
+
+    list_display = ["received_at", "phone", "destination", "short_text", "commune", "outcome", "processed_at"]
+    list_filter = ["outcome", "commune", ("processed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["commune"]
+    search_fields = ["phone", "dedup_key"]
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    fields = [
+        "received_at",
+        "phone",
+        "destination",
+        "text",
+        "dedup_key",
+        "commune",
+        "user",
+        "processed_at",
+        "outcome",
+        "error",
+    ]
+
+    @admin.display(description=_("text"))
+    def short_text(self, inbound: InboundSms) -> str:
+        return _short(inbound.text)
+
+
+@admin.register(SmsCommuneSettings)
+class SmsCommuneSettingsAdmin(admin.ModelAdmin):
+    """A commune's own SMS number and its monthly budget (staff set the budget on their SMS page,
+    where it is audited; this is the platform administrators' way in, for the number above all)."""
+
+    list_display = ["commune", "number", "monthly_budget_xof", "updated_at", "updated_by"]
+    list_select_related = ["commune", "updated_by"]
+    search_fields = ["commune__name", "number"]
+    autocomplete_fields = ["commune"]
+    fields = ["commune", "number", "monthly_budget_xof", "updated_at", "updated_by"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def save_model(self, request: HttpRequest, obj: SmsCommuneSettings, form: Any, change: bool) -> None:
+        obj.updated_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SmsProfile)
+class SmsProfileAdmin(admin.ModelAdmin):
+    """Who is reachable by SMS; ``opted out at`` is STOP (clear it only at the person's request)."""
+
+    list_display = ["user", "opted_out_at", "created_by_sms", "created_at"]
+    list_filter = [("opted_out_at", admin.EmptyFieldListFilter), "created_by_sms"]
+    list_select_related = ["user"]
+    search_fields = ["user__phone", "user__email"]
+    raw_id_fields = ["user"]
+    fields = ["user", "opted_out_at", "created_by_sms", "created_at", "updated_at"]
+    readonly_fields = ["created_by_sms", "created_at", "updated_at"]
+
+
+@admin.register(SmsTopic)
+class SmsTopicAdmin(admin.ModelAdmin):
+    list_display = ["user", "topic"]
+    list_filter = ["topic"]
+    list_select_related = ["user"]
+    search_fields = ["user__phone", "user__email", "topic"]
+    raw_id_fields = ["user"]

@@ -8,6 +8,10 @@ of a commune's followers, and a chunk of an event's named audience (a forum thre
 Every count is the statement's own: the rows THIS statement inserted. A retry, a re-drive or a
 second worker conflicts on (event, recipient, channel) and inserts, counts and returns nothing for
 rows that exist. The same SQL runs on PostgreSQL and SQLite (≥ 3.35 for ``RETURNING``).
+
+SMS rows come from the same statements, for events that have an SMS topic (``Sms``: the topic a
+person must have chosen, and whether the event's named users are reachable without it); the SMS
+statement takes three more placeholders (``sms_named``, ``sms_topic``, ``sms_topic_any``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,20 @@ from notifications.models import Channel, Notification
 from notifications.preferences import receives_sql, status_sql
 
 # The placeholders every statement takes; a source adds its own.
-Params = dict[str, int | datetime]
+Params = dict[str, int | bool | str | datetime]
+
+
+@dataclass(frozen=True)
+class Sms:
+    """How an event reaches people by SMS: its topic, its kind's catch-all topic, and whether the
+    users it names are reachable without either (the answer to a question asked by SMS)."""
+
+    topic: str
+    topic_any: str
+    named: bool = False
+
+    def params(self, *, named: bool) -> Params:
+        return {"sms_named": named and self.named, "sms_topic": self.topic, "sms_topic_any": self.topic_any}
 
 
 def _insert(channel: str, *, source: str, user: str, returning: bool = False) -> str:
@@ -55,20 +72,42 @@ def _audience_sql(channel: str, size: int) -> str:
     return _insert(channel, source=source, user="u.id", returning=channel == Channel.IN_APP)
 
 
-def _channels(push: bool) -> list[Channel]:
-    return [Channel.IN_APP, Channel.EMAIL] + ([Channel.PUSH] if push else [])
+def fan_out_channels(*, push: bool, sms: Sms | None, sms_only: bool = False) -> list[Channel]:
+    """The channels an event goes out on: SMS only for an event that asks for it (and has a topic),
+    else in-app and e-mail, push when configured, SMS when the event has a topic."""
+    if sms_only:
+        return [Channel.SMS] if sms is not None else []
+    return (
+        [Channel.IN_APP, Channel.EMAIL]
+        + ([Channel.PUSH] if push else [])
+        + ([Channel.SMS] if sms is not None else [])
+    )
+
+
+def _params(base: Params, channel: str, sms: Sms | None, *, named: bool) -> Params:
+    if channel != Channel.SMS or sms is None:
+        return base
+    return {**base, **sms.params(named=named)}
 
 
 def followers_insert_batch(
-    *, event_id: int, commune_id: int, low: int, high: int, now: datetime, push: bool
+    *,
+    event_id: int,
+    commune_id: int,
+    low: int,
+    high: int,
+    now: datetime,
+    push: bool,
+    sms: Sms | None = None,
+    sms_only: bool = False,
 ) -> dict[str, int]:
     """Insert the notifications of followers with ``low < user_id <= high``; returns the rows this
     call inserted, per channel."""
     params: Params = {"event": event_id, "commune": commune_id, "low": low, "high": high, "now": now}
     counts: dict[str, int] = {}
     with connection.cursor() as cursor:
-        for channel in _channels(push):
-            cursor.execute(FOLLOWERS_SQL[channel], params)
+        for channel in fan_out_channels(push=push, sms=sms, sms_only=sms_only):
+            cursor.execute(FOLLOWERS_SQL[channel], _params(params, channel, sms, named=False))
             counts[channel] = max(cursor.rowcount, 0)
     return counts
 
@@ -88,15 +127,22 @@ def audience_chunk_size(batch_size: int) -> int:
 
 
 def audience_insert_batch(
-    *, event_id: int, commune_id: int, user_ids: Sequence[int], now: datetime, push: bool
+    *,
+    event_id: int,
+    commune_id: int,
+    user_ids: Sequence[int],
+    now: datetime,
+    push: bool,
+    sms: Sms | None = None,
+    sms_only: bool = False,
 ) -> AudienceBatch:
     """Insert the notifications of the named users; returns what this call inserted."""
     params: Params = {"event": event_id, "commune": commune_id, "now": now}
     params.update({f"u{i}": user_id for i, user_id in enumerate(user_ids)})
     batch = AudienceBatch()
     with connection.cursor() as cursor:
-        for channel in _channels(push):
-            cursor.execute(_audience_sql(channel, len(user_ids)), params)
+        for channel in fan_out_channels(push=push, sms=sms, sms_only=sms_only):
+            cursor.execute(_audience_sql(channel, len(user_ids)), _params(params, channel, sms, named=True))
             if channel == Channel.IN_APP:
                 batch.in_app_recipients = sorted(int(recipient_id) for (recipient_id,) in cursor.fetchall())
                 batch.counts[channel] = len(batch.in_app_recipients)

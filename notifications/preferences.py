@@ -3,7 +3,9 @@
 Which channels a user gets for a commune's event: a preference row for that commune wins over the
 all-communes row (``commune`` empty), which wins over the default (``DEFAULT``: on, immediate). Only
 e-mail has a daily digest. On top of the preference, a channel needs somewhere to go: in-app for
-active users, e-mail for active users with an address, push for active users with a subscription.
+active users, e-mail for active users with an address, push for active users with a subscription,
+SMS for active users with a phone who did not say STOP and chose the event's topic (or whom the
+event names for SMS: ``sms_reachable_sql``).
 
 Why SQL and not Python: the bulk fan-out must resolve preferences inside one
 ``INSERT … SELECT`` per channel and batch, with no follower row travelling to Python (measured,

@@ -4,7 +4,10 @@ Fan-out is exactly-once per (event, recipient, channel) by construction: every i
 ``INSERT … SELECT … ON CONFLICT DO NOTHING`` against a unique constraint (``fanout_sql``), so a retry,
 a re-drive or a second worker running the same event adds nothing, and what it counts and announces
 is what its own statements inserted. Batches are keyset-paginated over followers (no per-follower
-query): one read and up to three inserts per batch.
+query): one read and up to four inserts per batch (in-app, e-mail, push, SMS).
+
+SMS rows are inserted only for events with an SMS topic (``sms.alerts.topics_for``), start pending,
+and become messages in ``notifications.tasks.sms_alerts_queue``, enqueued with the other deliveries.
 """
 
 from __future__ import annotations
@@ -26,9 +29,16 @@ from hub.models import Commune, Follow, OutboxEvent, User
 from hub.realtime.events import send_to_user_on_commit
 from notifications.delivery import UNSUBSCRIBE_SALT
 from notifications.events import notification_new_on_commit
-from notifications.fanout_sql import audience_chunk_size, audience_insert_batch, followers_insert_batch
+from notifications.fanout_sql import (
+    Sms,
+    audience_chunk_size,
+    audience_insert_batch,
+    fan_out_channels,
+    followers_insert_batch,
+)
 from notifications.models import Channel, Notification, NotificationPreference, PushSubscription, Status
 from notifications.selectors import unread_count
+from notifications.sms import alerts as sms_alerts
 from workers.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -36,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FanOutResult:
-    """What one run of the fan-out did. ``in_app``, ``email`` and ``push`` count the rows THIS run
+    """What one run of the fan-out did. ``in_app``, ``email``, ``push`` and ``sms`` count the rows THIS run
     inserted (a retry counts only what earlier runs left undone); ``followers`` is the size of the
     audience; ``already_done`` says the event had been (or was meanwhile) marked processed by another
     run, which sent the live event and enqueued delivery."""
@@ -47,10 +57,34 @@ class FanOutResult:
     email: int
     push: int
     already_done: bool = False
+    sms: int = 0
 
 
 def _batch_size() -> int:
     return int(settings.NOTIFICATION_BATCH_SIZE)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one event goes out: push configured or not, its SMS topic (None: no SMS), SMS only."""
+
+    push: bool
+    sms: Sms | None
+    sms_only: bool
+
+    @property
+    def channels(self) -> list[Channel]:
+        return fan_out_channels(push=self.push, sms=self.sms, sms_only=self.sms_only)
+
+
+def _plan(event: OutboxEvent) -> _Plan:
+    topics = sms_alerts.topics_for(event.kind, event.payload)
+    sms = Sms(topics[0], topics[1], named=sms_alerts.sms_named(event.payload)) if topics else None
+    return _Plan(bool(settings.VAPID_PRIVATE_KEY), sms, sms_alerts.sms_only(event.payload))
+
+
+def _zero() -> dict[str, int]:
+    return dict.fromkeys(Channel.values, 0)
 
 
 def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
@@ -68,27 +102,31 @@ def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
     if event.processed_at is not None:
         return FanOutResult(event_id, 0, 0, 0, 0, already_done=True)
     OutboxEvent.objects.filter(pk=event_id).update(attempts=F("attempts") + 1)
-    push_ready = bool(settings.VAPID_PRIVATE_KEY)
+    plan = _plan(event)
     audience = audience_user_ids(event.payload)
     followers = audience is None or audience_includes_followers(event.payload)
-    totals = {Channel.IN_APP.value: 0, Channel.EMAIL.value: 0, Channel.PUSH.value: 0}
+    totals = _zero()
     recipients = 0
     if followers:
         # Followers first: a named user who follows the commune gets their rows here, and the named
-        # pass below (the same unique rows) adds nothing for them, so nothing announces them twice.
-        counts, recipients = _followers_fan_out(event, push_ready)
+        # pass below (the same unique rows) adds nothing for them, so nothing announces them twice
+        # (except an SMS row the topic did not give them and the naming does: the answer to their
+        # question asked by SMS).
+        counts, recipients = _followers_fan_out(event, plan)
         _add(totals, counts)
     if audience:
-        _add(totals, _audience_fan_out(event, audience, push_ready))
+        _add(totals, _audience_fan_out(event, audience, plan))
         recipients += len(audience) - (_followers_among(event.commune_id, audience) if followers else 0)
     with transaction.atomic():
         claimed = OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
             processed_at=timezone.now(), last_error=""
         )
         if claimed:
-            if followers:  # the named users' own live events left with their rows
+            # The named users' own live events left with their rows; an SMS-only event has no
+            # in-app row to announce.
+            if followers and Channel.IN_APP in plan.channels:
                 notification_new_on_commit(event.commune_id, _live_data(event))
-            transaction.on_commit(lambda: _enqueue_delivery(event_id))
+            transaction.on_commit(lambda: _enqueue_delivery(event_id, sms=plan.sms is not None))
     return FanOutResult(
         event_id,
         recipients,
@@ -96,6 +134,7 @@ def outbox_event_fan_out(*, event_id: int) -> FanOutResult:
         totals[Channel.EMAIL],
         totals[Channel.PUSH],
         already_done=not claimed,
+        sms=totals[Channel.SMS],
     )
 
 
@@ -109,10 +148,10 @@ def _live_data(event: OutboxEvent) -> dict[str, Any]:
     }
 
 
-def _followers_fan_out(event: OutboxEvent, push_ready: bool) -> tuple[dict[str, int], int]:
+def _followers_fan_out(event: OutboxEvent, plan: _Plan) -> tuple[dict[str, int], int]:
     """Every follower of the event's commune, in batches of followers by user id. The live event is
     one broadcast to the commune's followers group, sent by the caller once the event is processed."""
-    totals = {Channel.IN_APP.value: 0, Channel.EMAIL.value: 0, Channel.PUSH.value: 0}
+    totals = _zero()
     follows = Follow.objects.filter(commune_id=event.commune_id).order_by("user_id")
     low = 0
     while True:
@@ -132,7 +171,9 @@ def _followers_fan_out(event: OutboxEvent, push_ready: bool) -> tuple[dict[str, 
                 low=low,
                 high=high,
                 now=timezone.now(),
-                push=push_ready,
+                push=plan.push,
+                sms=plan.sms,
+                sms_only=plan.sms_only,
             )
         for channel, count in counts.items():
             totals[channel] += count
@@ -178,14 +219,14 @@ def audience_includes_followers(payload: dict[str, Any]) -> bool:
     return isinstance(audience, dict) and audience.get("followers") is True
 
 
-def _audience_fan_out(event: OutboxEvent, user_ids: list[int], push_ready: bool) -> dict[str, int]:
+def _audience_fan_out(event: OutboxEvent, user_ids: list[int], plan: _Plan) -> dict[str, int]:
     """A named list of users, by chunks, with the same preference rule and exactly-once rows.
 
     Each recipient hears ``notification.new`` on their own sockets when, and only when, their in-app
     row is inserted: the broadcast is registered in the transaction that inserted the row, so a
     retried chunk, whose rows exist, announces nothing again.
     """
-    totals = {Channel.IN_APP.value: 0, Channel.EMAIL.value: 0, Channel.PUSH.value: 0}
+    totals = _zero()
     live_data = _live_data(event)
     size = audience_chunk_size(_batch_size())
     for start in range(0, len(user_ids), size):
@@ -195,7 +236,9 @@ def _audience_fan_out(event: OutboxEvent, user_ids: list[int], push_ready: bool)
                 commune_id=event.commune_id,
                 user_ids=user_ids[start : start + size],
                 now=timezone.now(),
-                push=push_ready,
+                push=plan.push,
+                sms=plan.sms,
+                sms_only=plan.sms_only,
             )
             for recipient_id in batch.in_app_recipients:
                 send_to_user_on_commit(recipient_id, "notification.new", live_data)
@@ -204,10 +247,14 @@ def _audience_fan_out(event: OutboxEvent, user_ids: list[int], push_ready: bool)
     return totals
 
 
-def _enqueue_delivery(event_id: int) -> None:
-    # One try per channel: a failure to enqueue one never skips the other. Rows left pending are
+DELIVERY_TASKS = ("notifications.tasks.email_deliver", "notifications.tasks.push_deliver")
+SMS_ALERTS_TASK = "notifications.tasks.sms_alerts_queue"
+
+
+def _enqueue_delivery(event_id: int, *, sms: bool = False) -> None:
+    # One try per channel: a failure to enqueue one never skips the others. Rows left pending are
     # picked up again by the periodic delivery sweep.
-    for task in ("notifications.tasks.email_deliver", "notifications.tasks.push_deliver"):
+    for task in DELIVERY_TASKS + ((SMS_ALERTS_TASK,) if sms else ()):
         try:
             celery_app.tasks[task].apply_async(args=[event_id])
         except Exception:
@@ -215,12 +262,11 @@ def _enqueue_delivery(event_id: int) -> None:
 
 
 def delivery_pending_event_ids(*, older_than: timedelta) -> dict[str, list[int]]:
-    """Events with e-mail or push rows still pending after ``older_than`` (lost tasks, outages)."""
+    """Events with e-mail, push or SMS rows still pending after ``older_than`` (lost tasks, outages)."""
     cutoff = timezone.now() - older_than
-    stale = Notification.objects.filter(
-        status=Status.PENDING, channel__in=[Channel.EMAIL, Channel.PUSH], created_at__lte=cutoff
-    )
-    found: dict[str, list[int]] = {Channel.EMAIL: [], Channel.PUSH: []}
+    channels = [Channel.EMAIL, Channel.PUSH, Channel.SMS]
+    stale = Notification.objects.filter(status=Status.PENDING, channel__in=channels, created_at__lte=cutoff)
+    found: dict[str, list[int]] = {channel: [] for channel in channels}
     for channel, event_id in stale.values_list("channel", "event_id").distinct()[:1000]:
         found[channel].append(event_id)
     return found

@@ -22,14 +22,15 @@ def outbox_event_dispatch(event_id: int) -> dict[str, int]:
         result = services.outbox_event_fan_out(event_id=event_id)
     except NotFound:  # deleted since (its commune was removed): nothing left to announce
         logger.warning("outbox event %s no longer exists; nothing to dispatch", event_id)
-        return {"followers": 0, "in_app": 0, "email": 0, "push": 0}
+        return {"followers": 0, "in_app": 0, "email": 0, "push": 0, "sms": 0}
     # What THIS run inserted: a re-drive after a crash reports only what the crash left undone.
     logger.info(
-        "outbox event %s: %d in-app, %d e-mail, %d push notifications created for an audience of %d%s",
+        "outbox event %s: %d in-app, %d e-mail, %d push, %d SMS notifications for an audience of %d%s",
         event_id,
         result.in_app,
         result.email,
         result.push,
+        result.sms,
         result.followers,
         " (already processed)" if result.already_done else "",
     )
@@ -38,6 +39,7 @@ def outbox_event_dispatch(event_id: int) -> dict[str, int]:
         "in_app": result.in_app,
         "email": result.email,
         "push": result.push,
+        "sms": result.sms,
     }
 
 
@@ -80,12 +82,16 @@ def push_deliver(self: Task, event_id: int) -> int:
 
 @shared_task(name="notifications.tasks.delivery_sweep")
 def delivery_sweep() -> dict[str, int]:
-    """Re-run e-mail and push delivery for rows still pending after ten minutes."""
+    """Re-run e-mail, push and SMS delivery for rows still pending after ten minutes."""
+    from notifications.sms.tasks import sms_alerts_queue
+
     stale = services.delivery_pending_event_ids(older_than=timedelta(minutes=10))
     for event_id in stale[Channel.EMAIL]:
         email_deliver.apply_async(args=[event_id])
     for event_id in stale[Channel.PUSH]:
         push_deliver.apply_async(args=[event_id])
+    for event_id in stale[Channel.SMS]:
+        sms_alerts_queue.apply_async(args=[event_id])
     return {channel: len(ids) for channel, ids in stale.items()}
 
 

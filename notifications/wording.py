@@ -64,6 +64,19 @@ KIND_WORDING: dict[str, Wording] = {
         gettext_noop("%(commune)s is live now on Communes+:"),
         PUBLICATION.reason,
     ),
+    "session.question_answered": Wording(
+        gettext_noop("Your question was answered"),
+        gettext_noop("%(commune)s answered the question you asked during a live session:"),
+        gettext_noop(
+            "You receive this message because you asked this question in a live session of %(commune)s. "
+            "To stop these e-mails for this commune:"
+        ),
+    ),
+    "session.poll_opened": Wording(
+        gettext_noop("Live poll open"),
+        gettext_noop("%(commune)s asks for your answer in a live session:"),
+        PUBLICATION.reason,
+    ),
     "forum.proposal_status": Wording(
         gettext_noop("Proposal status changed"),
         gettext_noop("The town hall of %(commune)s changed the status of a proposal you made or support:"),

@@ -17,6 +17,7 @@ class SessionsLiveConfig(AppConfig):
             SessionDocument,
             SessionEvent,
         )
+        from sessions_live.sms import sms_handlers_register
 
         # What the public read cache must forget when it changes (hub/readcache.py). A session row
         # is its commune's content (lists, agendas); what happens inside it is the session's own
@@ -25,3 +26,6 @@ class SessionsLiveConfig(AppConfig):
         track(LiveSession, commune=lambda row: row.commune_id, session=lambda row: row.pk)
         for model in (AgendaItem, SessionDocument, ChatMessage, Poll, Question, SessionEvent):
             track(model, session=lambda row: row.session_id)
+
+        # QUESTION and poll answers by SMS (received by the notifications app: ``hub.sms_commands``).
+        sms_handlers_register()

@@ -173,6 +173,7 @@ class PollData(TypedDict):
     status: str
     options: list[PollOptionData]
     total: int
+    channels: dict[str, int]
     results: Any
     opened_at: str | None
     closed_at: str | None
@@ -187,6 +188,7 @@ class QuestionData(TypedDict):
     status: str
     answer: str
     vote_count: int
+    channel: str
     created_at: str | None
     answered_at: str | None
 
@@ -239,6 +241,11 @@ def chat_message_data(message: ChatMessage) -> ChatMessageData:
     }
 
 
+def ballot_channels(total: int, sms: int) -> dict[str, int]:
+    """The ballots of a poll by channel (``ParticipationChannel``), from its two counters."""
+    return {"web": max(total - sms, 0), "sms": sms}
+
+
 def poll_data(poll: Poll) -> PollData:
     """A poll with its options (prefetch ``options`` when building many)."""
     return {
@@ -252,6 +259,7 @@ def poll_data(poll: Poll) -> PollData:
             for o in poll.options.all()
         ],
         "total": poll.ballot_count,
+        "channels": ballot_channels(poll.ballot_count, poll.sms_ballot_count),
         "results": poll.results,
         "opened_at": datetime_text(poll.opened_at),
         "closed_at": datetime_text(poll.closed_at),
@@ -269,6 +277,7 @@ def question_data(question: Question, *, reveal_authors: bool = False) -> Questi
         "status": str(question.status),
         "answer": question.answer,
         "vote_count": question.vote_count,
+        "channel": str(question.channel),
         "created_at": datetime_text(question.created_at),
         "answered_at": datetime_text(question.answered_at),
     }

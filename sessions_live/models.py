@@ -40,6 +40,13 @@ class SessionStatus(models.TextChoices):
 EARLY_QUESTION_KINDS = frozenset({SessionKind.ACCOUNTABILITY, SessionKind.HEARING})
 
 
+class ParticipationChannel(models.TextChoices):
+    """How a question or a ballot came in: the web (site, app, websocket) or an SMS."""
+
+    WEB = "web", _("Web")
+    SMS = "sms", _("SMS")
+
+
 class LiveSession(models.Model):
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="live_sessions")
     kind = models.CharField(_("kind"), max_length=16, choices=SessionKind.choices)
@@ -162,8 +169,9 @@ class Poll(models.Model):
     question = models.CharField(_("question"), max_length=300)
     multiple = models.BooleanField(_("several choices allowed"), default=False)
     status = models.CharField(max_length=8, choices=PollStatus.choices, default=PollStatus.DRAFT)
-    # Number of ballots (voters), kept with F() like the options' counts.
+    # Number of ballots (voters), kept with F() like the options' counts; of them, cast by SMS.
     ballot_count = models.PositiveIntegerField(default=0)
+    sms_ballot_count = models.PositiveIntegerField(default=0)
     results = models.JSONField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -198,6 +206,10 @@ class PollBallot(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ballots")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     idempotency_key = models.CharField(max_length=MAX_IDEMPOTENCY_KEY, blank=True)
+    # The channel of the ballot's current choice (a change by SMS of a web vote makes it "sms").
+    channel = models.CharField(
+        max_length=3, choices=ParticipationChannel.choices, default=ParticipationChannel.WEB
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -244,6 +256,9 @@ class Question(models.Model):
     answer = models.TextField(blank=True, max_length=4000)
     vote_count = models.PositiveIntegerField(default=0)
     idempotency_key = models.CharField(max_length=MAX_IDEMPOTENCY_KEY, blank=True)
+    channel = models.CharField(
+        max_length=3, choices=ParticipationChannel.choices, default=ParticipationChannel.WEB
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     # The staff member who marked it answered (an elected official's page lists what they answered).

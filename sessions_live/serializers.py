@@ -83,6 +83,9 @@ class PollOptionOut(serializers.Serializer):
 class PollOut(serializers.ModelSerializer):
     options = PollOptionOut(many=True)
     total = serializers.IntegerField(source="ballot_count", help_text="Number of voters.")
+    channels = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True, help_text="Voters by channel: web, sms."
+    )
     session = serializers.IntegerField(source="session_id")
 
     class Meta:
@@ -95,6 +98,7 @@ class PollOut(serializers.ModelSerializer):
             "status",
             "options",
             "total",
+            "channels",
             "results",
             "opened_at",
             "closed_at",
@@ -121,6 +125,7 @@ class QuestionOut(serializers.ModelSerializer):
             "status",
             "answer",
             "vote_count",
+            "channel",
             "created_at",
             "answered_at",
         ]

@@ -38,8 +38,16 @@ def _pending_key(poll_id: int) -> str:
 
 def tally_data(poll_id: int) -> dict[str, Any]:
     counts = dict(PollOption.objects.filter(poll_id=poll_id).values_list("id", "vote_count"))
-    total = Poll.objects.filter(pk=poll_id).values_list("ballot_count", flat=True).first() or 0
-    return {"poll": poll_id, "counts": {str(k): v for k, v in counts.items()}, "total": total}
+    total, sms = Poll.objects.filter(pk=poll_id).values_list("ballot_count", "sms_ballot_count").first() or (
+        0,
+        0,
+    )
+    return {
+        "poll": poll_id,
+        "counts": {str(k): v for k, v in counts.items()},
+        "total": total,
+        "channels": events.ballot_channels(total, sms),
+    }
 
 
 def tally_flush(poll_id: int) -> SessionEvent | None:

@@ -220,12 +220,13 @@ async def test_a_redriven_audience_fan_out_counts_and_broadcasts_each_row_once(s
         Channel.IN_APP: sorted(u.pk for u in thread.recipients),
         Channel.EMAIL: audience,
         Channel.PUSH: [],
+        Channel.SMS: [],
     }
     # and the re-drive counted only what the dead run left undone, the duplicate nothing
     left_in_app = len(thread.recipients) - len(written)
     left_email = len(audience) - (len(written) if death == "between_batches" else len(audience))
     assert counted(caplog.records, event) == [(left_in_app, left_email, 0), (0, 0, 0)]
-    assert duplicate == {"followers": 0, "in_app": 0, "email": 0, "push": 0}
+    assert duplicate == {"followers": 0, "in_app": 0, "email": 0, "push": 0, "sms": 0}
     # and each recipient heard notification.new once in all, the others never
     heard_after = {pk: await socket.notifications() for pk, socket in sockets.items()}
     assert {pk: heard[pk] + heard_after[pk] for pk in heard} == {
@@ -282,10 +283,11 @@ async def test_a_redriven_publication_fan_out_counts_each_row_once_and_broadcast
         Channel.IN_APP: sorted(u.pk for u in followers if u != muted),
         Channel.EMAIL: sorted(u.pk for u in followers),
         Channel.PUSH: [],
+        Channel.SMS: [],
     }
     in_app_left = len([u for u in followers if u != muted and u not in written])
-    assert again == {"followers": 5, "in_app": in_app_left, "email": 5 - len(written), "push": 0}
-    assert once_more == {"followers": 0, "in_app": 0, "email": 0, "push": 0}
+    assert again == {"followers": 5, "in_app": in_app_left, "email": 5 - len(written), "push": 0, "sms": 0}
+    assert once_more == {"followers": 0, "in_app": 0, "email": 0, "push": 0, "sms": 0}
     assert counted(caplog.records, event) == [(in_app_left, 5 - len(written), 0), (0, 0, 0)]
     # and each follower with in-app on heard the publication exactly once, the muted one never
     heard = {pk: await socket.notifications() for pk, socket in sockets.items()}
@@ -320,7 +322,7 @@ async def test_a_run_that_finds_the_event_finished_by_another_sends_nothing(capl
     finally:
         await sync_to_async(trigger_drop)("test_other_worker", on=notifications)
     # then this run counts the rows it inserted, but sends nothing: the other run announced the event
-    assert late == {"followers": 1, "in_app": 1, "email": 1, "push": 0}
+    assert late == {"followers": 1, "in_app": 1, "email": 1, "push": 0, "sms": 0}
     assert any(
         r.getMessage().startswith(f"outbox event {event.pk}: 1 in-app")
         and "(already processed)" in r.getMessage()
@@ -369,6 +371,7 @@ async def test_a_real_worker_redriven_by_beat_announces_each_reply_once(
         Channel.IN_APP: sorted(u.pk for u in thread.recipients),
         Channel.EMAIL: sorted(u.pk for u in [*thread.recipients, thread.muted]),
         Channel.PUSH: [],
+        Channel.SMS: [],
     }
     second = {pk: await socket.notifications() for pk, socket in sockets.items()}
     assert {pk: first[pk] + second[pk] for pk in first} == {

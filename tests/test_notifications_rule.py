@@ -8,7 +8,9 @@ enabled or digest), run through EVERY path that decides a preference, so that th
 - what applies, as the preferences selector reports it (``preference_choices``),
 - what the preferences page shows checked.
 
-Each case is one follower; the expected decision is written by hand, not computed.
+Each case is one follower; the expected decision is written by hand, not computed. SMS is a channel
+like the others here: every follower can be reached by SMS (a phone, an SMS profile, the topics of
+the events below), so only the preference decides; who SMS can reach at all is tested at the end.
 """
 
 from __future__ import annotations
@@ -18,10 +20,19 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from hub.models import Commune, User
 from notifications import selectors, services
-from notifications.models import Channel, Notification, NotificationPreference, PushSubscription, Status
+from notifications.models import (
+    Channel,
+    Notification,
+    NotificationPreference,
+    PushSubscription,
+    SmsProfile,
+    SmsTopic,
+    Status,
+)
 from tests.factories import CommuneFactory, FollowFactory
 from tests.factories_notifications import OutboxEventFactory
 from tests.test_notifications_pages import URL, FormFields
@@ -102,15 +113,18 @@ class World:
 
 
 def given_one_follower_per_case() -> World:
-    """Every follower has an e-mail address and a push subscription, so only preferences decide."""
+    """Every follower has an e-mail address, a push subscription and a phone receiving SMS on the
+    topics of the events below, so only preferences decide."""
     commune, elsewhere = CommuneFactory(), CommuneFactory()
     users: dict[str, User] = {}
     for index, case in enumerate(CASES):
-        user = FollowFactory(commune=commune).user
+        user = FollowFactory(commune=commune, user__phone=f"+22901960{index:05d}").user
         FollowFactory(commune=elsewhere, user=user)
         PushSubscription.objects.create(
             user=user, endpoint=f"https://push.example/{index}", p256dh="k", auth="a"
         )
+        SmsProfile.objects.create(user=user)
+        SmsTopic.objects.bulk_create([SmsTopic(user=user, topic=t) for t in ("document", "commitment")])
         for row in case.rows:
             NotificationPreference.objects.create(
                 user=user,
@@ -144,10 +158,13 @@ def fan_out_to_followers(world: World) -> Decisions:
 
 
 def fan_out_to_an_audience(world: World) -> Decisions:
+    """The answer to questions asked by SMS: the named users are reachable by SMS without the topic,
+    and still only as their preference says."""
+    named = [u.pk for u in world.users.values()]
     event = OutboxEventFactory(
         commune=world.commune,
-        kind="forum.reply",
-        payload={"title": "t", "path": "/", "audience": {"user_ids": [u.pk for u in world.users.values()]}},
+        kind="session.question_answered",
+        payload={"title": "t", "path": "/", "audience": {"user_ids": named, "sms": True}},
     )
     services.outbox_event_fan_out(event_id=event.pk)
     return from_rows(event.pk, world)
@@ -200,7 +217,10 @@ def preferences_page(world: World, prefix: str = "") -> Decisions:
     for user in world.users.values():
         client = Client()
         client.force_login(user)
-        checked = FormFields(client.get(URL).content.decode()).submitted()
+        form = FormFields(client.get(URL).content.decode())
+        checked = form.submitted()
+        # The page decides the channels it has a box for (SMS may have a page of its own).
+        shown = {str(attrs.get("name")) for attrs in form.inputs}
         decided[user.pk] = {
             channel: as_decision(
                 channel,
@@ -208,6 +228,7 @@ def preferences_page(world: World, prefix: str = "") -> Decisions:
                 checked.get(f"{prefix}-email_frequency") == "daily",
             )
             for channel in Channel.values
+            if f"{prefix}-{channel}" in shown
         }
     return decided
 
@@ -303,3 +324,60 @@ def test_inactive_users_addressless_users_and_unsubscribed_browsers_are_skipped(
     )
     assert (result.in_app, result.email, result.push) == (3, 2, len(push))
     assert selectors.live_commune_ids(user_id=inactive.pk) == []
+
+
+# --- Who SMS can reach (before any preference) --------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_sms_reaches_an_active_phone_with_a_profile_not_stopped_and_the_topic_or_named():
+    # given followers of one commune, each missing (or not) one condition of SMS reach
+    commune = CommuneFactory()
+
+    def follower(phone: str | None, *, profile: bool = True, stopped: bool = False, topics=(), **extra):
+        user = FollowFactory(commune=commune, user__phone=phone, **extra).user
+        if profile:
+            SmsProfile.objects.create(user=user, opted_out_at=timezone.now() if stopped else None)
+        SmsTopic.objects.bulk_create([SmsTopic(user=user, topic=t) for t in topics])
+        return user
+
+    every_document = follower("+2290196100001", topics=["document"])
+    this_type = follower("+2290196100002", topics=["document:budget_primitive"])
+    other_type = follower("+2290196100003", topics=["document:municipal_order"])
+    no_topic = follower("+2290196100004")
+    stopped = follower("+2290196100005", stopped=True, topics=["document"])
+    no_profile = follower("+2290196100006", profile=False, topics=["document"])
+    no_phone = follower(None, topics=["document"])
+    inactive = follower("+2290196100007", topics=["document"], user__is_active=False)
+    event = OutboxEventFactory(
+        commune=commune, payload={"title": "t", "path": "/", "type": "budget_primitive"}
+    )
+    # when a primitive budget is published
+    result = services.outbox_event_fan_out(event_id=event.pk)
+    # then SMS rows (pending) for those who chose documents, or this type of document, only
+    rows = set(
+        Notification.objects.filter(event=event, channel=Channel.SMS).values_list("recipient_id", "status")
+    )
+    assert rows == {(every_document.pk, Status.PENDING), (this_type.pk, Status.PENDING)}
+    assert result.sms == 2
+    assert {other_type.pk, no_topic.pk, stopped.pk, no_profile.pk, no_phone.pk, inactive.pk}.isdisjoint(
+        {recipient for recipient, _status in rows}
+    )
+
+    # when the answer to questions is announced to named users, asked by SMS for two of them
+    answer = OutboxEventFactory(
+        commune=commune,
+        kind="session.question_answered",
+        payload={"title": "t", "path": "/", "audience": {"user_ids": [no_topic.pk, stopped.pk], "sms": True}},
+    )
+    services.outbox_event_fan_out(event_id=answer.pk)
+    # then the one not stopped gets it without the topic
+    named = set(
+        Notification.objects.filter(event=answer, channel=Channel.SMS).values_list("recipient_id", flat=True)
+    )
+    assert named == {no_topic.pk}
+
+    # when an event with no SMS topic is fanned out (a forum reply), nobody gets an SMS
+    reply = OutboxEventFactory(commune=commune, kind="forum.reply", payload={"title": "t", "path": "/"})
+    services.outbox_event_fan_out(event_id=reply.pk)
+    assert not Notification.objects.filter(event=reply, channel=Channel.SMS).exists()

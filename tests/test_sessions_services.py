@@ -463,6 +463,7 @@ def test_tally_flush_sends_current_counts_under_the_lock_and_skips_closed_polls(
         "poll": poll.pk,
         "counts": {str(o.pk): o.vote_count for o in poll.options.all()},
         "total": 1,
+        "channels": {"web": 1, "sms": 0},
     }
     poll.status = PollStatus.CLOSED
     poll.save()

@@ -48,6 +48,7 @@ ALL_SECTIONS = {
     "proposals",
     "audit",
     "consultations",
+    "sms",
 }
 
 
@@ -138,7 +139,7 @@ def test_each_role_sees_the_sections_it_acts_on(who: str, cotonou: Commune, cala
         assert "data-ws-section" not in page(response)
         return
     assert response.status_code == 200
-    expected = {"sessions", "commitments", "proposals"}
+    expected = {"sessions", "commitments", "proposals", "sms"}
     if who in PUBLISHERS:
         expected |= {"register", "drafts", "consultations"}
     if who in MODERATORS:

@@ -176,6 +176,13 @@ class PostIn(serializers.Serializer):
     quote_of = serializers.IntegerField(max_value=ID_MAX, required=False, allow_null=True, default=None)
     official = serializers.BooleanField(required=False, default=False)
     images = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=10)
+    idempotency_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Chosen by the client (a UUID): the same reply sent again is made once.",
+    )
 
 
 class PostEditIn(serializers.Serializer):

@@ -37,6 +37,7 @@ from council.models import (
 )
 from council.selectors import SessionRecord
 from hub.models import Membership, Role
+from sessions_live.events import ballot_channels
 from sessions_live.models import LiveSession, Poll, Question, QuestionStatus
 
 # A council role that is also a role on Communes+: its holder answers for the commitments owned by it.
@@ -386,6 +387,7 @@ def projected_poll(session: LiveSession) -> dict[str, Any] | None:
         "question": poll.question,
         "status": poll.status,
         "total": total,
+        "channels": ballot_channels(total, poll.sms_ballot_count),
         "bar_max": max(total, 1),
         "options": [
             {

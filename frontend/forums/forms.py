@@ -28,6 +28,8 @@ class ReplyForm(forms.Form):
     )
     quote_of = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     official = forms.BooleanField(label=_("Answer officially for the town hall"), required=False)
+    # Set by the offline queue (offline-queue.js): a reply sent again is made once.
+    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class FlagForm(forms.Form):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from commitments.models import Commitment
 from commitments.selectors import session_commitments
+from sessions_live.events import ballot_channels
 from sessions_live.models import (
     PUBLIC_QUESTION_STATUSES,
     ChatMessage,
@@ -122,6 +123,7 @@ def polls_for(session: LiveSession, user: Any, *, drafts: bool = False) -> list[
                 "status": poll.status,
                 "status_label": status_labels.get(poll.status, poll.status),
                 "total": total,
+                "channels": ballot_channels(total, poll.sms_ballot_count),
                 "bar_max": max(total, 1),
                 "options": options,
                 "voted": bool(chosen),

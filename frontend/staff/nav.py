@@ -35,7 +35,7 @@ def staff_links(request: HttpRequest, commune: Commune) -> list[StaffLink]:
     if user.has_perm("hub.moderate_commune", commune):
         links.append((_("Moderation queue"), "forum-moderation"))
     if user.has_perm("hub.view_staff_area", commune):
-        links.append((_("Team"), "staff-team"))
+        links += [(_("Team"), "staff-team"), (_("SMS"), "staff-sms")]
     if user.has_perm("hub.change_commune_profile", commune):
         links.append((_("Public profile"), "staff-profile"))
     if user.has_perm("hub.view_commune_audit_log", commune):

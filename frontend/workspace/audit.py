@@ -90,6 +90,7 @@ ACTION_LABELS = {
     "consultations.council_meeting_record": _("Citizen council meeting recorded"),
     "consultations.council_meeting_update": _("Citizen council meeting edited"),
     "consultations.council_opinion_record": _("Citizen council's opinion recorded"),
+    "sms.budget_set": _("Monthly SMS budget set"),
 }
 
 # object_type (model label) → (URL name, whether the URL takes the commune's slug first).
@@ -116,6 +117,7 @@ OBJECT_NOUNS = {
     "consultations.facilitator": _("a facilitator's appointment"),
     "consultations.citizencouncilmeeting": _("a meeting of the citizen council"),
     "consultations.councilopinion": _("the citizen council's opinion on a consultation"),
+    "notifications.smscommunesettings": _("the commune's SMS settings"),
 }
 ACCOUNT = re.compile(r"^(?P<name>.*) \(#(?P<id>\d+)\)$")
 

@@ -12,13 +12,15 @@ from django.utils.translation import gettext as _
 from hub.errors import NotFound
 from hub.limits import is_id
 from hub.services.audit import audit_record
+from hub.services.outbox import outbox_record
 from sessions_live import events
 from sessions_live.errors import AlreadyVoted, NotVoted, SessionNotLive, WrongStatus
-from sessions_live.events import question_data
+from sessions_live.events import question_data, session_path
 from sessions_live.models import (
     MAX_QUESTION_CHARS,
     PUBLIC_QUESTION_STATUSES,
     LiveSession,
+    ParticipationChannel,
     Question,
     QuestionStatus,
     QuestionVote,
@@ -57,9 +59,17 @@ def _moderation_pending(question: Question) -> None:
 
 
 def question_ask(
-    *, actor: Any, session: LiveSession, text: Any, anonymous: Any = False, idempotency_key: Any = ""
+    *,
+    actor: Any,
+    session: LiveSession,
+    text: Any,
+    anonymous: Any = False,
+    idempotency_key: Any = "",
+    channel: str = ParticipationChannel.WEB,
 ) -> tuple[Question, bool]:
-    """Ask a question; pending first when the session pre-moderates. Returns ``(question, created)``."""
+    """Ask a question; pending first when the session pre-moderates. Returns ``(question, created)``.
+
+    ``channel`` is set by our own callers (the SMS handler), never from a client's input."""
     user = require_user(actor)
     key = idempotency_clean(idempotency_key)
     if key:
@@ -82,6 +92,7 @@ def question_ask(
                 anonymous=anonymous,
                 status=status,
                 idempotency_key=key,
+                channel=channel,
             )
             if status == QuestionStatus.APPROVED:
                 events.event_append(
@@ -177,7 +188,8 @@ def question_answer(*, actor: Any, question: Question, status: Any, answer: Any 
         if clean is not None:
             locked.answer = clean
             fields.append("answer")
-        if status == QuestionStatus.ANSWERED and locked.answered_at is None:
+        first_answer = status == QuestionStatus.ANSWERED and locked.answered_at is None
+        if first_answer:
             locked.answered_at = timezone.now()
             fields.append("answered_at")
         if status == QuestionStatus.ANSWERED:
@@ -186,4 +198,26 @@ def question_answer(*, actor: Any, question: Question, status: Any, answer: Any 
         locked.save(update_fields=fields)
         _updated(locked)
         audit_record(actor=user, action=f"session.question_{status}", obj=locked, commune=session.commune)
+        if first_answer:
+            _answer_announce(session, locked)
     return locked
+
+
+def _answer_announce(session: LiveSession, question: Question) -> None:
+    """Tell the asker their question was answered (by SMS too when they asked by SMS): once."""
+    outbox_record(
+        kind="session.question_answered",
+        commune=session.commune,
+        obj=question,
+        payload={
+            "title": session.title,
+            "path": session_path(session),
+            "question": question.text,
+            "answer": question.answer,
+            "audience": {
+                "user_ids": [question.author_id],
+                "sms": question.channel == ParticipationChannel.SMS,
+            },
+        },
+        dedup_key=f"session.question_answered:{question.pk}",
+    )

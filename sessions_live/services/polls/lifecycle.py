@@ -18,10 +18,19 @@ from django.utils.translation import gettext as _
 from hub.errors import NotFound
 from hub.limits import is_id
 from hub.services.audit import audit_record
+from hub.services.outbox import outbox_record
 from sessions_live import events
 from sessions_live.errors import PollClosed, SessionNotLive, WrongStatus
-from sessions_live.events import poll_data
-from sessions_live.models import Poll, PollBallot, PollOption, PollStatus, PollVote, SessionStatus
+from sessions_live.events import poll_data, session_path
+from sessions_live.models import (
+    ParticipationChannel,
+    Poll,
+    PollBallot,
+    PollOption,
+    PollStatus,
+    PollVote,
+    SessionStatus,
+)
 from sessions_live.services.common import invalid, require_manager, text_clean
 
 MAX_OPTIONS = 20
@@ -64,19 +73,43 @@ def poll_open(*, actor: Any, poll: Poll) -> Poll:
             raise PollClosed(_("This poll is closed."))
         events.event_append(session.pk, events.POLL_OPENED, {"poll": poll_data(fresh)})
         audit_record(actor=user, action="session.poll_open", obj=fresh, commune=session.commune)
+        _poll_announce(session, fresh)
     return fresh
+
+
+def _poll_announce(session: Any, poll: Poll) -> None:
+    """Offer the poll by SMS to the commune's followers who chose it (answered with a digit:
+    ``sessions_live.sms``). Only SMS rows: the web page shows the poll live already."""
+    outbox_record(
+        kind="session.poll_opened",
+        commune=session.commune,
+        obj=poll,
+        payload={
+            "title": session.title,
+            "path": session_path(session),
+            "poll_id": poll.pk,
+            "question": poll.question,
+            "options": [option.label for option in poll.options.all()],
+            "multiple": bool(poll.multiple),
+            "channels": ["sms"],
+        },
+        dedup_key=f"session.poll_opened:{poll.pk}",
+    )
 
 
 def _results(poll: Poll) -> dict[str, Any]:
     counts = dict(PollVote.objects.filter(poll=poll).values_list("option_id").annotate(n=Count("id")))
-    total = PollBallot.objects.filter(poll=poll).count()
+    by_channel = dict(PollBallot.objects.filter(poll=poll).values_list("channel").annotate(n=Count("id")))
+    total = sum(by_channel.values())
+    sms = by_channel.get(ParticipationChannel.SMS, 0)
     options = list(PollOption.objects.filter(poll=poll))
     for option in options:
         option.vote_count = counts.get(option.pk, 0)
     PollOption.objects.bulk_update(options, ["vote_count"])
-    Poll.objects.filter(pk=poll.pk).update(ballot_count=total)
+    Poll.objects.filter(pk=poll.pk).update(ballot_count=total, sms_ballot_count=sms)
     return {
         "total": total,
+        "channels": events.ballot_channels(total, sms),
         "counts": {str(option.pk): option.vote_count for option in options},
         "options": [{"id": o.pk, "label": o.label, "votes": o.vote_count} for o in options],
     }

@@ -26,6 +26,7 @@ from hub.errors import DomainError, NotFound
 from hub.limits import is_id
 from sessions_live.errors import AlreadyVoted, Banned, InvalidOption, PollClosed
 from sessions_live.models import (
+    ParticipationChannel,
     Poll,
     PollBallot,
     PollOption,
@@ -64,6 +65,7 @@ class VoteIn:
     poll_id: Any
     option_ids: Any
     idempotency_key: Any = ""
+    channel: str = ParticipationChannel.WEB  # set by our own callers (the SMS handler), not a client
 
 
 # An ack (``{"poll", "options"}``) or the error of that one vote.
@@ -80,6 +82,8 @@ class _Ballot:
     stored: frozenset[int]
     options: set[int] = field(default_factory=set)
     key_changed: bool = False
+    stored_channel: str = ParticipationChannel.WEB
+    channel: str = ParticipationChannel.WEB
 
 
 def _banned_user_ids(user_ids: set[int], session_id: int, commune_id: int) -> set[int]:
@@ -168,13 +172,15 @@ def _votes_apply_once(session_id: int, votes: Sequence[VoteIn], on_tally: TallyH
         # 2. The voters' ballots, row-locked (in id order) so that another batch or a REST vote of
         # the same user waits for us; a ballot created meanwhile fails our insert (then: vote by vote).
         ballots: dict[tuple[int, int], _Ballot] = {}
-        for pk, poll_id, user_id, key in (
+        for pk, poll_id, user_id, key, channel in (
             PollBallot.objects.select_for_update()
             .filter(poll_id__in=poll_ids_live, user_id__in=user_ids)
             .order_by("pk")
-            .values_list("pk", "poll_id", "user_id", "idempotency_key")
+            .values_list("pk", "poll_id", "user_id", "idempotency_key", "channel")
         ):
-            ballots[(poll_id, user_id)] = _Ballot(pk=pk, key=key, stored=frozenset())
+            ballots[(poll_id, user_id)] = _Ballot(
+                pk=pk, key=key, stored=frozenset(), stored_channel=channel, channel=channel
+            )
         stored: dict[tuple[int, int], set[int]] = defaultdict(set)
         vote_pks: dict[tuple[int, int, int], int] = {}
         for pk, poll_id, user_id, option_id in PollVote.objects.filter(
@@ -203,12 +209,15 @@ def _votes_apply_once(session_id: int, votes: Sequence[VoteIn], on_tally: TallyH
             elif polls[pair[0]][2] != PollStatus.OPEN:
                 results[index] = PollClosed()
             elif ballot is None:
-                ballots[pair] = _Ballot(pk=None, key=key, stored=frozenset(), options=set(chosen[index]))
+                ballots[pair] = _Ballot(
+                    pk=None, key=key, stored=frozenset(), options=set(chosen[index]), channel=vote.channel
+                )
                 results[index] = _ack(pair[0], chosen[index])
             elif ballot.options == chosen[index]:
                 results[index] = AlreadyVoted(_("You have already voted for this."))
             else:
                 ballot.options, ballot.key, ballot.key_changed = set(chosen[index]), key, True
+                ballot.channel = vote.channel
                 results[index] = _ack(pair[0], chosen[index])
         # 4. The writes, then the polls' row locks, then the counters.
         written = _ballots_write(ballots, vote_pks)
@@ -223,18 +232,27 @@ def _ballots_write(
     """Write what changed between the stored ballots and the final ones; the polls written to."""
     now = timezone.now()
     new_ballots: list[PollBallot] = []
-    changed_ballots: list[tuple[int, str]] = []
+    changed_ballots: list[tuple[int, str, str]] = []
     removed: list[int] = []
     added: list[PollVote] = []
     option_delta: Counter[int] = Counter()
     ballot_delta: Counter[int] = Counter()
+    sms_delta: Counter[int] = Counter()  # ballots whose channel is SMS
     written: set[int] = set()
     for (poll_id, user_id), ballot in sorted(ballots.items()):
         if ballot.pk is None:
-            new_ballots.append(PollBallot(poll_id=poll_id, user_id=user_id, idempotency_key=ballot.key))
+            new_ballots.append(
+                PollBallot(
+                    poll_id=poll_id, user_id=user_id, idempotency_key=ballot.key, channel=ballot.channel
+                )
+            )
             ballot_delta[poll_id] += 1
+            sms_delta[poll_id] += ballot.channel == ParticipationChannel.SMS
         elif ballot.key_changed:
-            changed_ballots.append((ballot.pk, ballot.key))
+            changed_ballots.append((ballot.pk, ballot.key, ballot.channel))
+            sms_delta[poll_id] += (ballot.channel == ParticipationChannel.SMS) - (
+                ballot.stored_channel == ParticipationChannel.SMS
+            )
         for option_id in ballot.stored - ballot.options:
             removed.append(vote_pks[(poll_id, user_id, option_id)])
             option_delta[option_id] -= 1
@@ -260,16 +278,20 @@ def _ballots_write(
     by_poll = Case(
         *(When(pk=pk, then=Value(ballot_delta[pk])) for pk in written), output_field=IntegerField()
     )
-    if Poll.objects.filter(pk__in=written, status=PollStatus.OPEN).update(
-        ballot_count=F("ballot_count") + by_poll
-    ) != len(written):
+    counters: dict[str, Any] = {"ballot_count": F("ballot_count") + by_poll}
+    if any(sms_delta.values()):
+        sms_by_poll = Case(
+            *(When(pk=pk, then=Value(sms_delta[pk])) for pk in written), output_field=IntegerField()
+        )
+        counters["sms_ballot_count"] = F("sms_ballot_count") + sms_by_poll
+    if Poll.objects.filter(pk__in=written, status=PollStatus.OPEN).update(**counters) != len(written):
         raise _ClosedMeanwhile()
     _counts_add(PollOption, "vote_count", option_delta)
     return written
 
 
-def _ballot_keys_update(keys: list[tuple[int, str]], now: Any) -> None:
-    """Each ballot's new idempotency key, in one statement.
+def _ballot_keys_update(keys: list[tuple[int, str, str]], now: Any) -> None:
+    """Each ballot's new idempotency key and channel, in one statement.
 
     PostgreSQL: one ``UPDATE ... FROM unnest(...)`` (``bulk_update`` builds a CASE whose cost grows
     much faster than the number of rows: it was most of a batch's CPU). SQLite has neither arrays
@@ -279,14 +301,15 @@ def _ballot_keys_update(keys: list[tuple[int, str]], now: Any) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"UPDATE {table} AS b SET idempotency_key = d.key, updated_at = %s "  # noqa: S608 (our table)
-                "FROM unnest(%s::bigint[], %s::text[]) AS d(id, key) WHERE b.id = d.id",
-                [now, [pk for pk, _key in keys], [key for _pk, key in keys]],
+                f"UPDATE {table} AS b SET idempotency_key = d.key, channel = d.channel, "  # noqa: S608 (our table)
+                "updated_at = %s FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS d(id, key, channel) "
+                "WHERE b.id = d.id",
+                [now, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]],
             )
         else:
             cursor.executemany(
-                f"UPDATE {table} SET idempotency_key = %s, updated_at = %s WHERE id = %s",  # noqa: S608
-                [(key, now, pk) for pk, key in keys],
+                f"UPDATE {table} SET idempotency_key = %s, channel = %s, updated_at = %s WHERE id = %s",  # noqa: S608
+                [(key, channel, now, pk) for pk, key, channel in keys],
             )
 
 
@@ -325,13 +348,22 @@ def poll_votes(
     return results
 
 
-def poll_vote(*, actor: Any, poll: Poll, option_ids: Any, idempotency_key: Any = "") -> dict[str, Any]:
+def poll_vote(
+    *,
+    actor: Any,
+    poll: Poll,
+    option_ids: Any,
+    idempotency_key: Any = "",
+    channel: str = ParticipationChannel.WEB,
+) -> dict[str, Any]:
     """Vote, or change one's vote while the poll is open. Returns ``{"poll", "options"}``.
 
     The same vote sent again without its idempotency key is ``already_voted``; with the same key
     it is answered as the first time. Options of another poll are ``invalid_option``.
     """
-    vote = VoteIn(actor=actor, poll_id=poll.pk, option_ids=option_ids, idempotency_key=idempotency_key)
+    vote = VoteIn(
+        actor=actor, poll_id=poll.pk, option_ids=option_ids, idempotency_key=idempotency_key, channel=channel
+    )
     (result,) = _votes_apply(poll.session_id, [vote], tally_schedule)
     if isinstance(result, Exception):
         raise result

@@ -387,7 +387,7 @@ function applyEvent(frame) {
       break;
     case "poll.tally": {
       const node = pollList && pollList.querySelector(`[data-poll-id="${pollId(data.poll)}"]`);
-      if (node) pollTally(node, data.counts, data.total);
+      if (node) pollTally(node, data.counts, data.total, data.channels);
       break;
     }
     case "poll.closed": {

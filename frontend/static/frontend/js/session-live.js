@@ -121,7 +121,7 @@ function applyEvent(frame) {
       break;
     case "poll.tally": {
       const node = pollList && pollList.querySelector(`[data-poll-id="${pollId(data.poll)}"]`);
-      if (node) pollTally(node, data.counts, data.total);
+      if (node) pollTally(node, data.counts, data.total, data.channels);
       break;
     }
     case "poll.closed": {
@@ -243,6 +243,11 @@ function nowShowing() {
   line.querySelector("[data-live-now-title]").textContent = current ? current.textContent : "";
   line.hidden = !current || root.dataset.status === "ended";
 }
+
+// A question written offline and sent by the offline queue (offline-queue.js) shows like one sent here.
+document.addEventListener("offline-queue:sent", (event) => {
+  if (event.detail && event.detail.form === "session-question") upsertQuestion(event.detail.data, true);
+});
 
 function isMine(question) {
   return Boolean(question.author && labels.userId && String(question.author.id) === labels.userId);

@@ -85,6 +85,10 @@ export function questionUpsert(list, question, { mine } = {}) {
     setText(node, "status", questionStatusLabel(question.status));
   }
   if (question.created_at) node.dataset.created = question.created_at;
+  if (question.channel) {
+    const channel = part(node, "channel");
+    if (channel) channel.hidden = question.channel !== "sms";
+  }
   if (Number.isInteger(question.vote_count)) {
     node.dataset.votes = String(question.vote_count);
     setText(node, "votes", count("supports", question.vote_count));
@@ -158,7 +162,7 @@ export function pollUpsert(container, poll, { canVote } = {}) {
     const counts = {};
     poll.options.forEach((option) => { counts[option.id] = optionCount(option); });
     const total = poll.total ?? poll.total_votes ?? poll.voter_count ?? poll.options.reduce((sum, o) => sum + optionCount(o), 0);
-    pollTally(node, counts, total);
+    pollTally(node, counts, total, poll.channels);
   }
   if (Array.isArray(poll.my_options)) pollMine(node, poll.my_options);
   if (poll.status) pollStatus(node, poll.status, canVote);
@@ -197,10 +201,14 @@ function buildOptions(node, poll) {
   });
 }
 
-export function pollTally(node, counts, total) {
+// channels: {web, sms} ballots by channel, when the server sends them.
+export function pollTally(node, counts, total, channels) {
   if (!node || !counts) return;
   const sum = Number.isInteger(total) ? total : Object.values(counts).reduce((a, b) => a + Number(b || 0), 0);
   setText(node, "total", count("votes", sum));
+  if (channels && labels.pollChannels) {
+    setText(node, "channels", format(labels.pollChannels, { web: channels.web ?? 0, sms: channels.sms ?? 0 }));
+  }
   node.querySelectorAll("[data-option-id]").forEach((row) => {
     const n = Number(counts[row.dataset.optionId] ?? 0);
     const pct = percentText(n, sum);
@@ -236,14 +244,14 @@ export function pollStatus(node, status, canVote) {
 export function pollResults(node, results) {
   if (!node || !results) return;
   if (results.counts) {
-    pollTally(node, results.counts, results.total);
+    pollTally(node, results.counts, results.total, results.channels);
     return;
   }
   const list = Array.isArray(results) ? results : results.options;
   if (!Array.isArray(list)) return;
   const counts = {};
   list.forEach((row) => { counts[row.option ?? row.id] = row.count ?? row.votes ?? row.vote_count ?? 0; });
-  pollTally(node, counts, results.total);
+  pollTally(node, counts, results.total, results.channels);
 }
 
 // --- Agenda -------------------------------------------------------------------------------------
