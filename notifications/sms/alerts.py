@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 
 from hub.models import OutboxEvent
 from notifications.models import Channel, Notification, Status
 from notifications.sms import wording
-from notifications.sms.models import BILLED_STATUSES, SmsStatus
-from notifications.sms.outbound import sms_queue
+from notifications.sms.budget import month_spent, sms_settings_lock
+from notifications.sms.models import SmsMessage, SmsProfile, SmsStatus
+from notifications.sms.outbound import alerts_today, enqueue_send, measured
 from notifications.sms.subscriptions import DOCUMENT_TYPES
 
 BATCH = 200
@@ -66,7 +69,8 @@ def sms_only(payload: dict[str, Any]) -> bool:
 
 def sms_alerts_queue(*, event_id: int) -> int:
     """Queue the message of every pending SMS notification of the event; returns how many this run
-    queued. Safe to run again, and by two workers at once: each row is settled under its lock."""
+    queued. Safe to run again, and by two workers at once: each batch of rows is settled under their
+    locks, in the transaction that writes their messages."""
     event = OutboxEvent.objects.select_related("commune").filter(pk=event_id).first()
     if event is None:
         return 0
@@ -76,35 +80,78 @@ def sms_alerts_queue(*, event_id: int) -> int:
         ids = list(pending.filter(id__gt=after).order_by("id").values_list("id", flat=True)[:BATCH])
         if not ids:
             return queued
-        for notification_id in ids:
-            queued += _queue_one(event, notification_id)
+        made = _queue_batch(event, ids)
+        queued += made
+        if made:
+            transaction.on_commit(enqueue_send)  # once per batch, not once per message
         after = ids[-1]
 
 
-def _queue_one(event: OutboxEvent, notification_id: int) -> int:
+def _queue_batch(event: OutboxEvent, ids: list[int]) -> int:
+    """One batch in one transaction, with a constant number of queries: the commune's settings row
+    locked once (the budget), then every check read for the whole batch (STOPs, today's alerts per
+    number), the messages written in bulk, and the rows settled in bulk."""
     with transaction.atomic():
-        row = (
-            Notification.objects.select_for_update().filter(pk=notification_id, status=Status.PENDING).first()
+        rows = list(
+            Notification.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids, status=Status.PENDING)
+            .select_related("recipient")
+            .order_by("pk")
         )
-        if row is None:  # settled meanwhile by another run
+        if not rows:  # settled meanwhile by another run
             return 0
-        user = row.recipient
-        if not user.phone:
-            _settle(row, ok=False, error="no phone number")
-            return 0
-        with translation.override(user.preferred_language or "fr"):
-            text = wording.alert_text(event.kind, event.payload, event.commune.name)
-        message = sms_queue(
-            phone=user.phone, text=text, kind=event.kind, commune=event.commune, user=user, notification=row
+        settings_row = sms_settings_lock(commune_id=event.commune_id)
+        left = settings_row.monthly_budget_xof - month_spent(commune_id=event.commune_id)
+        phones = {row.recipient.phone for row in rows if row.recipient.phone}
+        stopped = set(
+            SmsProfile.objects.filter(user__phone__in=phones, opted_out_at__isnull=False).values_list(
+                "user__phone", flat=True
+            )
         )
-        ok = message.status in BILLED_STATUSES
-        _settle(row, ok=ok, error="" if ok else REASONS.get(SmsStatus(message.status), message.status))
-        return 1 if ok else 0
-
-
-def _settle(row: Notification, *, ok: bool, error: str) -> None:
-    row.status = Status.SENT if ok else Status.FAILED
-    row.sent_at = timezone.now() if ok else None
-    row.attempts += 1
-    row.last_error = error
-    row.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+        today = alerts_today(phones)
+        per_day = int(settings.SMS_OUTBOUND_PER_DAY)
+        messages: list[SmsMessage] = []
+        outcomes: dict[str, list[int]] = {}
+        for row in rows:
+            user = row.recipient
+            if not user.phone:
+                outcomes.setdefault("no phone number", []).append(row.pk)
+                continue
+            with translation.override(user.preferred_language or "fr"):
+                text = wording.alert_text(event.kind, event.payload, event.commune.name)
+            text, length, cost = measured(text)
+            if user.phone in stopped:
+                status = SmsStatus.OPTED_OUT
+            elif today.get(user.phone, 0) >= per_day:
+                status = SmsStatus.RATE_LIMITED
+            elif not settings_row.monthly_budget_xof or cost > left:
+                status = SmsStatus.OVER_BUDGET
+            else:
+                status = SmsStatus.QUEUED
+                left -= cost
+                today[user.phone] = today.get(user.phone, 0) + 1
+            messages.append(
+                SmsMessage(
+                    commune_id=event.commune_id,
+                    user=user,
+                    phone=user.phone,
+                    notification=row,
+                    kind=event.kind,
+                    text=text,
+                    encoding=length.encoding,
+                    segments=length.segments,
+                    cost_xof=cost,
+                    status=status,
+                )
+            )
+            outcomes.setdefault("" if status == SmsStatus.QUEUED else REASONS[status], []).append(row.pk)
+        SmsMessage.objects.bulk_create(messages)
+        now = timezone.now()
+        for error, row_ids in outcomes.items():
+            Notification.objects.filter(pk__in=row_ids).update(
+                status=Status.FAILED if error else Status.SENT,
+                sent_at=None if error else now,
+                attempts=F("attempts") + 1,
+                last_error=error,
+            )
+        return len(outcomes.get("", []))

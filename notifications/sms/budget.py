@@ -68,6 +68,14 @@ def budget_state(*, commune: Commune, now: datetime | None = None) -> BudgetStat
     )
 
 
+def month_spent(*, commune_id: int) -> int:
+    """What the commune's messages of this month cost (those the operator bills)."""
+    spent = SmsMessage.objects.filter(
+        commune_id=commune_id, created_at__gte=month_start(), status__in=BILLED_STATUSES
+    ).aggregate(total=Sum("cost_xof"))["total"]
+    return int(spent or 0)
+
+
 def budget_allows(*, commune_id: int, cost_xof: int) -> bool:
     """Whether a message of ``cost_xof`` still fits this month's budget. Called with the commune's
     settings row locked (``sms_settings_lock``), so two senders cannot both take the last franc."""
@@ -78,13 +86,7 @@ def budget_allows(*, commune_id: int, cost_xof: int) -> bool:
     )
     if not budget:
         return False
-    spent = (
-        SmsMessage.objects.filter(
-            commune_id=commune_id, created_at__gte=month_start(), status__in=BILLED_STATUSES
-        ).aggregate(total=Sum("cost_xof"))["total"]
-        or 0
-    )
-    return int(spent) + cost_xof <= int(budget)
+    return month_spent(commune_id=commune_id) + cost_xof <= int(budget)
 
 
 def sms_settings_lock(*, commune_id: int) -> SmsCommuneSettings:

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,18 +49,35 @@ def _text_fitted(text: str) -> str:
     return text
 
 
-def _status(*, phone: str, commune: Commune | None, cost: int, alert: bool, force: bool) -> SmsStatus:
-    if not force and SmsProfile.objects.filter(user__phone=phone, opted_out_at__isnull=False).exists():
-        return SmsStatus.OPTED_OUT
-    if alert:
-        alerts_today = SmsMessage.objects.filter(
-            phone=phone,
+def measured(text: str) -> tuple[str, gsm7.Length, int]:
+    """The text as it will be sent (folded, at most ``MAX_SEGMENTS``), its length and its cost."""
+    fitted = _text_fitted(text or "")
+    length = gsm7.measure(fitted)
+    return fitted, length, sms_cost_xof(length.segments)
+
+
+def alerts_today(phones: set[str]) -> dict[str, int]:
+    """Alerts billed to each number in the last 24 hours (replies to what a person wrote excluded)."""
+    if not phones:
+        return {}
+    rows = (
+        SmsMessage.objects.filter(
+            phone__in=phones,
             reply_to__isnull=True,
             status__in=BILLED_STATUSES,
             created_at__gte=timezone.now() - timedelta(days=1),
-        ).count()
-        if alerts_today >= int(settings.SMS_OUTBOUND_PER_DAY):
-            return SmsStatus.RATE_LIMITED
+        )
+        .values("phone")
+        .annotate(n=Count("id"))
+    )
+    return {row["phone"]: int(row["n"]) for row in rows}
+
+
+def _status(*, phone: str, commune: Commune | None, cost: int, alert: bool, force: bool) -> SmsStatus:
+    if not force and SmsProfile.objects.filter(user__phone=phone, opted_out_at__isnull=False).exists():
+        return SmsStatus.OPTED_OUT
+    if alert and alerts_today({phone}).get(phone, 0) >= int(settings.SMS_OUTBOUND_PER_DAY):
+        return SmsStatus.RATE_LIMITED
     if commune is not None and not budget_allows(commune_id=commune.pk, cost_xof=cost):
         return SmsStatus.OVER_BUDGET
     return SmsStatus.QUEUED
@@ -118,11 +136,11 @@ def sms_queue(
             raise
         return SmsMessage.objects.get(notification=notification)
     if status == SmsStatus.QUEUED:
-        transaction.on_commit(_enqueue_send)
+        transaction.on_commit(enqueue_send)
     return message
 
 
-def _enqueue_send() -> None:
+def enqueue_send() -> None:
     try:
         celery_app.tasks[SEND_TASK].apply_async()
     except Exception:  # the beat runs sms_send every 30 s: the row waits for it
