@@ -133,7 +133,9 @@ def one_run(number: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--subscribers", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -147,10 +149,14 @@ def main() -> None:
     runs = [one_run(n) for n in range(args.runs)]
     for name in ("fan_out", "queue", "send"):
         values = [r[name] for r in runs]
-        per_thousand = statistics.median(v / max(r["messages"], 1) * 1000 for v, r in zip(values, runs))
-        print(f"{name:8} median {statistics.median(values):7.2f} s   {per_thousand:6.2f} s per 1,000 messages")
+        per_thousand = statistics.median(
+            v / max(r["messages"], 1) * 1000 for v, r in zip(values, runs, strict=True)
+        )
+        median = statistics.median(values)
+        print(f"{name:8} median {median:7.2f} s   {per_thousand:6.2f} s per 1,000 messages")
     print(f"messages per run: {runs[-1]['messages']}, handed over: {runs[-1]['sent']}")
-    print(f"queries of sms_alerts_queue per message: {statistics.median(r['queries_per_message'] for r in runs):.1f}")
+    per_message = statistics.median(r["queries_per_message"] for r in runs)
+    print(f"queries of sms_alerts_queue per message: {per_message:.1f}")
 
 
 if __name__ == "__main__":

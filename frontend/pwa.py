@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import cache
 
 from django.conf import settings
@@ -53,17 +52,19 @@ def _static_version() -> str:
     for finder in finders.get_finders():
         for path, storage in sorted(finder.list([]), key=lambda found: found[0]):
             if path.startswith("frontend/"):
-                digest.update(f"{path}:{_file_stamp(storage.path(path))}\n".encode())
+                digest.update(f"{path}:{_file_digest(storage.path(path))}\n".encode())
     return digest.hexdigest()[:12]
 
 
-def _file_stamp(path: str) -> str:
-    info = os.stat(path)
-    return f"{info.st_size}:{int(info.st_mtime)}"
+def _file_digest(path: str) -> str:
+    # The content, not the file's time: every server of a deployment gives the same version, and a
+    # deploy that changes nothing keeps the phones' caches.
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
 
 
 def static_version() -> str:
-    """A short digest of the site's static files (names, sizes, times); read once per process,
+    """A short digest of the site's static files (names and contents); read once per process,
     except in development, where files change under a running server."""
     if settings.DEBUG:
         _static_version.cache_clear()

@@ -479,6 +479,7 @@ SPECTACULAR_SETTINGS = {
         "SessionKindEnum": "sessions_live.models.SessionKind",
         "SessionStatusEnum": "sessions_live.models.SessionStatus",
         "ParticipationChannelEnum": "sessions_live.models.ParticipationChannel",
+        "ChannelEnum": "notifications.models.Channel",
         "PollStatusEnum": "sessions_live.models.PollStatus",
         "QuestionStatusEnum": "sessions_live.models.QuestionStatus",
         "CommitmentStatusEnum": "commitments.models.CommitmentStatus",

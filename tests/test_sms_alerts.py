@@ -275,7 +275,7 @@ def test_sms_queue_refuses_bad_input(fields, bad):
             {"title": "Délibération n°12 — l’œuvre « âme »", "path": "/documents/" + "x" * 200},
         ),
         ("session.live", {"title": "Séance publique", "path": "/s/1/"}),
-        ("session.question_answered", {"title": "S", "answer": "Réponse " * 40, "path": "/s/1/"}),
+        ("session.question_answered", {"title": "S", "answer": "", "path": "/s/1/"}),
         ("commitment.status", {"title": "Forage à Zè", "path": "/c/1/"}),
         ("session.poll_opened", {"question": "Où ?", "options": ["Écoles " * 10] * 6, "multiple": True}),
     ],
@@ -324,3 +324,23 @@ def test_sms_rows_left_pending_are_found_by_the_delivery_sweep():
     sms_alerts_queue(event_id=event.pk)
     assert sms_rows(event.pk) == {user.pk: (Status.SENT, "")}
     assert services.delivery_pending_event_ids(older_than=timedelta(minutes=10))[Channel.SMS] == []
+
+
+def test_the_answer_to_a_question_is_in_the_sms_itself_up_to_three_segments(settings):
+    # a feature phone cannot follow a link: the answer is the message, without one
+    settings.SITE_URL = "https://communes.bj"
+    short = wording.alert_text(
+        "session.question_answered",
+        {"title": "S", "answer": "Les travaux commencent en mars.", "path": "/s/1/"},
+        "Cotonou",
+    )
+    assert "Les travaux commencent en mars." in short and "https://" not in short
+    assert gsm7.measure(short).segments == 1
+    long = wording.alert_text(
+        "session.question_answered",
+        {"title": "S", "answer": "Réponse détaillée. " * 40, "path": "/s/1/"},
+        "Cotonou",
+    )
+    length = gsm7.measure(long)
+    assert (length.encoding, length.segments) == ("gsm7", 3)
+    assert long.endswith("...")

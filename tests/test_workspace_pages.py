@@ -359,3 +359,21 @@ def test_the_journal_names_objects_and_people_in_words(cotonou: Commune):
     assert "Message du forum masqué" in html and "un message du forum" in html
     assert f"#{post.pk} in" not in html and "forum.thread_status" not in html
     assert f"par Maire Adjovi (compte n° {mayor.pk})" in html and "par la plateforme" in html
+
+
+def test_every_audited_action_of_every_app_has_a_label_in_the_journal() -> None:
+    # A journal line must read as words for a mayor, never as a code like "council.motion_close".
+    import re
+    from pathlib import Path
+
+    from frontend.workspace.audit import ACTION_LABELS
+
+    apps = ("hub", "publications", "forums", "sessions_live", "notifications", "commitments", "council")
+    apps += ("consultations", "frontend")
+    actions: set[str] = set()
+    for app in apps:
+        for path in Path(app).rglob("*.py"):
+            if "migrations" not in path.parts:
+                actions |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text()))
+    assert len(actions) > 40
+    assert sorted(actions - set(ACTION_LABELS)) == []

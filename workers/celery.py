@@ -50,6 +50,11 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.sms_send",
         "schedule": 30.0,
     },
+    # Received SMS that no task acted on (broker down when stored, worker lost): acted on once.
+    "sms-inbound-sweep": {
+        "task": "notifications.tasks.sms_inbound_sweep",
+        "schedule": 60.0,
+    },
     "clear-expired-sessions": {
         "task": "hub.tasks.clear_expired_sessions",
         "schedule": crontab(minute=27, hour=3),

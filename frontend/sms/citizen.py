@@ -23,7 +23,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from frontend.sms.figures import sms_keyword, sms_number
 from hub.errors import DomainError
@@ -106,10 +106,13 @@ def _back() -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sms_preferences_post(request: HttpRequest) -> HttpResponse:
     """``action=topics`` saves the topics; ``action=stop`` stops every SMS; ``action=resume`` undoes a
-    STOP. Every change goes through ``notifications.sms.subscriptions``."""
+    STOP. Every change goes through ``notifications.sms.subscriptions``. (Opened as a page, it leads
+    to the preferences' SMS section instead of an error.)"""
+    if request.method == "GET":
+        return _back()
     user = signed_in(request.user)
     action = request.POST.get("action", "")
     try:

@@ -25,6 +25,7 @@ from frontend.staff.nav import staff_links
 from hub.errors import InvalidInput, PermissionDenied
 from hub.selectors import signed_in
 from notifications.sms.budget import BUDGET_MAX_XOF, sms_budget_set
+from notifications.sms.models import BILLED_STATUSES
 
 WHOLE_NUMBER = re.compile(r"^-?\d+$")
 
@@ -78,6 +79,7 @@ def sms_page(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "commune": commune,
         "sms": figures,
+        "billed_statuses": [str(status) for status in BILLED_STATUSES],
         "form": form,
         "can_manage": can_manage,
         "recent": rows,

@@ -11,6 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from hub.models import AuditLogEntry
 
 ACTION_LABELS = {
+    "council.attendance": _("Council attendance recorded"),
+    "council.committee_create": _("Council committee created"),
+    "council.committee_delete": _("Council committee deleted"),
+    "council.counts_record": _("Secret ballot counts recorded"),
+    "council.member_create": _("Council member added"),
+    "council.member_delete": _("Council member removed"),
+    "council.member_photo": _("Council member's photo changed"),
+    "council.member_update": _("Council member edited"),
+    "council.motion_close": _("Council vote closed"),
+    "council.motion_deliberation": _("Deliberation linked to a motion"),
+    "council.motion_open": _("Council vote opened"),
+    "council.rules_update": _("Council voting rules changed"),
+    "council.votes_record": _("Council votes recorded"),
     "document.created": _("Document created"),
     "document.updated": _("Document edited"),
     "document.published": _("Document published"),

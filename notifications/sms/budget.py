@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,9 @@ class BudgetState:
 
     @property
     def reached(self) -> bool:
-        return (self.budget_xof > 0 and self.spent_xof >= self.budget_xof) or self.blocked > 0
+        """No more SMS this month: what is left does not pay for one segment (a budget raised since
+        a refusal lifts it; the refusals stay counted in ``blocked``)."""
+        return self.budget_xof > 0 and self.remaining_xof < self.cost_per_segment_xof
 
 
 def budget_state(*, commune: Commune, now: datetime | None = None) -> BudgetState:
@@ -56,7 +58,7 @@ def budget_state(*, commune: Commune, now: datetime | None = None) -> BudgetStat
         .first()
     )
     this_month = SmsMessage.objects.filter(commune=commune, created_at__gte=month_start(now))
-    billed = this_month.filter(status__in=BILLED_STATUSES).aggregate(total=Sum("cost_xof"), n=Count("id"))
+    billed = _billed_this_month(commune.pk, now).aggregate(total=Sum("cost_xof"), n=Count("id"))
     blocked = this_month.filter(status=SmsStatus.OVER_BUDGET).count()
     return BudgetState(
         commune_id=commune.pk,
@@ -68,11 +70,17 @@ def budget_state(*, commune: Commune, now: datetime | None = None) -> BudgetStat
     )
 
 
+def _billed_this_month(commune_id: int, now: datetime | None = None) -> QuerySet[SmsMessage]:
+    """This month's billed messages, and those still waiting from an earlier month: they go out (and
+    are billed) this month, so they count against this month's budget."""
+    return SmsMessage.objects.filter(commune_id=commune_id, status__in=BILLED_STATUSES).filter(
+        Q(created_at__gte=month_start(now)) | Q(status=SmsStatus.QUEUED)
+    )
+
+
 def month_spent(*, commune_id: int) -> int:
     """What the commune's messages of this month cost (those the operator bills)."""
-    spent = SmsMessage.objects.filter(
-        commune_id=commune_id, created_at__gte=month_start(), status__in=BILLED_STATUSES
-    ).aggregate(total=Sum("cost_xof"))["total"]
+    spent = _billed_this_month(commune_id).aggregate(total=Sum("cost_xof"))["total"]
     return int(spent or 0)
 
 

@@ -18,7 +18,9 @@ GSM7_BASIC = (
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = "^{}\\[~]|€\f"
-_BASIC = frozenset(GSM7_BASIC) - {"\x1b"}
+# "§" is in GSM 03.38, but smpplib's encoder (our SMPP transport's) lacks it and falls back to
+# UCS-2: counted as UCS-2 here, so the cost shown is the cost sent.
+_BASIC = frozenset(GSM7_BASIC) - {"\x1b", "§"}
 _EXTENSION = frozenset(GSM7_EXTENSION)
 
 GSM7_SINGLE, GSM7_PART = 160, 153
@@ -115,7 +117,18 @@ def fit(text: str, *, limit: int = GSM7_SINGLE, ellipsis: str = "...") -> str:
     length = measure(folded)
     if length.encoding == "ucs2":
         limit = min(limit, UCS2_SINGLE)
-        return folded if len(folded) <= limit else folded[: limit - len(ellipsis)].rstrip() + ellipsis
+        if length.units <= limit:
+            return folded
+        # Cut by UTF-16 units (an emoji takes two), never inside a character.
+        kept: list[str] = []
+        used = 0
+        for ch in folded:
+            cost = len(ch.encode("utf-16-be")) // 2
+            if used + cost > limit - len(ellipsis):
+                break
+            kept.append(ch)
+            used += cost
+        return "".join(kept).rstrip() + ellipsis
     if length.units <= limit:
         return folded
     budget = limit - len(ellipsis)

@@ -44,7 +44,8 @@ from workers.celery import app as celery_app
 logger = logging.getLogger(__name__)
 
 PROCESS_TASK = "notifications.tasks.sms_inbound_process"
-DEDUP_WINDOW = timedelta(minutes=10)
+# A carrier resends a message it got no answer for within seconds to a minute or two.
+DEDUP_WINDOW = timedelta(minutes=2)
 RATE_WINDOW = timedelta(hours=1)
 REPLY_KIND = "sms.reply"
 TOO_MANY_KIND = "sms.too_many"
@@ -58,38 +59,48 @@ HELP = frozenset({"AIDE", "HELP", "?"})
 
 
 def _sender(phone_raw: str) -> str:
+    raw = (phone_raw or "").strip()
+    # International format without its "+" (SMPP with TON unknown, aggregators): 229…
+    if raw.isdigit() and raw.startswith("229") and len(raw) in (11, 13):
+        raw = "+" + raw
     try:
-        return normalize_benin_phone(phone_raw)
+        return normalize_benin_phone(raw)
     except InvalidInput:
-        return (phone_raw or "").strip()[:20]
+        return raw[:20]
 
 
-def _dedup_key(*, phone: str, destination: str, text: str, carrier_ref: str) -> str:
+def _dedup_key(*, phone: str, destination: str, text: str, carrier_ref: str, previous_id: int) -> str:
+    """The carrier's id when it gives one; else the message and the sender's message before it: a
+    resend arriving twice at once makes one row, and the same text sent again after another message
+    (a vote changed back) is a new one."""
     if carrier_ref:
         ref = "ref:" + carrier_ref
         return ref if len(ref) <= 64 else "ref:" + hashlib.sha256(carrier_ref.encode()).hexdigest()[:60]
-    window = int(timezone.now().timestamp() // DEDUP_WINDOW.total_seconds())
-    return hashlib.sha256(f"{phone}|{destination}|{text}|{window}".encode()).hexdigest()
+    return hashlib.sha256(f"{phone}|{destination}|{text}|{previous_id}".encode()).hexdigest()
 
 
 def inbound_record(
     *, phone_raw: str, destination: str, text: str, carrier_ref: str = ""
 ) -> tuple[InboundSms, bool]:
     """Keep one received message (whole, whatever its length); returns (row, created). A message
-    seen before (same carrier id; or, without one, the same text from the same number to the same
-    destination within 10 minutes) returns the existing row and is not acted on again."""
+    seen before (same carrier id; or, without one, the same text as the sender's last message to the
+    same destination, within 2 minutes) returns the existing row and is not acted on again."""
     if not isinstance(text, str) or not isinstance(phone_raw, str) or not isinstance(destination, str):
         raise InvalidInput(fields={"text": ["A text message."]})
     if not phone_raw.strip():
         raise InvalidInput(fields={"phone": ["The sender's number is missing."]})
+    # NUL cannot be stored (PostgreSQL) and means nothing in a text message.
+    text, phone_raw, destination = (v.replace("\x00", "") for v in (text, phone_raw, destination))
     phone, destination, carrier_ref = _sender(phone_raw), destination.strip()[:20], carrier_ref.strip()
+    previous_id = 0
     if not carrier_ref:
-        recent = InboundSms.objects.filter(
-            phone=phone, destination=destination, text=text, received_at__gte=timezone.now() - DEDUP_WINDOW
-        ).first()
-        if recent is not None:
-            return recent, False
-    key = _dedup_key(phone=phone, destination=destination, text=text, carrier_ref=carrier_ref)
+        last = InboundSms.objects.filter(phone=phone, destination=destination).order_by("-id").first()
+        if last is not None and last.text == text and last.received_at >= timezone.now() - DEDUP_WINDOW:
+            return last, False
+        previous_id = last.pk if last is not None else 0
+    key = _dedup_key(
+        phone=phone, destination=destination, text=text, carrier_ref=carrier_ref, previous_id=previous_id
+    )
     try:
         with transaction.atomic():
             row = InboundSms.objects.create(dedup_key=key, phone=phone, destination=destination, text=text)
@@ -104,6 +115,13 @@ def _enqueue_process(inbound_id: int) -> None:
         celery_app.tasks[PROCESS_TASK].apply_async(args=[inbound_id])
     except Exception:
         logger.exception("could not enqueue %s for inbound SMS %s", PROCESS_TASK, inbound_id)
+
+
+def inbound_unprocessed_ids(*, older_than: timedelta) -> list[int]:
+    """Received messages still not acted on after ``older_than`` (the sweep's work)."""
+    cutoff = timezone.now() - older_than
+    rows = InboundSms.objects.filter(processed_at__isnull=True, received_at__lte=cutoff)
+    return list(rows.order_by("id").values_list("id", flat=True)[:500])
 
 
 # --- Reading a message ------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ from notifications.sms.transport import OutgoingSms, SubmitResult, get_transport
 logger = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 300
+# Claimed and sent a few at a time: a chunk must be sent well within its claim (10 messages at the
+# transports' longest wait, 15 s, is 150 s), or a second worker would claim and send it again.
+CHUNK = 10
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 30 * 60
 STOP_CONFIRMATION_KIND = "reply.stop"
@@ -110,10 +113,38 @@ def _record(row: SmsMessage, result: SubmitResult) -> str:
 
 
 def sms_send_queued(*, limit: int = 200) -> int:
-    """Send the due queued messages once; the number handed to the operator successfully."""
-    rows = _claim(limit)
-    if not rows:
-        return 0
+    """Send the due queued messages once (up to ``limit``, a chunk at a time); the number handed to
+    the operator successfully."""
+    sent = handled = 0
+    while handled < limit:
+        rows = _claim(min(CHUNK, limit - handled))
+        if not rows:
+            break
+        handled += len(rows)
+        sent += _send_chunk(rows)
+    return sent
+
+
+def _over_budget_now(rows: list[SmsMessage]) -> set[int]:
+    """Rows of communes whose budget is now 0: "0 stops every SMS" holds for what was queued."""
+    commune_ids = {r.commune_id for r in rows if r.commune_id}
+    if not commune_ids:
+        return set()
+    funded = set(
+        SmsCommuneSettings.objects.filter(commune_id__in=commune_ids, monthly_budget_xof__gt=0).values_list(
+            "commune_id", flat=True
+        )
+    )
+    return {r.pk for r in rows if r.commune_id and r.commune_id not in funded}
+
+
+def _send_chunk(rows: list[SmsMessage]) -> int:
+    unfunded = _over_budget_now(rows)
+    if unfunded:
+        SmsMessage.objects.filter(pk__in=unfunded, status=SmsStatus.QUEUED).update(
+            status=SmsStatus.OVER_BUDGET, next_attempt_at=None
+        )
+    rows = [r for r in rows if r.pk not in unfunded]
     stopped = _stopped_since_queued(rows)
     if stopped:
         SmsMessage.objects.filter(pk__in=stopped, status=SmsStatus.QUEUED).update(

@@ -62,6 +62,10 @@ def site_link(path: object) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+# An answer to a question asked by SMS may take up to three segments (a budget's worth of words).
+ANSWER_SEGMENTS = 3
+
+
 def fit_with_link(words: str, link: str) -> str:
     """``words`` and ``link`` in one segment: the link is kept whole when the words keep at least
     ``_MIN_WORDS`` units beside it, else dropped; the words are cut to what is left."""
@@ -90,8 +94,13 @@ def alert_text(kind: str, payload: dict[str, Any], commune_name: str) -> str:
         # The options are the message: no link (a poll is answered by SMS).
         return gsm7.fit(gsm7_only(" ".join(f"{head} {_poll_words(payload)}".split())))
     title = str(payload.get("title", ""))
+    if kind == "session.question_answered" and payload.get("answer"):
+        # The answer is the message, whole if it fits three segments: a feature phone cannot
+        # follow a link.
+        words = gsm7_only(" ".join(f"{head} {payload['answer']}".split()))
+        return gsm7.fit(words, limit=ANSWER_SEGMENTS * gsm7.GSM7_PART)
     if kind == "session.question_answered":
-        body = str(payload.get("answer", "")) or title
+        body = title
     elif kind == "document.published" and payload.get("type_label"):
         body = f"{payload['type_label']} - {title}"
     else:

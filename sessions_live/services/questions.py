@@ -198,13 +198,14 @@ def question_answer(*, actor: Any, question: Question, status: Any, answer: Any 
         locked.save(update_fields=fields)
         _updated(locked)
         audit_record(actor=user, action=f"session.question_{status}", obj=locked, commune=session.commune)
-        if first_answer:
+        if status == QuestionStatus.ANSWERED:
             _answer_announce(session, locked)
     return locked
 
 
 def _answer_announce(session: LiveSession, question: Question) -> None:
-    """Tell the asker their question was answered (by SMS too when they asked by SMS): once."""
+    """Tell the asker their question was answered (by SMS too when they asked by SMS): once when it
+    is answered aloud (no written answer), once when the written answer is there (dedup keys)."""
     outbox_record(
         kind="session.question_answered",
         commune=session.commune,
@@ -219,5 +220,5 @@ def _answer_announce(session: LiveSession, question: Question) -> None:
                 "sms": question.channel == ParticipationChannel.SMS,
             },
         },
-        dedup_key=f"session.question_answered:{question.pk}",
+        dedup_key=f"session.question_answered:{question.pk}" + ("" if question.answer else ":aloud"),
     )

@@ -16,11 +16,13 @@ const STATIC = "communes-static-" + VERSION;
 const OFFLINE_URL = {{ offline_url }};
 const STATIC_PREFIX = {{ static_prefix }};
 const SHELL_URLS = {{ shell_urls }};
-const OUR_CACHES = new Set([SHELL, STATIC, STORE.PAGES, STORE.KEPT]);
+const OUR_CACHES = new Set([SHELL, STATIC, STORE.PAGES, STORE.KEPT, STORE.META]);
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(SHELL)
+      // From the HTTP cache when the page just loaded the file (no second download on a first
+      // visit). A file cached there before a deploy could fill the new shell: docs/offline.md.
       .then((cache) => cache.addAll(SHELL_URLS.map((url) => new Request(url, { credentials: "same-origin" }))))
       .then(() => self.skipWaiting()),
   );
@@ -89,6 +91,7 @@ async function save(url, response) {
     await kept.put(url, copy);
     return;
   }
+  if (copy.headers.get(STORE.PRIVATE)) return; // a staff member's page (drafts, controls): never kept
   if (Number(copy.headers.get(STORE.SIZE)) > STORE.BUDGET.maxItemBytes) return;
   const pages = await caches.open(STORE.PAGES);
   await pages.delete(url, { ignoreVary: true }); // re-inserted: the newest entry
@@ -115,6 +118,27 @@ async function markedAsSaved(response) {
   const headers = new Headers(response.headers);
   headers.delete("Content-Length");
   return new Response(html.replace(/<head>/i, "<head>" + meta), { status: 200, headers });
+}
+
+// Whose pages the caches hold. A page tells the worker who is signed in (pwa.js, from its
+// <meta name="communes-user">); when that changes from someone to someone else or to nobody (signed
+// out, session over), that person's saved and kept pages are dropped: the next person on a shared
+// phone does not read them. (A sign-out through the header's button clears them at once.)
+const OWNER_KEY = "/__communes-owner";
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type !== "user" || typeof data.user !== "string") return;
+  event.waitUntil(ownerSet(data.user));
+});
+
+async function ownerSet(user) {
+  const meta = await caches.open(STORE.META);
+  const stored = await meta.match(OWNER_KEY);
+  const previous = stored ? await stored.text() : "";
+  if (previous && previous !== user) {
+    await Promise.all([caches.delete(STORE.PAGES), caches.delete(STORE.KEPT)]);
+  }
+  if (previous !== user) await meta.put(OWNER_KEY, new Response(user));
 }
 
 self.addEventListener("push", (event) => {

@@ -15,7 +15,14 @@
 // the small global indicator.
 
 (() => {
-  if (window.offlineQueue) return; // loaded by the base template and by a form's page: run once
+  if (window.offlineQueue) return; // loaded once per page (pwa.js), whatever asks for it
+  // Who is signed in on this page (base.html): a write is sent only as the person who wrote it.
+  const userMeta = document.querySelector('meta[name="communes-user"]');
+  const signedIn = userMeta ? userMeta.content : "";
+  // A page the service worker served from its cache: the server is out of reach, whatever
+  // navigator.onLine says.
+  const savedCopy = Boolean(document.querySelector('meta[name="communes-saved-at"]'));
+  const offline = () => !navigator.onLine || savedCopy;
   const STORE = "cp-offline-queue";
   const LEASE = "cp-offline-lease";
   const LEASE_MS = 30000;
@@ -63,7 +70,9 @@
     } else {
       body = new URLSearchParams(entry.fields.map(([k, v]) => [k, k === "csrfmiddlewaretoken" ? token : v]));
     }
-    return fetch(entry.url, { method: "POST", body, headers, credentials: "same-origin" });
+    // A request that hangs on a poor connection must not hold the lock (and every tab) for ever.
+    const signal = typeof AbortSignal.timeout === "function" ? AbortSignal.timeout(30000) : undefined;
+    return fetch(entry.url, { method: "POST", body, headers, credentials: "same-origin", signal });
   }
 
   // The server's reason: a JSON error, or the page it rendered again with its errors.
@@ -92,7 +101,7 @@
   }
 
   async function flush() {
-    if (!navigator.onLine) return;
+    if (!navigator.onLine) return; // (a saved copy may be online: trying costs one failed request)
     if (flushing) { again = true; return; }
     flushing = true;
     again = false;
@@ -100,6 +109,8 @@
       await withLock(async () => {
         for (const entry of load()) { // read inside the lock: what another tab sent is gone
           if (entry.refused) continue;
+          // Written by someone else on this phone: it waits for them (never sent under this account).
+          if ((entry.user || "") !== signedIn) continue;
           let response;
           try {
             response = await request(entry);
@@ -176,7 +187,7 @@
 
   // Each form shows its own entries; the indicator at the top of the page counts them all.
   function render() {
-    const entries = load();
+    const entries = load().filter((e) => (e.user || "") === signedIn); // another person's writes stay theirs
     for (const entry of entries) {
       const form = formOf(entry);
       const status = statusOf(form);
@@ -248,7 +259,7 @@
     const d = status.dataset;
     const entries = load();
     entries.push({
-      id, json, fields, page: location.pathname,
+      id, json, fields, page: location.pathname, user: signedIn,
       text: [...form.querySelectorAll("textarea")].map((area) => area.value.trim()).filter(Boolean).join("\n"), form: status.dataset.offlineQueue,
       // not form.action: a button named "action" (the consultation's) would stand in its place
       url: new URL(status.dataset.offlineUrl || form.getAttribute("action") || "", location.href).href, csrf: data.get("csrfmiddlewaretoken") || cookie("csrftoken"),
@@ -262,7 +273,7 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (!statusOf(form) || navigator.onLine) return; // online: the form works as it always did
+    if (!statusOf(form) || !offline()) return; // online: the form works as it always did
     event.preventDefault();
     event.stopImmediatePropagation(); // before the page's own script tries its connection
     if (form.noValidate || form.reportValidity()) queue(form, event.submitter);
@@ -276,8 +287,16 @@
   });
 
   window.addEventListener("online", flush);
-  window.addEventListener("storage", (event) => { if (event.key === STORE) render(); });
-  window.offlineQueue = { flush, load };
+  window.addEventListener("storage", (event) => {
+    if (event.key !== STORE) return;
+    // Another tab sent this page's writes: they show as sent here too.
+    const parse = (value) => { try { return JSON.parse(value) || []; } catch { return []; } };
+    const left = new Set(parse(event.newValue).map((e) => e.id));
+    parse(event.oldValue).filter((e) => !e.refused && !left.has(e.id)).forEach((e) => show(e, "sent"));
+    render();
+  });
+  const queueForm = (form, submitter) => { if (form.noValidate || form.reportValidity()) queue(form, submitter); };
+  window.offlineQueue = { flush, load, queueForm };
   render();
   flush();
 })();

@@ -5,6 +5,8 @@
 (() => {
   const PAGES = "communes-pages"; // opened pages and files, evicted oldest first
   const KEPT = "communes-kept"; // "keep for offline reading": never evicted, removed by the reader
+  const META = "communes-meta"; // whose pages the caches hold (sw.js)
+  const PRIVATE = "X-Communes-Private"; // a staff member's page: never saved
   const SAVED_AT = "X-Communes-Saved-At";
   const SIZE = "X-Communes-Size";
   const TITLE = "X-Communes-Title";
@@ -58,8 +60,14 @@
     const headers = new Headers(response.headers);
     headers.set(SAVED_AT, now.toISOString());
     headers.set(SIZE, String(body.size));
+    // The body is stored decoded: the compressed length and encoding no longer describe it.
+    headers.delete("Content-Encoding");
+    headers.delete("Content-Length");
     if ((headers.get("Content-Type") || "").startsWith("text/html")) {
-      headers.set(TITLE, encodeURIComponent(pageTitle(await body.text())));
+      const html = await body.text();
+      headers.set(TITLE, encodeURIComponent(pageTitle(html)));
+      // Staff pages say so (base.html): drafts and management controls are not for a shared phone.
+      if (/<meta name="communes-offline" content="no-store">/i.test(html)) headers.set(PRIVATE, "1");
     }
     return new Response(body, { status: response.status, statusText: response.statusText, headers });
   }
@@ -109,7 +117,7 @@
   }
 
   self.CommunesStore = {
-    PAGES, KEPT, SAVED_AT, SIZE, TITLE, BUDGET,
+    PAGES, KEPT, META, PRIVATE, SAVED_AT, SIZE, TITLE, BUDGET,
     isReadable, isStorable, savedCopy, entriesOf, overBudget, trim,
   };
 })();

@@ -44,13 +44,33 @@ window.addEventListener("offline", update);
 // offline on an earlier page still wait to be sent. It is in the precached shell, so it loads offline.
 const queueScript = document.querySelector('meta[name="communes-offline-queue"]');
 
-function queueLoad() {
-  if (!queueScript || window.offlineQueue || document.querySelector("script[data-offline-queue-js]")) return;
-  const script = document.createElement("script");
-  script.src = queueScript.content;
-  script.dataset.offlineQueueJs = "";
-  document.head.append(script);
+function queueLoad(then) {
+  if (!queueScript) return;
+  if (window.offlineQueue) {
+    if (then) then();
+    return;
+  }
+  let script = document.querySelector("script[data-offline-queue-js]");
+  if (!script) {
+    script = document.createElement("script");
+    script.src = queueScript.content;
+    script.dataset.offlineQueueJs = "";
+    document.head.append(script);
+  }
+  if (then) script.addEventListener("load", then, { once: true });
 }
+
+// A queued form submitted offline before the queue has loaded: hold the submit (the text stays in
+// the form, never lost to the browser's error page) and queue it once the script is there.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (window.offlineQueue || !(form instanceof HTMLFormElement) || !form.querySelector("[data-offline-queue]")) return;
+  if (navigator.onLine && !savedAt) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  const submitter = event.submitter;
+  queueLoad(() => { if (window.offlineQueue) window.offlineQueue.queueForm(form, submitter); });
+}, true);
 
 function queueWaiting() {
   try {
@@ -60,13 +80,27 @@ function queueWaiting() {
   }
 }
 
-if (!navigator.onLine || queueWaiting()) queueLoad();
+// A saved copy means the server could not be reached, even when the browser says it is online.
+if (!navigator.onLine || savedAt || queueWaiting()) queueLoad();
 window.addEventListener("offline", queueLoad);
+window.addEventListener("pageshow", (event) => { if (event.persisted && !navigator.onLine) queueLoad(); });
 
-// Signing out forgets the pages saved while signed in (a shared phone); kept documents stay.
+// Signing out forgets the pages saved while signed in (a shared phone), kept ones too.
 const signOut = document.querySelector('form[action$="/deconnexion/"]');
 if (signOut && "caches" in window) {
-  signOut.addEventListener("submit", () => { caches.delete("communes-pages"); });
+  signOut.addEventListener("submit", () => {
+    caches.delete("communes-pages");
+    caches.delete("communes-kept");
+  });
+}
+
+// The worker learns who is signed in from each page served by the server (not from a saved copy,
+// which shows whoever was signed in then): another person, or nobody, drops the saved pages.
+const owner = document.querySelector('meta[name="communes-user"]');
+if (owner && !savedAt && "serviceWorker" in navigator) {
+  navigator.serviceWorker.ready
+    .then((registration) => { if (registration.active) registration.active.postMessage({ type: "user", user: owner.content }); })
+    .catch(() => {});
 }
 
 // After the load, so that registering never competes with the page for a slow connection.
