@@ -29,8 +29,10 @@ AXE = Axe()
 
 
 def violations(page: Page, path: str) -> list[str]:
-    page.goto(path)
-    page.wait_for_load_state("networkidle")
+    # Leaving a live page (its socket open) on a loaded 2-core CI machine once took the new page
+    # past 30 s to its "load" event: wait for the document, then for the network to settle.
+    page.goto(path, wait_until="domcontentloaded", timeout=60_000)
+    page.wait_for_load_state("networkidle", timeout=60_000)
     found = AXE.run(page).response["violations"]
     return [f"{path}: {v['id']} ({v['impact']}) at {[n['target'] for n in v['nodes'][:3]]}" for v in found]
 
