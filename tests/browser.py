@@ -6,9 +6,11 @@ embedded pass of ``.ci/run``, which checks the skip reasons) a missing browser i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Browser, expect, sync_playwright
 
@@ -45,3 +47,17 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def wait_js(page: Any, expression: str, arg: Any = None, timeout: float = 30.0) -> Any:
+    """Evaluate ``expression`` (may be an async function: its promise is awaited) until it returns
+    something truthy, and return that. ``page.wait_for_function`` cannot wait on an async predicate:
+    the promise itself counts as truthy, so it returns at once."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for: {expression[:120]}")
+        time.sleep(0.1)

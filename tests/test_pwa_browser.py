@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Request, expect, sync_playwright
 
 from hub.models import Commune
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium, require_chromium
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium, require_chromium, wait_js
 from tests.factories_publications import DocumentFileFactory, PublishedDocumentFactory
 from tests.factories_sessions import LiveSessionLiveFactory
 
@@ -116,9 +116,7 @@ def test_an_opened_document_reads_offline_with_the_day_it_was_saved(
     expect(page.get_by_role("heading", name=document.title, level=1)).to_be_visible()
     banner = page.locator("[data-offline-banner]")
     expect(banner).to_be_hidden()
-    page.wait_for_function(
-        "async (url) => !!(await (await caches.open('communes-pages')).match(url))", arg=document_url
-    )
+    wait_js(page, "async (url) => !!(await (await caches.open('communes-pages')).match(url))", document_url)
 
     # when: the network is gone
     context.set_offline(True)
@@ -193,12 +191,13 @@ def test_keep_for_offline_reading_survives_the_eviction_of_old_pages(
     page.goto(hub_server.url + "/communes/abomey-calavi/")
     # (the keys are read once per check, so what is asserted below is the state the check saw)
     pages = list(
-        page.wait_for_function(
+        wait_js(
+            page,
             """async () => {
                 const keys = (await (await caches.open('communes-pages')).keys()).map((r) => r.url);
                 return keys.length === 60 && keys.includes(location.href) ? keys : null;
-            }"""
-        ).json_value()
+            }""",
+        )
     )
 
     # then: the pages cache holds 60 entries, the oldest went first, the new page stayed

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from forums.models import Post
 from hub.models import Commune, Role
-from tests.browser import chromium
+from tests.browser import chromium, wait_js
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories_forums import veteran
 from tests.factories_publications import DocumentFactory
@@ -69,14 +69,15 @@ def test_a_signed_in_citizens_pages_are_dropped_when_their_session_ends(hub_serv
         page.goto(hub_server.url + "/communes/cotonou/")
         page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
         page.reload()
-        page.wait_for_function("async () => (await (await caches.open('communes-pages')).keys()).length > 0")
+        wait_js(page, "async () => (await (await caches.open('communes-pages')).keys()).length > 0")
         # when the session ends without the sign-out button, and the next page shows nobody signed in
         context.clear_cookies()
         page.goto(hub_server.url + "/communes/abomey-calavi/")
         # then the worker dropped what was saved while she was signed in
-        page.wait_for_function(
+        wait_js(
+            page,
             "async () => !(await (await caches.open('communes-pages'))"
-            ".match(location.origin + '/communes/cotonou/'))"
+            ".match(location.origin + '/communes/cotonou/'))",
         )
         context.close()
 
@@ -176,9 +177,7 @@ def test_a_saved_page_served_while_the_server_is_unreachable_queues_the_reply(hu
         page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
         url = f"{base}/forum/sujets/{thread.pk}/"
         page.goto(url)
-        page.wait_for_function(
-            "async (u) => !!(await (await caches.open('communes-pages')).match(u))", arg=url
-        )
+        wait_js(page, "async (u) => !!(await (await caches.open('communes-pages')).match(u))", url)
         relay.kill()  # wifi up, no internet / server down: navigator.onLine stays true
         page.reload()
         expect(page.locator("[data-offline-banner]")).to_contain_text("Hors ligne")
