@@ -37,6 +37,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _live_common import ensure_database
+
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cp_bench_consult")
 TITLE = "Bench: consultation of {responses} answers and {workshops} workshops"
 
@@ -55,15 +57,6 @@ def environment() -> None:
         THROTTLE_EXPORT="1000000/min",
         ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
     )
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def django_ready() -> None:
