@@ -33,10 +33,10 @@ lint: install
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: install
-	$(VENV)/bin/mypy hub frontend workers forums sessions_live publications notifications commitments council consultations
+	$(VENV)/bin/mypy hub frontend workers forums sessions_live publications notifications commitments council consultations practices evaluation
 
 messages: install
-	for app in hub publications frontend notifications forums sessions_live commitments council consultations; do \
+	for app in hub publications frontend notifications forums sessions_live commitments council consultations practices evaluation; do \
 	  (cd $$app && mkdir -p locale && ../$(VENV)/bin/django-admin makemessages -l fr -l en --settings=hub.settings --pythonpath=.. \
 	   && ../$(VENV)/bin/django-admin compilemessages --settings=hub.settings --pythonpath=..) || exit 1; \
 	done

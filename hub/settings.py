@@ -74,6 +74,10 @@ INSTALLED_APPS = [
     "council",
     # Participatory planning: consultations, workshops, the citizen council (at the commitments' level).
     "consultations",
+    # Good practices shared across communes: links forums (questions) and publications (documents).
+    "practices",
+    # Usage indicators, who takes part, dashboards and yearly reports: reads every app above.
+    "evaluation",
     "workers",
     "frontend",
 ]

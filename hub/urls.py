@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/v1/", include("commitments.api.urls")),
     path("api/v1/", include("council.api.urls")),
     path("api/v1/", include("consultations.api.urls")),
+    path("api/v1/", include("practices.api.urls")),
+    path("api/v1/", include("evaluation.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
