@@ -96,6 +96,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Page views and downloads counted per commune, kind and day, nothing else (evaluation/usage.py);
+    # above the read cache so that pages answered from memory count too.
+    "evaluation.usage.UsageCountingMiddleware",
     # Anonymous public reads this process holds, answered in the event loop (hub/readcache.py).
     "hub.readcache.ReadCacheMiddleware",
     "hub.context.RequestContextMiddleware",
@@ -423,6 +426,15 @@ SMS_OUTBOUND_PER_DAY = int(os.environ.get("SMS_OUTBOUND_PER_DAY", "10"))
 # Attempts before a message is failed (backoff 30 s, 1, 2, 4… min, at most 30 min between tries).
 SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "6"))
 
+# --- Evaluation: usage counting (docs/evaluation.md) ------------------------------------------
+# Page views and downloads are counted in each web process's memory and handed to the shared Redis
+# hash at most this often (seconds), off the request path; a batch writes them every minute.
+USAGE_PUSH_SECONDS = float(os.environ.get("USAGE_PUSH_SECONDS", "10"))
+# USAGE_COUNTING=0 counts nothing (the middleware steps aside; bench/usage_counting.py compares both).
+USAGE_COUNTING = env_bool("USAGE_COUNTING", True)
+# Groups (gender, age, arrondissement, disability) smaller than this are never shown.
+EVALUATION_MIN_CELL = int(os.environ.get("EVALUATION_MIN_CELL", "10"))
+
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
@@ -511,6 +523,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint (the yearly report's PDF) logs each step of each render at INFO.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 CSRF_FAILURE_VIEW = "frontend.views.csrf_failure"

@@ -121,9 +121,11 @@ def _views_own_queries(request: pytest.FixtureRequest, settings: Any) -> None:
 def _fresh_cache_and_eager_tasks() -> Iterator[None]:
     """Throttle counters and tickets start empty; Celery runs tasks in-process unless a test
     asks for the real worker (``celery_worker``)."""
+    from evaluation import usage
     from hub import celery_app, readcache, versions
 
     clear_cache()
+    usage.reset_local()
     # Ids come back after a rolled-back test (SQLite): what this process learnt of them goes too.
     readcache.LOCAL.clear()
     readcache.RENDERING.clear()
@@ -201,6 +203,8 @@ def service_env(tmp_dir: Path) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
         KEY_PREFIX=settings.KEY_PREFIX,
+        # Page views handed to Redis at once (evaluation/usage.py), so a test reads them without waiting.
+        USAGE_PUSH_SECONDS="0",
     )
     return env
 

@@ -55,6 +55,16 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.sms_inbound_sweep",
         "schedule": 60.0,
     },
+    # Page views counted by the web processes into DailyUsage rows (evaluation/usage.py).
+    "evaluation-usage-flush": {
+        "task": "evaluation.tasks.usage_flush",
+        "schedule": 60.0,
+    },
+    # Each commune's followers at the end of the day (the curve of followers over time).
+    "evaluation-audience-snapshot": {
+        "task": "evaluation.tasks.audience_snapshot",
+        "schedule": crontab(minute=55, hour=23),
+    },
     "clear-expired-sessions": {
         "task": "hub.tasks.clear_expired_sessions",
         "schedule": crontab(minute=27, hour=3),
