@@ -149,3 +149,25 @@ class EvaluationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune_id} {self.year} ({self.status})"
+
+
+class GroupSnapshot(models.Model):
+    """A commune's group tables for a closed period, computed once (the first time they are shown)
+    and never again: a profile edited or deleted later changes no figure anyone has seen, so nobody
+    can learn one person's answers by watching a figure move (evaluation/groups.py)."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="+")
+    start = models.DateField()
+    end = models.DateField()
+    data = models.JSONField()
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "start", "end"], name="evaluation_group_snapshot_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.start}–{self.end}"
