@@ -382,7 +382,7 @@ def _questions(commune: Commune, begin: datetime.datetime, stop: datetime.dateti
         "asked": counts["n"],
         "answered": len(answered),
         "answered_percent": _percent(len(answered), counts["n"]),
-        "median_hours": _median_hours(b - a for a, b in answered),
+        "median_hours": _median_hours(b - a for a, b in answered if b is not None),
         "web": counts["web"],
         "sms": counts["sms"],
     }

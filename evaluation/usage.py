@@ -332,9 +332,9 @@ def _owners_to_communes(owners: Iterable[str]) -> dict[str, int]:
         if owner.startswith("s:"):
             slugs.add(owner[2:])
             continue
-        model, _, pk = owner.rpartition(":")
+        label, _, pk = owner.rpartition(":")
         if pk.isdigit():
-            by_model.setdefault(model, set()).add(int(pk))
+            by_model.setdefault(label, set()).add(int(pk))
     result: dict[str, int] = {}
     for slug, commune_id in Commune.objects.filter(slug__in=slugs).values_list("slug", "pk"):
         result[f"s:{slug}"] = commune_id

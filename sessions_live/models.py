@@ -68,6 +68,11 @@ class LiveSession(models.Model):
     last_seq = models.BigIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The audience, for the yearly evaluation (``sessions_live.audience``): the most viewers
+    # connected at once while live, and the connections that were not resumptions (connections,
+    # not people: nobody is identified). Saved while live and at the end; never lowered.
+    peak_viewers = models.PositiveIntegerField(_("peak viewers"), default=0)
+    total_viewers = models.PositiveIntegerField(_("viewer connections"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

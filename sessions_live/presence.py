@@ -10,6 +10,12 @@ Without Redis (embedded mode: one process) the set is a dictionary in memory.
 The loop also watches Redis itself: when Redis comes back empty (restarted), the channel layer has
 forgotten every group membership, so the local sockets are closed with 4503 ("reconnect now")
 and clients reconnect with their ``last_seq``, catching up from the log.
+
+The same round trips keep each session's audience (``sessions_live.audience``): the count also
+raises the session's peak (one Lua script instead of two commands), a new connection that is not a
+resumption adds one to its total in the pipeline that writes the connection, and every
+``audience.save_interval()`` the loop saves both to the session's row (in a worker thread, off
+the presence frames' way), and once more when this process's last viewer of a session leaves.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ import uuid
 import weakref
 from typing import Any, Protocol
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 
 from hub.redis_client import sync_redis
+from sessions_live import audience
 
 logger = logging.getLogger(__name__)
 
@@ -87,28 +95,43 @@ class PresenceTracker:
         self.pending_remove: dict[int, set[str]] = {}
         self.waiters: dict[int, list[asyncio.Future[int]]] = {}
         self.writer: asyncio.Task[None] | None = None
+        # Audience: new connections not written yet, and when each session's figures are saved next
+        # (0: at the next round, e.g. its last local viewer left).
+        self.pending_new: dict[int, int] = {}
+        self.save_at: dict[int, float] = {}
+        self.saver: asyncio.Task[None] | None = None
+        self.count_script: Any = None
         if settings.REDIS_URL:
             from hub.redis_client import new_async_redis
 
             self.redis = new_async_redis(socket_timeout=2, socket_connect_timeout=2)
+            # EVALSHA, loaded again by redis-py when Redis answers NOSCRIPT (after a restart).
+            self.count_script = self.redis.register_script(audience.COUNT_SCRIPT)
 
     # --- membership ---------------------------------------------------------------------------
     # With Redis, joins and leaves are written in batches: whatever queued while the previous
     # round trip was in flight goes in the next pipeline. A connect storm (or a server stopping
     # with thousands of sockets) is then a few round trips on one connection, not one connection
     # per socket. A leave is not awaited: if this process dies first, the member expires anyway.
-    async def add(self, session_id: int, client: PresenceClient) -> int:
+    async def add(self, session_id: int, client: PresenceClient, *, counted: bool = True) -> int:
+        """Count ``client`` among the session's viewers; ``counted``: a new connection for the
+        session's total (False for a resumption). Returns the viewer count."""
         self.local.setdefault(session_id, set()).add(client)
         self.joined[client] = time.monotonic()
+        self.save_at.setdefault(session_id, time.monotonic() + audience.save_interval())
         self._ensure_loop()
         try:
             if self.redis is None:
+                if counted:
+                    audience.memory_connected(session_id)
                 await self._touch(session_id, [client.channel_name])
                 count = await self._count(session_id)
             else:
                 name = client.channel_name
                 self.pending_remove.get(session_id, set()).discard(name)
                 self.pending_add.setdefault(session_id, set()).add(name)
+                if counted:
+                    self.pending_new[session_id] = self.pending_new.get(session_id, 0) + 1
                 waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
                 self.waiters.setdefault(session_id, []).append(waiter)
                 self._schedule_write()
@@ -131,6 +154,7 @@ class PresenceTracker:
             if not clients:
                 del self.local[session_id]
                 self.sent.pop(session_id, None)
+                self.save_at[session_id] = 0.0  # what it counted is saved at the next round
         name = client.channel_name
         if self.redis is None:
             _memory.get(session_id, {}).pop(name, None)
@@ -144,15 +168,16 @@ class PresenceTracker:
             self.writer = asyncio.get_running_loop().create_task(self._write())
 
     async def _write(self) -> None:
-        while self.pending_add or self.pending_remove or self.waiters:
+        while self.pending_add or self.pending_remove or self.waiters or self.pending_new:
             adds, self.pending_add = self.pending_add, {}
             removes, self.pending_remove = self.pending_remove, {}
             waiters, self.waiters = self.waiters, {}
+            news, self.pending_new = self.pending_new, {}
             now = time.time()
             pipe = self.redis.pipeline(transaction=False)
             counted: list[tuple[int, int]] = []  # (session, index of its ZCARD in the results)
             size = 0
-            for session_id in set(adds) | set(removes) | set(waiters):
+            for session_id in set(adds) | set(removes) | set(waiters) | set(news):
                 key = _key(session_id)
                 if adds.get(session_id):
                     pipe.zadd(key, dict.fromkeys(adds[session_id], now + _member_ttl()))
@@ -166,9 +191,13 @@ class PresenceTracker:
                     pipe.zcard(key)
                     counted.append((session_id, size + 1))
                     size += 2
+                if news.get(session_id):
+                    pipe.hincrby(audience.figures_key(session_id), "total", news[session_id])
+                    pipe.expire(audience.figures_key(session_id), audience.FIGURES_TTL)
+                    size += 2
             try:
                 results = await pipe.execute()
-            except Exception as exc:
+            except Exception as exc:  # the batch's new connections go uncounted: Redis is away
                 logger.warning("presence unavailable: %s", exc)
                 for futures in waiters.values():
                     for future in futures:
@@ -195,17 +224,16 @@ class PresenceTracker:
         await pipe.execute()
 
     async def _count(self, session_id: int) -> int:
+        """The session's viewer count; the session's peak rises to it (``audience``)."""
         now = time.time()
         if self.redis is None:
             members = _memory.get(session_id, {})
             for member in [m for m, expiry in members.items() if expiry <= now]:
                 del members[member]
+            audience.memory_seen(session_id, len(members))
             return len(members)
-        pipe = self.redis.pipeline()
-        pipe.zremrangebyscore(_key(session_id), "-inf", now)
-        pipe.zcard(_key(session_id))
-        _removed, count = await pipe.execute()
-        return int(count)
+        keys = [_key(session_id), audience.figures_key(session_id)]
+        return int(await self.count_script(keys=keys, args=[now, audience.FIGURES_TTL]))
 
     # --- the loop -----------------------------------------------------------------------------
     def _ensure_loop(self) -> None:
@@ -213,7 +241,7 @@ class PresenceTracker:
             self.task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
-        while self.local:
+        while self.local or self.save_at:
             await asyncio.sleep(settings.SESSIONS_PRESENCE_INTERVAL)
             try:
                 await self._check_redis()
@@ -262,6 +290,30 @@ class PresenceTracker:
                     except Exception:  # a socket that died without saying so
                         logger.warning("presence frame not sent; dropping the socket", exc_info=True)
                         await self.remove(session_id, client)
+        self._save_due()
+
+    # --- the audience's saves -----------------------------------------------------------------
+    def _save_due(self) -> None:
+        """Start saving the sessions whose time has come, unless the last saves still run."""
+        if self.saver is not None and not self.saver.done():
+            return
+        now = time.monotonic()
+        due = [session_id for session_id, at in self.save_at.items() if at <= now]
+        if not due:
+            return
+        for session_id in due:
+            if session_id in self.local:
+                self.save_at[session_id] = now + audience.save_interval()
+            else:
+                del self.save_at[session_id]
+        self.saver = asyncio.get_running_loop().create_task(self._save(due))
+
+    async def _save(self, session_ids: list[int]) -> None:
+        for session_id in session_ids:
+            try:
+                await database_sync_to_async(audience.figures_save)(session_id)
+            except Exception:  # the database is away: the next save (or the end) catches up
+                logger.warning("audience of session %s not saved", session_id, exc_info=True)
 
 
 _trackers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceTracker] = weakref.WeakKeyDictionary()

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.errors import NotAuthenticated, NotFound, PermissionDenied
+from sessions_live import audience
 from sessions_live.errors import SessionNotFound, WrongStatus
 from sessions_live.models import (
     PUBLIC_QUESTION_STATUSES,
@@ -212,6 +213,20 @@ def question_list(
     if status:
         questions = questions.filter(status=status)
     return questions.order_by("-vote_count", "id") if order == "votes" else questions.order_by("id")
+
+
+def session_audience(session: LiveSession, *, viewers: int | None = None) -> audience.Figures | None:
+    """Peak and total viewers as staff see them: live, the row's figures raised by what is counted
+    now (the row is saved every half minute) and by ``viewers`` connected now; ended, the row's.
+    None before the start, and for a session that ended before audiences were counted (nothing
+    kept: 0 would say nobody watched)."""
+    stored = audience.Figures(session.peak_viewers, session.total_viewers)
+    if session.status == SessionStatus.ENDED:
+        return stored if stored.total else None
+    if session.status != SessionStatus.LIVE:
+        return None
+    figures = audience.figures_combined(stored, audience.figures_read(session.pk))
+    return audience.Figures(max(figures.peak, viewers or 0), figures.total)
 
 
 def moderation_overview(session: LiveSession) -> dict[str, Any]:

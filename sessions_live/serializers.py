@@ -198,6 +198,19 @@ class SessionDetailOut(SessionOut):
     documents = DocumentRefOut(many=True, source="session_documents.all")
     open_polls = serializers.SerializerMethodField()
     viewer_count = serializers.SerializerMethodField()
+    peak_viewers = serializers.IntegerField(
+        read_only=True,
+        help_text=(
+            "Most viewers connected at once while live. Saved every 30 s while live, final at the end."
+        ),
+    )
+    total_viewers = serializers.IntegerField(
+        read_only=True,
+        help_text=(
+            "Viewer connections while live, resumptions after a drop not counted: connections, not "
+            "people (nobody is identified). Saved every 30 s while live, final at the end."
+        ),
+    )
     me = serializers.SerializerMethodField()
 
     class Meta(SessionOut.Meta):
@@ -214,6 +227,8 @@ class SessionDetailOut(SessionOut):
             "documents",
             "open_polls",
             "viewer_count",
+            "peak_viewers",
+            "total_viewers",
             "me",
         ]
 

@@ -37,7 +37,7 @@ from hub.selectors import commune_get
 from sessions_live.models import LiveSession, SessionStatus
 from sessions_live.permissions import can_manage, can_moderate
 from sessions_live.presence import viewer_count
-from sessions_live.selectors import chat_transcript
+from sessions_live.selectors import chat_transcript, session_audience
 
 ARCHIVE_PAGE_SIZE = 20
 TRANSCRIPT_PAGE_SIZE = 500
@@ -132,6 +132,8 @@ def archive(request: HttpRequest, session: LiveSession) -> HttpResponse:
         "commitments": session_commitments(session.pk),
         "documents": session_documents(session),
         "viewer_count": 0,
+        # Peak and total viewers, kept at the end (none for sessions ended before they were counted).
+        "audience": session_audience(session),
         "can_manage": can_manage(request.user, session),
         "can_moderate": can_moderate(request.user, session),
         "council": council_panel(session_record(session)),

@@ -16,7 +16,7 @@ from hub.models import Membership, User
 from sessions_live.models import LiveSession, Question, QuestionStatus, SessionStatus
 from sessions_live.permissions import can_manage, can_moderate
 from sessions_live.presence import viewer_count
-from sessions_live.selectors import moderation_overview
+from sessions_live.selectors import moderation_overview, session_audience
 from sessions_live.services.polls import MAX_OPTIONS
 
 ANSWERABLE = (QuestionStatus.APPROVED, QuestionStatus.ANSWERING, QuestionStatus.ANSWERED)
@@ -41,6 +41,7 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_manage(request.user, session):
         return forbidden(request, session)
     state = page_state(session, request.user, order="votes", staff_view=True)
+    viewers = viewer_count(session.pk)
     context = {
         "session": session,
         "state": state,
@@ -53,7 +54,8 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
         "answered_questions": [q for q in state.questions if q.status == QuestionStatus.ANSWERED],
         "commitments": state.commitments,
         "commitment_statuses": CommitmentStatus.choices,
-        "viewer_count": viewer_count(session.pk),
+        "viewer_count": viewers,
+        "audience": session_audience(session, viewers=viewers),
         "chat_messages": state.messages,
         "poll_max_options": MAX_OPTIONS,
         # After the end the services refuse the agenda, polls and most settings: no control for them.
@@ -87,6 +89,7 @@ def moderation(request: HttpRequest, pk: int) -> HttpResponse:
         "rate_limit_hits": overview["rate_limit_hits"],
         "sanctions": [s for s in overview["sanctions"] if s.lifted_at is None],
         "viewer_count": overview["viewer_count"],
+        "audience": session_audience(session, viewers=overview["viewer_count"]),
         "staff_ids": sanction_proof_ids(session),
     }
     return render(request, "frontend/sessions/moderation.html", context)

@@ -5,6 +5,10 @@ user's groups when signed in, accept, send the ``hello`` (``snapshot``), then re
 client missed since its ``last_seq`` (``stream_start``). Every message the consumer sends goes
 through the socket's ``Outbox`` (``hub.realtime.outbox``), given to Channels as the ASGI ``send``,
 so the consumer's frames and the fan-out's are one ordered stream.
+
+A connection adds one to the session's total viewers (``sessions_live.audience``) unless the
+client says it resumes an earlier one (``?resumed=1``). ``last_seq`` alone does not say so: a
+page's first connection sends the ``last_seq`` the page was rendered at.
 """
 
 from __future__ import annotations
@@ -103,7 +107,8 @@ class SessionConsumer(SessionActions, SessionStream, BaseConsumer):
             await self.join_auth_group()
             self.actor = await database_sync_to_async(User.objects.get)(pk=self.user.pk)
         await self.accept()
-        count = await tracker().add(session_id, self)  # type: ignore[arg-type]
+        resumed = self._query("resumed") == "1"
+        count = await tracker().add(session_id, self, counted=not resumed)  # type: ignore[arg-type]
         try:
             hello = await snapshot.hello(session_id, self.actor, count)
         except SessionNotFound:  # deleted since session_check's answer was cached

@@ -1,6 +1,9 @@
 """Session writes: scheduling, settings (with documents, and the agenda as a whole), start and end.
 The agenda's own writes (one item at a time) are in ``sessions_live.services.agenda``.
 
+Start and end also bound the session's audience (``sessions_live.audience``): the start counts
+from the viewers connected at that moment; the end keeps the peak and total reached on the row.
+
 Scheduling and settings check every field before writing and report all the fields in error at
 once (one ``Invalid`` with ``fields``): the API and the staff pages show the same messages, next to
 each field.
@@ -14,6 +17,7 @@ secretary may schedule the session that is starting now just before starting it.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,10 +30,11 @@ from hub import versions
 from hub.models import Commune, User
 from hub.services.audit import audit_record
 from hub.services.outbox import outbox_record
-from sessions_live import events
+from sessions_live import audience, events
 from sessions_live.errors import Invalid, WrongStatus
 from sessions_live.events import session_path, session_status_data
 from sessions_live.models import AgendaItem, LiveSession, SessionDocument, SessionKind, SessionStatus
+from sessions_live.presence import viewer_count
 from sessions_live.services.agenda import agenda_apply, agenda_of, agenda_titles_clean, rows_for_titles
 from sessions_live.services.common import invalid, require_manager, require_user, text_clean, url_clean
 from sessions_live.services.polls import poll_close
@@ -275,12 +280,19 @@ def session_start(*, actor: Any, session: LiveSession) -> LiveSession:
         events.event_append(locked.pk, events.SESSION_STATUS, session_status_data(locked))
         audit_record(actor=user, action="session.start", obj=locked, commune=locked.commune)
         _notify_followers(locked, "session.live")
+        transaction.on_commit(functools.partial(_audience_restart, locked.pk))
     return locked
 
 
+def _audience_restart(session_id: int) -> None:
+    audience.figures_restart(session_id, viewers=viewer_count(session_id))
+
+
 def session_end(*, actor: Any, session: LiveSession) -> LiveSession:
-    """live → ended; polls still open are closed (their results archived)."""
+    """live → ended; polls still open are closed (their results archived); the audience counted
+    until now is kept on the row (never lower than what the live saves stored)."""
     user = require_manager(actor, session)
+    counted = audience.figures_read(session.pk)  # before the transaction: no network call inside it
     with transaction.atomic():
         locked = LiveSession.objects.select_for_update().get(pk=session.pk)
         if locked.status == SessionStatus.ENDED:
@@ -290,7 +302,9 @@ def session_end(*, actor: Any, session: LiveSession) -> LiveSession:
         for poll in locked.polls.filter(status="open"):
             poll_close(actor=user, poll=poll)
         locked.status, locked.ended_at = SessionStatus.ENDED, timezone.now()
-        locked.save(update_fields=["status", "ended_at", "updated_at"])
+        stored = audience.Figures(locked.peak_viewers, locked.total_viewers)
+        locked.peak_viewers, locked.total_viewers = audience.figures_combined(stored, counted)
+        locked.save(update_fields=["status", "ended_at", "peak_viewers", "total_viewers", "updated_at"])
         events.event_append(locked.pk, events.SESSION_STATUS, session_status_data(locked))
         audit_record(actor=user, action="session.end", obj=locked, commune=locked.commune)
     return locked

@@ -180,4 +180,10 @@ export function setViewerCount(count) {
   document.querySelectorAll("[data-viewer-count]").forEach((node) => {
     node.textContent = plural(labels.viewersOne, labels.viewersOther, count);
   });
+  // The staff consoles' peak (sessions/_audience.html) rises with the live count.
+  document.querySelectorAll("[data-viewer-peak]").forEach((node) => {
+    if (count <= Number(node.dataset.viewerPeak)) return;
+    node.dataset.viewerPeak = String(count);
+    node.textContent = plural(node.dataset.peakOne, node.dataset.peakOther, count);
+  });
 }

@@ -34,7 +34,8 @@ export class SessionSocket {
     this.resumeAskedAt = 0;
     this.live = new LiveSocket({
       // batch=1: the server may send several events of one short tick as one {"type": "batch"} frame.
-      url: () => `${this.path}?batch=1${this.lastSeq === null ? "" : `&last_seq=${this.lastSeq}`}`,
+      // resumed=1 after the first hello: a reconnect is not a new viewer (docs/sessions.md, the audience).
+      url: () => `${this.path}?batch=1${this.lastSeq === null ? "" : `&last_seq=${this.lastSeq}`}${this.live.greeted ? "&resumed=1" : ""}`,
       onHello: (data) => this.hello(data),
       onFrame: (frame) => this.handle(frame),
       onState: (state, code) => { if (options.onState) options.onState(state, code); },
