@@ -202,8 +202,11 @@ def group_tables(commune: Commune, people: set[int]) -> dict[str, Any]:
         counts = dict.fromkeys(keys, 0)
         for row in profiles:
             counts[key_of(row)] += 1
-        counts[NO_PROFILE] = no_profile
-        return groups.as_json(groups.suppress(counts.items()))
+        # Those without a profile are no secret (participants - profiled, both public): as a cell
+        # they could hide nothing, so suppression runs on the profiled people's cells (their total,
+        # ``profiled``, is public too) and theirs is shown as it is.
+        shown = groups.as_json(groups.suppress(counts.items()))
+        return [*shown, {"key": NO_PROFILE, "count": no_profile, "suppressed": False}]
 
     def arrondissement_key(row: tuple[Any, ...]) -> str:
         if row[3] is None:
@@ -554,8 +557,16 @@ def commune_figures(commune: Commune, year: int, *, today: datetime.date | None 
 
 
 def report_years(today: datetime.date | None = None) -> list[int]:
-    """Years a report can be written for: from the platform's first year to the current one."""
+    """Years with figures, newest first: from the first year anything was counted (a commune on the
+    platform, a day of usage) to the current one."""
     today = today or timezone.localdate()
-    first = Commune.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    first_year = timezone.localdate(first).year if first else today.year
-    return list(range(today.year, min(first_year, today.year) - 1, -1))
+    firsts = [
+        timezone.localdate(first).year
+        for first in [Commune.objects.order_by("created_at").values_list("created_at", flat=True).first()]
+        if first
+    ]
+    first_day = DailyUsage.objects.order_by("day").values_list("day", flat=True).first()
+    if first_day:
+        firsts.append(first_day.year)
+    first_year = min([*firsts, today.year])
+    return list(range(today.year, first_year - 1, -1))

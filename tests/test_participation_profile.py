@@ -394,7 +394,7 @@ def test_saving_editing_and_deleting_from_the_page(places):
     assert "Your answers have been saved" in page
     assert checked(page, "gender") == "woman" and checked(page, "age_band") == "60_plus"
     assert re.search(rf'<option value="{place.pk}" selected>', page)
-    assert not re.search(r'<input type="checkbox" name="consent"[^>]*checked', page)
+    assert re.search(r'<input type="checkbox" name="consent"[^>]*checked', page)
     assert "You saved your answers on" in page
     saved = profile_of(user)
     assert saved is not None and saved.arrondissement == place

@@ -75,7 +75,8 @@ class ParticipationProfileForm(ApiCheckedForm):
 
 
 def _initial(profile: ParticipantProfile | None) -> dict[str, Any]:
-    """The answers saved (never the consent: it is given again on every save)."""
+    """The answers saved, and the consent box ticked when they were given with consent (it is still
+    required on every save: unticking it saves nothing)."""
     if profile is None:
         return {
             "gender": Gender.UNDISCLOSED,
@@ -88,6 +89,7 @@ def _initial(profile: ParticipantProfile | None) -> dict[str, Any]:
         "age_band": profile.age_band,
         "disability": profile.disability,
         "arrondissement": str(profile.arrondissement_id or ""),
+        "consent": True,
     }
 
 

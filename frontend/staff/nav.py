@@ -31,11 +31,14 @@ def staff_links(request: HttpRequest, commune: Commune) -> list[StaffLink]:
             (_("Add an agenda event"), "pub-agenda-new"),
             (_("Consultations"), "consultations-manage"),
             (_("Organisations and citizen council"), "consultation-organisations"),
+            (_("Good practices"), "practice-commune"),
         ]
     if user.has_perm("hub.moderate_commune", commune):
         links.append((_("Moderation queue"), "forum-moderation"))
     if user.has_perm("hub.view_staff_area", commune):
         links += [(_("Team"), "staff-team"), (_("SMS"), "staff-sms")]
+    if user.has_perm("evaluation.view_dashboard", commune):
+        links += [(_("Evaluation"), "evaluation-dashboard"), (_("Yearly reports"), "evaluation-reports")]
     if user.has_perm("hub.change_commune_profile", commune):
         links.append((_("Public profile"), "staff-profile"))
     if user.has_perm("hub.view_commune_audit_log", commune):
