@@ -132,6 +132,24 @@ KIND_WORDING: dict[str, Wording] = {
         ),
         _CONSULTATION_REASON,
     ),
+    # The good-practices library (practices app): reaches the followers of a theme, whatever commune.
+    "practice.published": Wording(
+        gettext_noop("New good practice"),
+        gettext_noop("%(commune)s has shared a good practice in a theme you follow:"),
+        gettext_noop(
+            "You receive this message because you follow one of its themes in the good practices "
+            "library (you can stop following it on the theme's page). To stop these e-mails for this "
+            "commune:"
+        ),
+    ),
+    "practice.question": Wording(
+        gettext_noop("Question on a good practice"),
+        gettext_noop("Someone asked %(commune)s a question about one of its good practices:"),
+        gettext_noop(
+            "You receive this message because you publish for %(commune)s on Communes+. "
+            "To stop these e-mails for this commune:"
+        ),
+    ),
 }
 
 # A status change says which status: "Commitment kept" reads better than "status changed".

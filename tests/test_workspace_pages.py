@@ -369,7 +369,7 @@ def test_every_audited_action_of_every_app_has_a_label_in_the_journal() -> None:
     from frontend.workspace.audit import ACTION_LABELS
 
     apps = ("hub", "publications", "forums", "sessions_live", "notifications", "commitments", "council")
-    apps += ("consultations", "frontend")
+    apps += ("consultations", "practices", "evaluation", "frontend")
     actions: set[str] = set()
     for app in apps:
         for path in Path(app).rglob("*.py"):

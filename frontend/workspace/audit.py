@@ -11,6 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from hub.models import AuditLogEntry
 
 ACTION_LABELS = {
+    "practice.create": _("Practice sheet written"),
+    "practice.update": _("Practice sheet edited"),
+    "practice.publish": _("Practice sheet published"),
+    "practice.withdraw": _("Practice sheet withdrawn"),
     "council.attendance": _("Council attendance recorded"),
     "council.committee_create": _("Council committee created"),
     "council.committee_delete": _("Council committee deleted"),
@@ -108,6 +112,7 @@ ACTION_LABELS = {
 
 # object_type (model label) → (URL name, whether the URL takes the commune's slug first).
 OBJECT_PAGES = {
+    "practices.practicesheet": ("frontend:practice-detail", False),
     "publications.document": ("frontend:pub-document", True),
     "publications.contract": ("frontend:pub-contract", True),
     "publications.agendaevent": ("frontend:pub-agenda-event", True),
