@@ -358,7 +358,7 @@ def transparency(figures: Figures, previous: Figures | None) -> Section:
     if t["due"] or t["not_due"]:
         section.charts.append(
             bar_chart(
-                "ev-transparency",
+                "ev-transparency-chart",
                 _("Publications expected for the fiscal year, by status"),
                 labels.transparency_rows(figures),
                 label_header=_("Status"),

@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from hub.models import AuditLogEntry
 
 ACTION_LABELS = {
+    "evaluation.report_commentary": _("Evaluation report commentary edited"),
+    "evaluation.report_publish": _("Evaluation report published"),
+    "evaluation.report_unpublish": _("Evaluation report withdrawn"),
     "practice.create": _("Practice sheet written"),
     "practice.update": _("Practice sheet edited"),
     "practice.publish": _("Practice sheet published"),
@@ -126,6 +129,7 @@ OBJECT_PAGES = {
 
 # Objects whose own label is technical ("#24 in 9"): named by what they are instead.
 OBJECT_NOUNS = {
+    "evaluation.evaluationreport": _("a yearly evaluation report"),
     "forums.post": _("a message of the forum"),
     "commitments.commitmentupdate": _("an update of a commitment"),
     "sessions_live.sessionsanction": _("a sanction in a session"),
