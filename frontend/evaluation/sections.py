@@ -12,6 +12,7 @@ A key figure (``Stat``) compared with the year before reads "2025: 1,200 → 202
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,6 +130,10 @@ def usage(figures: Figures, previous: Figures | None) -> Section:
                 table=table,
             )
         )
+        # The last month of a year still running is counted so far, not whole: said under the chart.
+        last_day = datetime.date.fromisoformat(figures["end"])
+        if not figures["complete"] and (last_day + datetime.timedelta(days=1)).day != 1:
+            section.extra["partial_month"] = labels.day_label(figures["end"])
     kinds = labels.kind_rows(figures)
     if kinds:
         section.charts.append(
