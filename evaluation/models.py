@@ -16,19 +16,19 @@ MAX_COMMENTARY_CHARS = 8000
 class PageKind(models.TextChoices):
     """What kind of page a counted view was (kinds, never addresses: no path is stored)."""
 
-    COMMUNE = "commune", _("Commune page")
-    DOCUMENT = "document", _("Document")
-    DOWNLOAD = "download", _("File download")
-    CONTRACT = "contract", _("Contract")
-    AGENDA = "agenda", _("Agenda")
-    TRANSPARENCY = "transparency", _("Transparency register")
-    SESSION = "session", _("Council session")
-    FORUM = "forum", _("Forum")
-    CONSULTATION = "consultation", _("Consultation")
-    COMMITMENT = "commitment", _("Commitment")
-    COUNCIL = "council", _("Council record")
-    PRACTICE = "practice", _("Good practice")
-    EVALUATION = "evaluation", _("Evaluation")
+    COMMUNE = "commune", pgettext_lazy("page kind", "Commune page")
+    DOCUMENT = "document", pgettext_lazy("page kind", "Document")
+    DOWNLOAD = "download", pgettext_lazy("page kind", "File download")
+    CONTRACT = "contract", pgettext_lazy("page kind", "Contract")
+    AGENDA = "agenda", pgettext_lazy("page kind", "Agenda")
+    TRANSPARENCY = "transparency", pgettext_lazy("page kind", "Transparency register")
+    SESSION = "session", pgettext_lazy("page kind", "Council session")
+    FORUM = "forum", pgettext_lazy("page kind", "Forum")
+    CONSULTATION = "consultation", pgettext_lazy("page kind", "Consultation")
+    COMMITMENT = "commitment", pgettext_lazy("page kind", "Commitment")
+    COUNCIL = "council", pgettext_lazy("page kind", "Council record")
+    PRACTICE = "practice", pgettext_lazy("page kind", "Good practice")
+    EVALUATION = "evaluation", pgettext_lazy("page kind", "Evaluation")
 
 
 class DailyUsage(models.Model):
