@@ -268,11 +268,14 @@ def test_uploads_and_chunked_bodies_within_their_limits_go_through(upload_server
 
 
 def test_a_chunked_30_mb_body_is_refused_while_it_is_still_being_sent(upload_server):
-    # given a server that already answered a request of the kind (warm)
+    # given a server that already answered requests of the kind, and refused one (warm: the first
+    # refusal's imports, translations and thread pool are no part of what a body costs)
     head = request_head(
         "/api/v1/auth/token/", upload_server.port, chunked=True, content_type="application/json"
     )
     assert exchange(upload_server.port, head, json_pieces(1000), chunked=True).status == 400
+    warm_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1024 * 1024
+    assert exchange(upload_server.port, head, json_pieces(warm_limit), chunked=True).status == 413
     read_before, rss_before = bytes_read(upload_server.pid), rss(upload_server.pid)
     # when a client sends 30 MB of JSON, chunked (no length declared), as fast as the server takes them
     answer = exchange(upload_server.port, head, json_pieces(TOTAL), chunked=True)
