@@ -6,29 +6,21 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from evaluation.models import DailyAudience
 from hub.models import Commune, Follow
-from notifications.sms.models import SmsTopic
+from notifications.preferences import sms_subscriber_q
 
 
 def follower_counts(commune_ids: list[int]) -> dict[int, tuple[int, int]]:
     """commune id -> (followers, SMS subscribers) now, in one query. An SMS subscriber is a
-    follower an SMS alert can reach: a phone number, an SMS profile that has not said STOP and at
-    least one topic chosen (the fan-out's test)."""
-    sms = Q(
-        user__phone__isnull=False,
-        user__sms_profile__isnull=False,
-        user__sms_profile__opted_out_at__isnull=True,
-        has_topic=True,
-    ) & ~Q(user__phone="")
+    follower an SMS alert can reach (``notifications.preferences.sms_subscriber_q``)."""
     rows = (
         Follow.objects.filter(commune_id__in=commune_ids, user__is_active=True)
-        .annotate(has_topic=Exists(SmsTopic.objects.filter(user_id=OuterRef("user_id"))))
         .values("commune_id")
-        .annotate(followers=Count("id"), sms=Count("id", filter=sms))
+        .annotate(followers=Count("id"), sms=Count("id", filter=sms_subscriber_q()))
         .order_by()
     )
     counts = {row["commune_id"]: (row["followers"], row["sms"]) for row in rows}

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 
 from hub.models import Follow, User
 from notifications.models import (
@@ -102,6 +103,25 @@ def sms_reachable_sql(*, user: str) -> str:
         f"AND EXISTS (SELECT 1 FROM {profiles} sp WHERE sp.user_id = {user} AND sp.opted_out_at IS NULL) "
         f"AND (%(sms_named)s OR EXISTS (SELECT 1 FROM {topics} st WHERE st.user_id = {user} "
         f"AND st.topic IN (%(sms_topic)s, %(sms_topic_any)s)))"
+    )
+
+
+def sms_subscriber_q(user: str = "user") -> Q:
+    """The rule of ``sms_reachable_sql`` for any topic, as a filter on a model with a ``user``
+    foreign key (a follow): an active user with a phone number, an SMS profile that has not said STOP
+    and at least one topic chosen. Those are the people an SMS alert can reach, as counted on the
+    SMS page and in the evaluation's followers."""
+    return (
+        Q(
+            **{
+                f"{user}__is_active": True,
+                f"{user}__phone__isnull": False,
+                f"{user}__sms_profile__isnull": False,
+                f"{user}__sms_profile__opted_out_at__isnull": True,
+            }
+        )
+        & ~Q(**{f"{user}__phone": ""})
+        & Q(Exists(SmsTopic.objects.filter(user_id=OuterRef(f"{user}_id"))))
     )
 
 

@@ -11,12 +11,13 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, QuerySet
 
 from hub.models import Commune, Follow
+from notifications.preferences import sms_subscriber_q
 from notifications.sms.budget import BudgetState, budget_state, month_start
 from notifications.sms.gsm7 import GSM7_SINGLE, UCS2_SINGLE, measure
-from notifications.sms.models import SmsCommuneSettings, SmsMessage, SmsStatus, SmsTopic
+from notifications.sms.models import SmsCommuneSettings, SmsMessage, SmsStatus
 
 RECENT_MESSAGES = 50
 WAITING = (SmsStatus.QUEUED, SmsStatus.SUBMITTED)
@@ -75,20 +76,9 @@ def sms_number(commune: Commune | None) -> tuple[str, bool]:
 
 
 def sms_subscribers(commune: Commune) -> int:
-    """Followers of the commune whom an SMS alert can reach: a phone number, an SMS profile that has
-    not said STOP, and at least one topic chosen (the same test as the fan-out's)."""
-    return (
-        Follow.objects.filter(
-            commune=commune,
-            user__is_active=True,
-            user__phone__isnull=False,
-            user__sms_profile__isnull=False,
-            user__sms_profile__opted_out_at__isnull=True,
-        )
-        .exclude(user__phone="")
-        .filter(Exists(SmsTopic.objects.filter(user_id=OuterRef("user_id"))))
-        .count()
-    )
+    """Followers of the commune whom an SMS alert can reach (the fan-out's test,
+    ``notifications.preferences.sms_subscriber_q``)."""
+    return Follow.objects.filter(commune=commune).filter(sms_subscriber_q()).count()
 
 
 def sms_figures(commune: Commune) -> SmsFigures:
