@@ -708,6 +708,59 @@ def test_a_published_reports_pdf_is_rendered_once_then_kept(world: World) -> Non
         assert report_pdf.cache_key(again) != key
 
 
+def test_readers_asking_at_once_for_a_just_published_pdf_wait_for_one_rendering(world: World) -> None:
+    # Given a report just published, whose PDF is not in the cache yet
+    report = published_report(world)
+    renders: list[int] = []
+
+    def render() -> bytes:
+        renders.append(threading.get_ident())
+        threading.Event().wait(0.5)  # a rendering takes time
+        return b"%PDF-once"
+
+    # When eight readers ask for it at the same moment
+    got: list[bytes] = []
+    start = threading.Barrier(8)
+
+    def reader() -> None:
+        start.wait()
+        with translation.override("fr"):
+            got.append(report_pdf.cached_pdf(report, render))
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # Then it was rendered once, and every reader got that copy
+    assert len(renders) == 1
+    assert got == [b"%PDF-once"] * 8
+
+
+def test_a_failed_rendering_lets_the_next_reader_render_it(world: World) -> None:
+    # Given a report whose first rendering fails
+    report = published_report(world)
+
+    def broken() -> bytes:
+        raise RuntimeError("renderer crashed")
+
+    with translation.override("fr"):
+        with pytest.raises(RuntimeError):
+            report_pdf.cached_pdf(report, broken)
+        # Then the lock went with it: the next reader takes it and renders, instead of waiting
+        key = report_pdf.cache_key(report)
+        assert cache.get(f"{key}:rendering") is None
+        taken: list[bool] = []
+
+        def second() -> bytes:
+            taken.append(cache.get(f"{key}:rendering") is not None)
+            return b"%PDF-second"
+
+        assert report_pdf.cached_pdf(report, second) == b"%PDF-second"
+        assert taken == [True]
+        assert cache.get(report_pdf.cache_key(report)) == b"%PDF-second"
+
+
 def test_the_pdf_renderer_fetches_nothing_over_the_network_nor_from_disk() -> None:
     # Given a local server that would record any request
     hits: list[str] = []

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import posixpath
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -43,6 +44,10 @@ logger = logging.getLogger(__name__)
 
 STATIC_TYPES = {".css", ".svg", ".png", ".jpg", ".jpeg", ".webp", ".woff", ".woff2", ".ttf"}
 PDF_CACHE_SECONDS = 30 * 24 * 3600
+# One rendering at a time per report and language: the others wait for its copy (``cached_pdf``).
+RENDER_LOCK_SECONDS = 60
+RENDER_WAIT_SECONDS = 20.0
+RENDER_POLL_SECONDS = 0.1
 
 
 # What WeasyPrint warns about the site's screen rules (see the module's docstring).
@@ -133,12 +138,31 @@ def cache_key(report: EvaluationReport) -> str:
     return f"evaluation:report-pdf:{report.pk}:{moment}:{get_language()}"
 
 
-def cached_pdf(report: EvaluationReport, render: Callable[[], bytes]) -> bytes:
-    """The published report's PDF from the cache, or rendered by ``render()`` and kept."""
+def cached_pdf(
+    report: EvaluationReport, render: Callable[[], bytes], *, wait: float = RENDER_WAIT_SECONDS
+) -> bytes:
+    """The published report's PDF from the cache, or rendered by ``render()`` and kept.
+
+    Single flight: when a report has just been published and many readers ask for its PDF at once,
+    one request renders it (under a lock in the cache, ``cache.add``) while the others wait for its
+    copy, instead of each spending a second of CPU on the same PDF. A waiter takes the lock over if
+    the renderer gave up (its rendering failed: the lock is released), and renders its own copy
+    after ``wait`` seconds in any case, so a stuck renderer delays readers but never blocks them."""
     key = cache_key(report)
-    pdf = cache.get(key)
-    if isinstance(pdf, bytes):
-        return pdf
-    pdf = render()
-    cache.set(key, pdf, PDF_CACHE_SECONDS)
+    lock = f"{key}:rendering"
+    deadline = time.monotonic() + wait
+    while True:
+        pdf = cache.get(key)
+        if isinstance(pdf, bytes):
+            return pdf
+        owned = bool(cache.add(lock, 1, RENDER_LOCK_SECONDS))
+        if owned or time.monotonic() >= deadline:
+            break
+        time.sleep(RENDER_POLL_SECONDS)
+    try:
+        pdf = render()
+        cache.set(key, pdf, PDF_CACHE_SECONDS)
+    finally:
+        if owned:
+            cache.delete(lock)
     return pdf
