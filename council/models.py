@@ -113,7 +113,10 @@ class CouncilMember(models.Model):
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="council_members")
     full_name = models.CharField(_("full name"), max_length=MAX_NAME_CHARS)
     role = models.CharField(
-        _("role"), max_length=20, choices=CouncilRole.choices, default=CouncilRole.COUNCILLOR
+        pgettext_lazy("council member", "role"),
+        max_length=20,
+        choices=CouncilRole.choices,
+        default=CouncilRole.COUNCILLOR,
     )
     title = models.CharField(
         _("title"), max_length=MAX_NAME_CHARS, blank=True, help_text=_("e.g. 1st deputy mayor")

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hub.models import Commune
 
@@ -46,9 +47,11 @@ class ThreadKind(models.TextChoices):
 
 
 class ThreadStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    # With a context: "Open" and "Closed" are masculine elsewhere (sessions, polls); a thread is a
+    # "discussion".
+    OPEN = "open", pgettext_lazy("thread status", "Open")
     ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("thread status", "Closed")
     ARCHIVED = "archived", _("Archived")
 
 

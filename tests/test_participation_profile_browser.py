@@ -70,6 +70,9 @@ def test_a_person_answers_changes_nothing_without_consent_and_deletes_on_a_phone
         page.locator(f'main form[action="{PAGE}"] button[type=submit]').click()
         # then the error is shown, linked to the box, and nothing is saved
         expect(page.locator('.error-summary a[href="#id_consent"]')).to_be_visible()
+        if javascript:  # the summary takes the focus, so a phone shows it and a screen reader reads it
+            expect(page.locator(".error-summary")).to_be_focused()
+            expect(page.locator(".error-summary")).to_be_in_viewport()
         no_sideways_scroll(page)
         assert off_loop(profile_row, user.pk) is None
         # what they chose is kept
@@ -93,6 +96,12 @@ def test_a_person_answers_changes_nothing_without_consent_and_deletes_on_a_phone
         # when they ask to delete: a confirmation first, then deleted
         page.locator('main form[action="/profil/participation/supprimer/"] button').click()
         expect(page.locator('input[name="confirmed"]')).to_have_count(1)
+        # the confirmation's two choices sit side by side, each at least 44 px high
+        confirm = page.locator('main form[action="/profil/participation/supprimer/"]')
+        yes, back = confirm.locator("button[type=submit]").bounding_box(), confirm.locator("a").bounding_box()
+        assert yes is not None and back is not None
+        assert yes["height"] >= 44 and back["height"] >= 44, (yes, back)
+        page.screenshot(path=str(SHOTS / f"participation-delete-{javascript}.png"), full_page=True)
         assert off_loop(profile_row, user.pk) is not None
         no_sideways_scroll(page)
         page.locator('main form[action="/profil/participation/supprimer/"] button[type=submit]').click()

@@ -63,6 +63,25 @@ def test_compiled_catalogs_match_their_sources(catalog):
     assert checked > 20
 
 
+def test_no_message_is_translated_differently_by_two_apps():
+    """Django merges the apps' catalogs into one: for a message (and context) that two apps
+    translate, the app listed first in INSTALLED_APPS wins everywhere, and the other app's wording is
+    silently replaced (the live console's "Ordre du jour" once read "Agenda" that way). A message
+    that means different things in two apps takes a context (``pgettext``); otherwise both say it
+    the same way."""
+    translations: dict[object, dict[str, list[str]]] = {}
+    for catalog in CATALOGS:
+        with catalog.with_suffix(".mo").open("rb") as handle:
+            compiled = gettext.GNUTranslations(handle)
+        for key, text in compiled._catalog.items():  # type: ignore[attr-defined]
+            if key == "":
+                continue  # the header
+            translations.setdefault(key, {}).setdefault(text, []).append(catalog.parts[-5])
+    conflicts = {str(key).replace("\x04", " | "): apps for key, apps in translations.items() if len(apps) > 1}
+    assert len(translations) > 1000
+    assert conflicts == {}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "expected"), [("fr", "Aucune commune ne porte ce nom."), ("en", "No commune has this name.")]

@@ -92,7 +92,7 @@ class SheetForm(ApiCheckedForm):
         label=gettext_lazy("Contact phone"),
         required=False,
         max_length=40,
-        help_text=gettext_lazy("Benin number, e.g. +229 01 97 00 00 00. An e-mail or a phone is needed."),
+        help_text=gettext_lazy("Benin number, e.g. +229 01 97 00 00 00."),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
 
