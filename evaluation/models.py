@@ -50,6 +50,18 @@ class DailyUsage(models.Model):
         return f"{self.commune_id} {self.day} {self.kind}: {self.views}"
 
 
+class UsageBatch(models.Model):
+    """A batch of counts taken from Redis (the renamed hash's name) whose rows are written: recorded
+    in the transaction that writes them, so that a batch that died after writing but before deleting
+    its hash, or two batches taking the same abandoned hash, never add its counts twice."""
+
+    name = models.CharField(max_length=200, unique=True)
+    written_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class DailyAudience(models.Model):
     """A commune's followers (web and SMS) at the end of a day, kept so that the curve of followers
     over time is what it was (unfollows included), not rebuilt from who follows today."""

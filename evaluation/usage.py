@@ -21,7 +21,10 @@ Counting must not slow a request (bench/usage_counting.py measures it):
    ``DailyUsage`` rows, resolving each owner to its commune.
 
 What can be lost: the counts a web process holds (at most ``USAGE_PUSH_SECONDS``) when it dies
-without a word. Figures are therefore "at least"; the docs say so (docs/evaluation.md).
+without a word. Figures are therefore "at least"; the docs say so (docs/evaluation.md). Nothing is
+counted twice: a batch taken from Redis is recorded (``UsageBatch``) in the transaction that writes
+its rows, so a batch that died before deleting its hash, or two batches taking the same hash, add it
+once.
 """
 
 from __future__ import annotations
@@ -40,13 +43,13 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from evaluation.models import DailyUsage, PageKind
+from evaluation.models import DailyUsage, PageKind, UsageBatch
 from hub.models import Commune
 
 logger = logging.getLogger(__name__)
@@ -106,6 +109,7 @@ _MAX_KNOWN_PATHS = 20_000
 HASH_KEY_SUFFIX = "evaluation:usage"
 # A renamed hash still there after this long belongs to a batch that died: the next batch takes it.
 ABANDONED_AFTER_SECONDS = 600
+BATCH_RECORD_KEPT = datetime.timedelta(days=1)
 
 
 _bot_verdicts: dict[str, bool] = {}
@@ -348,8 +352,12 @@ def _owners_to_communes(owners: Iterable[str]) -> dict[str, int]:
     return result
 
 
-def _write(counts: dict[str, int]) -> int:
-    """Add the counts to their ``DailyUsage`` rows (one transaction). Returns views written."""
+def _write(counts: dict[str, int], batch: str | None = None) -> int:
+    """Add the counts to their ``DailyUsage`` rows (one transaction). Returns views written.
+
+    ``batch`` names counts taken from Redis (the renamed hash): it is recorded (``UsageBatch``, unique)
+    in the same transaction, so a batch written once is never written again, whether its hash
+    outlived it (the batch died before deleting it) or two batches took it at once."""
     parsed: list[tuple[datetime.date, str, str, int]] = []
     for key, n in counts.items():
         parts = key.split("|", 2)
@@ -369,6 +377,8 @@ def _write(counts: dict[str, int]) -> int:
     if not totals:
         return 0
     with transaction.atomic():
+        if batch is not None and not _record_batch(batch):
+            return 0
         existing = {
             (row.commune_id, row.day, row.kind): row.pk
             for row in DailyUsage.objects.filter(
@@ -384,6 +394,18 @@ def _write(counts: dict[str, int]) -> int:
                 DailyUsage.objects.filter(pk=pk).update(views=F("views") + n)
         DailyUsage.objects.bulk_create(new_rows)
     return sum(totals.values())
+
+
+def _record_batch(name: str) -> bool:
+    """Record the batch in the current transaction; False if it was written already (by this run's
+    predecessor, or by another run that commits first: the unique name makes the second wait, then
+    fail)."""
+    try:
+        with transaction.atomic():
+            UsageBatch.objects.create(name=name)
+    except IntegrityError:
+        return False
+    return True
 
 
 def flush() -> int:
@@ -402,13 +424,15 @@ def flush() -> int:
 
         client = sync_redis()
         for abandoned in _abandoned_takings():
-            written += _write(_decode(client.hgetall(abandoned)))
+            written += _write(_decode(client.hgetall(abandoned)), batch=abandoned)
             client.delete(abandoned)
         taking, counts = _take_shared()
-        if counts:
-            written += _write(counts)
+        if taking and counts:
+            written += _write(counts, batch=taking)
         if taking:
             client.delete(taking)
+        # A batch's record matters only while its hash may outlive it (minutes): a day is ample.
+        UsageBatch.objects.filter(written_at__lt=timezone.now() - BATCH_RECORD_KEPT).delete()
     return written
 
 

@@ -16,7 +16,7 @@ from django.test import AsyncClient
 from django.utils import timezone
 
 from evaluation import usage
-from evaluation.models import DailyUsage, PageKind
+from evaluation.models import DailyUsage, PageKind, UsageBatch
 from evaluation.tasks import usage_flush
 from tests.conftest import wait_for
 from tests.factories import CommuneFactory
@@ -193,6 +193,34 @@ def test_counts_are_handed_to_redis_and_none_is_read_twice(client, reference_dat
     assert views_of(commune, PageKind.COMMUNE) == 6
     assert usage_flush() == 0
     assert not list(sync_redis().scan_iter(f"{usage._hash_key()}*"))
+
+
+def test_a_batch_that_died_after_writing_its_rows_is_not_counted_twice(
+    reference_data, redis_required
+) -> None:  # type: ignore[no-untyped-def]
+    from hub.redis_client import sync_redis
+
+    # Given a batch that took the shared hash, wrote its rows, and died before deleting the hash
+    commune = CommuneFactory()
+    day = timezone.localdate().isoformat()
+    stale = f"{usage._hash_key()}:taking:{time_ns_minutes_ago(30)}"
+    sync_redis().hset(stale, f"{day}|commune|s:{commune.slug}", 5)
+    assert usage._write(usage._decode(sync_redis().hgetall(stale)), batch=stale) == 5
+    assert views_of(commune, PageKind.COMMUNE) == 5
+    # When the next batch finds the hash it left
+    assert usage_flush() == 0
+    # Then the views are counted once, and the hash is gone
+    assert views_of(commune, PageKind.COMMUNE) == 5
+    assert not sync_redis().exists(stale)
+    # And two runs taking the same counts add them once
+    again = f"{usage._hash_key()}:taking:{time_ns_minutes_ago(20)}"
+    counts = {f"{day}|commune|s:{commune.slug}": 3}
+    assert [usage._write(counts, batch=again), usage._write(counts, batch=again)] == [3, 0]
+    assert views_of(commune, PageKind.COMMUNE) == 8
+    # And a batch's record is kept a day, no longer
+    UsageBatch.objects.filter(name=again).update(written_at=timezone.now() - datetime.timedelta(days=2))
+    usage_flush()
+    assert list(UsageBatch.objects.values_list("name", flat=True)) == [stale]
 
 
 def time_ns_minutes_ago(minutes: int) -> int:
