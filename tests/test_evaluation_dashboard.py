@@ -28,6 +28,7 @@ from commitments.models import Commitment, CommitmentStatus
 from consultations.models import Consultation, Workshop
 from evaluation.models import DailyUsage, PageKind, ParticipantProfile
 from forums.models import Post, Thread
+from frontend.evaluation.dashboard import same_day_of
 from hub.models import Arrondissement, Commune, Follow, Membership, Role, User
 from sessions_live.models import (
     ChatMessage,
@@ -415,11 +416,12 @@ def test_small_groups_are_hidden_and_so_is_the_cell_that_would_give_them_away(
     # and the page says why, in plain words
     assert "Why some figures are hidden" in html
 
-    # the ages: under 10 (and zeros) hidden, no complementary cell needed (three are hidden)
+    # the ages: under 10 (and zeros) hidden; together they hold 7 people (30 profiled - 12 - 11, a
+    # sum anyone can make), under 10, so the smallest group shown goes with them
     ages = table_cells(html, "ev-groups-age-table")
     counted = recount(world)["age"]
     assert ages["18_34"][0] == counted["18_34"] == 12
-    assert ages["35_59"][0] == counted["35_59"] == 11
+    assert counted["35_59"] == 11 and ages["35_59"][0] is None
     assert ages["60_plus"][0] is None and ages["under_18"][0] is None
     # nothing on the page gives the hidden counts away
     assert 'data-value="3"' not in table and 'data-value="7"' not in table_html(html, "ev-groups-age-table")
@@ -489,10 +491,14 @@ def test_the_dashboard_compares_with_the_year_before_and_lists_the_sessions(
 ) -> None:
     client.force_login(world.councillor)  # any staff of the commune
 
-    # the current year, compared with last year (which has the figures)
+    # the current year, compared with the same days of last year (1 January to today's date)
     html = page(client, dashboard_url(world.commune, None), **ENGLISH)
+    same_day = same_day_of(YEAR, timezone.localdate())
+    views = DailyUsage.objects.filter(commune=world.commune, day__year=YEAR, day__lte=same_day)
+    expected = sum(row.views for row in views.exclude(kind=PageKind.DOWNLOAD))
     compared = stat_compared(html, "usage.views")
-    assert compared.startswith(f"{YEAR}: 1,650 → {THIS_YEAR}: ")
+    assert compared.startswith(f"{YEAR}: {expected:,} → {THIS_YEAR}: ")
+    assert "data-same-days" in html and "Compared with the same days of" in html
     assert "data-refresh-note" in html and "updated every minute" in html
     assert "no-cache" in client.get(dashboard_url(world.commune, None))["Cache-Control"]
 

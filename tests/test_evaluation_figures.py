@@ -60,9 +60,13 @@ def cells(table: list[dict[str, Any]]) -> dict[str, int | None]:
         ({"a": 12, "b": 30, "c": 15}, set()),
         # One small cell: the smallest shown one goes too, or subtraction would give it.
         ({"a": 12, "b": 30, "c": 3}, {"c", "a"}),
-        ({"a": 12, "b": 30, "c": 3, "d": 1}, {"c", "d"}),
-        # Zeros are cells under 10 too.
+        # Two small cells holding 4 together: their sum is public (total minus the shown), so the
+        # smallest shown cell goes too, until the hidden ones hold at least 10.
+        ({"a": 12, "b": 30, "c": 3, "d": 1}, {"c", "d", "a"}),
+        ({"a": 12, "b": 30, "c": 6, "d": 5}, {"c", "d"}),
+        # Zeros are cells under 10 too, and zeros alone would be known to be zeros.
         ({"a": 12, "b": 30, "c": 0}, {"c", "a"}),
+        ({"a": 12, "b": 12, "c": 0, "d": 0}, {"a", "c", "d"}),
         # A total under 10: nothing is shown.
         ({"a": 5, "b": 4}, {"a", "b"}),
     ],
@@ -74,17 +78,20 @@ def test_small_cells_and_their_complement_are_suppressed(counts: dict[str, int],
 
 
 def test_no_suppressed_cell_can_be_recovered_by_subtraction() -> None:
-    """Exhaustively over small tables: whenever a cell is hidden, at least two are, and the
-    hidden ones' sum (total minus the shown) leaves each of them more than one possible value."""
-    for values in itertools.product([0, 1, 2, 5, 9, 10, 11, 25], repeat=3):
-        result = groups.suppress(zip("abc", values, strict=True))
+    """Exhaustively over small tables: whenever a cell is hidden, at least two are, the hidden
+    ones' sum (total minus the shown) holds at least 10 people (so it cannot say "all zero"), and
+    leaves each of them more than one possible value."""
+    for values in itertools.product([0, 1, 2, 5, 9, 10, 11, 25], repeat=4):
+        result = groups.suppress(zip("abcd", values, strict=True))
         hidden = [cell for cell in result if cell.count is None]
         if not hidden:
             continue
         assert len(hidden) >= 2, values
         remainder = sum(values) - sum(cell.count or 0 for cell in result)
-        if remainder == 0:  # "nobody in these groups": says nothing of any one person
+        if sum(values) < groups.minimum():
+            assert len(hidden) == len(values), values  # a small table is hidden whole
             continue
+        assert remainder >= groups.minimum(), values
         for cell in hidden:
             others = len(hidden) - 1
             # The attacker knows each hidden cell is 0..remainder; with another hidden cell to
@@ -223,10 +230,13 @@ def test_group_tables_equal_a_recount_with_small_cells_suppressed(reference_data
         "undisclosed": None,
         "no_profile": 2,  # participants - profiled: both public, so never a secret
     }
-    assert cells(tables["disability"]) == {"yes": None, "no": 23, "undisclosed": None, "no_profile": 2}
+    # 3 "yes" and 0 "undisclosed" would be 26 - 23 = 3 people between them: "no" goes too, and the
+    # table shows only who has no profile.
+    assert cells(tables["disability"]) == {"yes": None, "no": None, "undisclosed": None, "no_profile": 2}
     assert cells(tables["age"])["18_34"] == 12 and cells(tables["age"])["60_plus"] is None
     assert cells(tables["arrondissement"])[f"a{north.pk}"] == 15
-    assert cells(tables["arrondissement"])[f"a{south.pk}"] == 11
+    # "elsewhere" and "undisclosed" (0 each) would be known to be 0: the 11 of the south go with them.
+    assert cells(tables["arrondissement"])[f"a{south.pk}"] is None
     assert figures["groups"]["arrondissement_names"] == {f"a{north.pk}": "Nord", f"a{south.pk}": "Sud"}
 
 

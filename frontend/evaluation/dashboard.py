@@ -29,6 +29,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
@@ -100,6 +101,26 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "frontend/evaluation/public.html", context)
 
 
+def same_day_of(year: int, day: datetime.date) -> datetime.date:
+    """``day``'s date in ``year`` (29 February: the 28th)."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
+def previous_figures(commune: Commune, year: int, years: list[int]) -> dict[str, Any] | None:
+    """What the year is compared with: the year before, over the same days while the year runs
+    (1 January to today's date), so that eleven months are not set against twelve and documents not
+    yet due count as not due then either; the whole year before once the year is over."""
+    if year - 1 not in years:
+        return None
+    today = timezone.localdate()
+    if year == today.year:
+        return commune_figures(commune, year - 1, today=same_day_of(year - 1, today))
+    return commune_figures(commune, year - 1)
+
+
 @require_GET
 @handles_domain_errors
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
@@ -107,7 +128,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     years = report_years()
     context = _context(request, commune, years)
     year = context["year"]
-    context["previous"] = commune_figures(commune, year - 1) if (year - 1) in years else None
+    previous = context["previous"] = previous_figures(commune, year, years)
+    if previous is not None:
+        context["previous_end"] = datetime.date.fromisoformat(previous["end"])
     context["staff_links"] = staff_links(request, commune)
     response = render(request, "frontend/evaluation/dashboard.html", context)
     add_never_cache_headers(response)

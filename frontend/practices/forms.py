@@ -153,6 +153,6 @@ class QuestionForm(ApiCheckedForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy(
             "It opens a discussion in the commune's forum, where its staff answer. You will be told of "
-            "the answer."
+            "the answer. Your name and your question will be public."
         ),
     )

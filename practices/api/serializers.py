@@ -5,6 +5,7 @@ and the API refuse the same input in the same words."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from hub.api.validation import ID_MAX
@@ -38,6 +39,7 @@ def _themes(**kwargs: object) -> serializers.ListField:
     return serializers.ListField(
         child=serializers.SlugField(max_length=60),
         max_length=MAX_THEMES,
+        error_messages={"max_length": gettext_lazy("Choose {max_length} themes at most.")},
         help_text=f"1 to {MAX_THEMES} theme slugs (GET /practices/themes/).",
         **kwargs,  # type: ignore[arg-type]
     )
