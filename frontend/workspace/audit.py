@@ -1,13 +1,22 @@
-"""How an audit-log entry reads on the workspace and the journal: a label for its action and a link
-to the object it names, when that object has a page."""
+"""How an audit-log entry reads on the workspace and the journal: a label for its action, the object
+it names (with a link, when that object has a page) and the reason given, when there is one.
+
+Some entries name their object by ids only (a roll-call line stores the member's id): the names are
+fetched once for a whole page of entries (``lookups_for``), never one query per line.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from council.models import CouncilMember, Presence
 from hub.models import AuditLogEntry
 
 ACTION_LABELS = {
@@ -22,6 +31,7 @@ ACTION_LABELS = {
     "council.committee_create": _("Council committee created"),
     "council.committee_delete": _("Council committee deleted"),
     "council.counts_record": _("Secret ballot counts recorded"),
+    "council.counts_correct": _("Secret ballot counts corrected"),
     "council.member_create": _("Council member added"),
     "council.member_delete": _("Council member removed"),
     "council.member_photo": _("Council member's photo changed"),
@@ -31,6 +41,7 @@ ACTION_LABELS = {
     "council.motion_open": _("Council vote opened"),
     "council.rules_update": _("Council voting rules changed"),
     "council.votes_record": _("Council votes recorded"),
+    "council.vote_correct": _("Council vote corrected"),
     "document.created": _("Document created"),
     "document.updated": _("Document edited"),
     "document.published": _("Document published"),
@@ -130,6 +141,7 @@ OBJECT_PAGES = {
 # Objects whose own label is technical ("#24 in 9"): named by what they are instead.
 OBJECT_NOUNS = {
     "evaluation.evaluationreport": _("a yearly evaluation report"),
+    "council.councilrules": _("the council's voting rules"),
     "forums.post": _("a message of the forum"),
     "commitments.commitmentupdate": _("an update of a commitment"),
     "sessions_live.sessionsanction": _("a sanction in a session"),
@@ -144,11 +156,128 @@ OBJECT_NOUNS = {
 ACCOUNT = re.compile(r"^(?P<name>.*) \(#(?P<id>\d+)\)$")
 
 
+# Actions whose data's "reason" is a code of the platform ("tie_rejected"), not words someone wrote.
+CODED_REASONS = {"council.motion_close"}
+# The stored labels of objects named by ids: "<commune> <year> (<status>)", "<member>@<session>: <status>".
+REPORT_LABEL = re.compile(r"^\d+ (?P<year>\d{4}) ")
+ATTENDANCE_LABEL = re.compile(r"^(?P<member>\d+)@(?P<session>\d+): (?P<status>[a-z_]+)$")
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """The names a page of entries refers to by id, fetched once for the page."""
+
+    members: Mapping[int, str] = field(default_factory=dict)
+
+
+NO_LOOKUPS = Lookups()
+
+
+@dataclass(frozen=True)
+class RollCallLine:
+    """What a ``council.attendance`` entry says: who, in which session, now in which state."""
+
+    member: int
+    session: int | None
+    status: str
+    holder: int | None = None
+    before: str = ""
+
+
+def _id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def roll_call_line(entry: AuditLogEntry) -> RollCallLine | None:
+    if entry.action != "council.attendance":
+        return None
+    data = entry.data if isinstance(entry.data, dict) else {}
+    after, before, member = data.get("after"), data.get("before"), _id(data.get("member"))
+    if member is not None and isinstance(after, dict):
+        return RollCallLine(
+            member=member,
+            session=_id(data.get("session")),
+            status=str(after.get("status") or ""),
+            holder=_id(after.get("proxy_holder")),
+            before=str(before.get("status") or "") if isinstance(before, dict) else "",
+        )
+    found = ATTENDANCE_LABEL.match(entry.object_label)
+    if found is None:
+        return None
+    return RollCallLine(member=int(found["member"]), session=int(found["session"]), status=found["status"])
+
+
+def lookups_for(entries: Iterable[AuditLogEntry]) -> Lookups:
+    """One query for the council members a page of entries names (none when it names none)."""
+    member_ids: set[int] = set()
+    communes: set[int] = set()
+    for entry in entries:
+        line = roll_call_line(entry)
+        if line is None or entry.commune_id is None:
+            continue
+        communes.add(entry.commune_id)
+        member_ids.update(i for i in (line.member, line.holder) if i is not None)
+    if not member_ids:
+        return NO_LOOKUPS
+    found = CouncilMember.objects.filter(pk__in=member_ids, commune_id__in=communes)
+    return Lookups(members=dict(found.values_list("pk", "full_name")))
+
+
+def _presence(status: str) -> str:
+    """A roll-call state in words, starting lower case as it follows the member's name."""
+    words = str(Presence(status).label) if status in Presence.values else status
+    return words[:1].lower() + words[1:]
+
+
+def roll_call_text(line: RollCallLine, lookups: Lookups) -> str:
+    def name(member: int) -> str:
+        return lookups.members.get(member) or gettext("a council member")
+
+    if line.status == Presence.PROXY and line.holder is not None:
+        text = gettext("%(member)s: represented by %(holder)s (proxy)") % {
+            "member": name(line.member),
+            "holder": name(line.holder),
+        }
+    else:
+        text = gettext("%(member)s: %(status)s") % {
+            "member": name(line.member),
+            "status": _presence(line.status),
+        }
+    if line.before and line.before != line.status:
+        text += " " + gettext("(before: %(status)s)") % {"status": _presence(line.before)}
+    return text
+
+
+def report_year(entry: AuditLogEntry) -> int | None:
+    """The year of the evaluation report an entry names (its data; else its stored label)."""
+    if entry.object_type != "evaluation.evaluationreport":
+        return None
+    year = _id(entry.data.get("year")) if isinstance(entry.data, dict) else None
+    if year is not None:
+        return year
+    found = REPORT_LABEL.match(entry.object_label)
+    return int(found["year"]) if found else None
+
+
+def reason_text(entry: AuditLogEntry) -> str:
+    """The reason the person gave (a withdrawal, a hidden message...), as they wrote it, or ""."""
+    if entry.action in CODED_REASONS or not isinstance(entry.data, dict):
+        return ""
+    reason = entry.data.get("reason")
+    return reason.strip() if isinstance(reason, str) else ""
+
+
 def action_label(entry: AuditLogEntry) -> str:
     return str(ACTION_LABELS.get(entry.action, entry.action))
 
 
-def object_text(entry: AuditLogEntry) -> str:
+def object_text(entry: AuditLogEntry, lookups: Lookups = NO_LOOKUPS) -> str:
+    line = roll_call_line(entry)
+    if line is not None:
+        return roll_call_text(line, lookups)
+    year = report_year(entry)
+    if year is not None:
+        return gettext("the evaluation report %(year)s") % {"year": year}
     noun = OBJECT_NOUNS.get(entry.object_type)
     return str(noun) if noun is not None else entry.object_label
 
@@ -161,6 +290,13 @@ def actor_parts(entry: AuditLogEntry) -> tuple[str, str]:
     return (found["name"], found["id"]) if found else (entry.actor_label, "")
 
 
+def _reverse(name: str, *args: object) -> str:
+    try:
+        return reverse(name, args=list(args))
+    except NoReverseMatch:
+        return ""
+
+
 def object_url(entry: AuditLogEntry) -> str:
     """The page of the object the entry names, or "" (no page, or it was deleted)."""
     if (
@@ -168,6 +304,14 @@ def object_url(entry: AuditLogEntry) -> str:
         and str(entry.data.get("commitment", "")).isdigit()
     ):
         return reverse("frontend:commitment", args=[int(entry.data["commitment"])])
+    line = roll_call_line(entry)
+    if line is not None:
+        # The session's roll call, on the council desk (kept by those who read the journal).
+        return _reverse("frontend:session-council", line.session) if line.session is not None else ""
+    year = report_year(entry)
+    if year is not None:
+        # The report's page: staff also see it when it is a draft again (withdrawn).
+        return _reverse("frontend:evaluation-report", entry.commune.slug, year) if entry.commune else ""
     target = OBJECT_PAGES.get(entry.object_type)
     if target is None or not entry.object_id.isdigit() or entry.action.endswith(".deleted"):
         return ""
@@ -177,7 +321,4 @@ def object_url(entry: AuditLogEntry) -> str:
         if entry.commune is None:
             return ""
         args.insert(0, entry.commune.slug)
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
+    return _reverse(name, *args)

@@ -4,6 +4,7 @@ does not see the drafts. Every list is short and its count exact; each item link
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,16 @@ from commitments.selectors import commune_counts, open_commitments
 from forums.models import Flag, Thread
 from forums.selectors import flagged_content, proposals_awaiting_status
 from frontend.consultations.staff.common import Attention, workspace_attention
-from frontend.workspace.audit import action_label, actor_parts, object_text, object_url
+from frontend.workspace.audit import (
+    NO_LOOKUPS,
+    Lookups,
+    action_label,
+    actor_parts,
+    lookups_for,
+    object_text,
+    object_url,
+    reason_text,
+)
 from hub.models import AuditLogEntry, Commune
 from hub.selectors import commune_audit_entries
 from publications.selectors.workspace import Drafts, DueItem, drafts, register_attention
@@ -32,11 +42,27 @@ class AuditLine:
     target: str
     actor: str
     account: str
+    reason: str = ""
 
     @classmethod
-    def of(cls, entry: AuditLogEntry) -> AuditLine:
+    def of(cls, entry: AuditLogEntry, lookups: Lookups = NO_LOOKUPS) -> AuditLine:
         actor, account = actor_parts(entry)
-        return cls(entry, action_label(entry), object_url(entry), object_text(entry), actor, account)
+        return cls(
+            entry,
+            action_label(entry),
+            object_url(entry),
+            object_text(entry, lookups),
+            actor,
+            account,
+            reason_text(entry),
+        )
+
+
+def audit_lines(entries: Iterable[AuditLogEntry]) -> list[AuditLine]:
+    """The lines of a page of entries, with the names they refer to by id fetched once for all."""
+    listed = list(entries)
+    lookups = lookups_for(listed)
+    return [AuditLine.of(entry, lookups) for entry in listed]
 
 
 @dataclass
@@ -111,5 +137,5 @@ def workspace_for(request: HttpRequest, commune: Commune) -> Workspace:
         space.proposals, space.proposal_count = proposals_awaiting_status(commune=commune)
     if space.can_read_audit:
         entries = commune_audit_entries(commune=commune)[:AUDIT_SHOWN]
-        space.audit = [AuditLine.of(e) for e in entries]
+        space.audit = audit_lines(entries)
     return space

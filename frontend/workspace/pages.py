@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from frontend.publications.common import commune_for, handles_domain_errors, paginate
 from frontend.staff.nav import staff_links
-from frontend.workspace.data import AuditLine, workspace_for
+from frontend.workspace.data import audit_lines, workspace_for
 from hub.errors import PermissionDenied
 from hub.models import Commune
 from hub.selectors import commune_audit_entries, staff_communes
@@ -54,6 +54,6 @@ def journal(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.has_perm("hub.view_commune_audit_log", commune):
         raise PermissionDenied()
     page = paginate(request, commune_audit_entries(commune=commune), JOURNAL_PAGE)
-    lines = [AuditLine.of(e) for e in page.object_list]
+    lines = audit_lines(page.object_list)
     context = {"commune": commune, "page": page, "lines": lines, "staff_links": staff_links(request, commune)}
     return render(request, "frontend/workspace/journal.html", context)
