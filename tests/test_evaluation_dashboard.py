@@ -549,7 +549,13 @@ def test_who_may_open_the_dashboard(client: Client, world: World, who: str, stat
 def test_another_communes_staff_see_their_own_dashboard_only(client: Client, world: World) -> None:
     client.force_login(world.other_staff)
     assert client.get(dashboard_url(world.other)).status_code == 200
-    assert client.get(dashboard_url(world.commune)).status_code == 403
+    refused = client.get(dashboard_url(world.commune), **ENGLISH)
+    assert refused.status_code == 403
+    # told whose dashboard it is, where their own role is, and where the public figures are
+    html = refused.content.decode()
+    assert f"The evaluation dashboard of {world.commune.name} is for its staff." in html
+    assert f"Your role on Communes+ is in {world.other.name}" in html
+    assert f'href="/communes/{world.commune.slug}/evaluation/"' in html
 
 
 def test_the_public_page_is_open_to_everyone_and_links_where_it_says(client: Client, world: World) -> None:

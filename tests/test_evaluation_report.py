@@ -508,8 +508,14 @@ def test_the_published_report_is_public_with_its_figures_and_commentary(world: W
 def test_an_unpublished_report_is_not_found_for_citizens_and_other_communes_staff(world: World) -> None:
     reports.save_commentary(reports.report_for(world.commune, YEAR, by=world.mayor), "Secret.", world.mayor)
     for client in (Client(), signed_in(UserFactory()), signed_in(staff_of(world.other, Role.MAYOR))):
-        assert client.get(page_url(world.commune)).status_code == 404
+        missing = client.get(page_url(world.commune))
+        assert missing.status_code == 404
+        # a page that says so and leads to the year's figures, the same whether a draft exists or not
+        html = missing.content.decode()
+        assert "data-report-missing" in html and "Secret." not in html
+        assert f"/communes/{world.commune.slug}/evaluation/?annee={YEAR}" in html
         assert client.get(page_url(world.commune, tail=".pdf")).status_code == 404
+    assert Client().get(page_url(world.commune, YEAR - 1)).content.decode().count("data-report-missing") == 1
     # Nor a year no report can cover, for anyone.
     assert signed_in(world.mayor).get(page_url(world.commune, YEAR - 5)).status_code == 404
     assert signed_in(world.mayor).get(page_url(world.commune, 99999)).status_code == 404
@@ -559,6 +565,11 @@ def test_the_editor_is_for_those_who_speak_for_the_commune(world: World) -> None
     url = page_url(world.commune, tail="/rediger/")
     anonymous = Client().get(url)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/connexion/")
+    # another commune's mayor is told the page is this commune's, and where their own role is
+    refused = signed_in(staff_of(world.other, Role.MAYOR)).get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403
+    assert f"Only those who speak for {world.commune.name}" in refused.content.decode()
+    assert f"Your role on Communes+ is in {world.other.name}" in refused.content.decode()
     for user in (staff_of(world.commune, Role.COUNCILLOR), staff_of(world.other, Role.MAYOR), UserFactory()):
         client = signed_in(user)
         assert client.get(url).status_code == 403
@@ -572,10 +583,16 @@ def test_publishing_asks_first_then_publishes(world: World) -> None:
     client.post(page_url(world.commune, tail="/rediger/"), {"commentary": COMMENTARY})
     url = page_url(world.commune, tail="/publier/")
 
-    # The editor's button posts without confirmation: the confirmation page comes back.
-    asked = client.post(url)
+    # The editor's publish button saves what is being written first, then asks.
+    edited = COMMENTARY + "\n\nAjouté juste avant de publier."
+    saved = client.post(page_url(world.commune, tail="/rediger/"), {"commentary": edited, "then": "publish"})
+    assert saved.status_code == 302 and saved["Location"] == url
+    assert EvaluationReport.objects.get(commune=world.commune).commentary == edited
+    asked = client.get(url)
     assert asked.status_code == 200 and 'name="confirmed"' in asked.content.decode()
     assert EvaluationReport.objects.get(commune=world.commune).status == ReportStatus.DRAFT
+    # A post without confirmation (an old page's button) also comes back to the question.
+    assert 'name="confirmed"' in client.post(url).content.decode()
 
     done = client.post(url, {"confirmed": "1"})
 

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET
 from evaluation import labels
 from evaluation.models import EvaluationReport, ReportStatus
 from evaluation.selectors import commune_figures, report_years
+from frontend.evaluation.report import refusal_context
 from frontend.refusals import domain_error_pages
 from frontend.staff.nav import staff_links
 from hub.errors import NotFound
@@ -46,7 +47,9 @@ YEAR_PARAMETER = "annee"
 
 
 def forbidden(request: HttpRequest) -> HttpResponseBase:
-    return render(request, "frontend/403.html", status=403)
+    return render(
+        request, "frontend/evaluation/dashboard_forbidden.html", refusal_context(request), status=403
+    )
 
 
 handles_domain_errors = domain_error_pages(forbidden)

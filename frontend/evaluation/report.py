@@ -47,14 +47,29 @@ from frontend.forms import apply_field_errors
 from frontend.refusals import domain_error_pages, sign_in_first
 from frontend.staff.nav import staff_links
 from hub.errors import DomainError, PermissionDenied
-from hub.models import Commune
+from hub.models import Commune, Membership
 from hub.selectors import commune_get
 
 TEMPLATE = "frontend/evaluation/report.html"
 
 
+def refusal_context(request: HttpRequest) -> dict[str, Any]:
+    """What a refusal page says to whom: the commune whose page it is, and the communes where the
+    signed-in person does have a role (a mayor of one commune opening another's pages is told so,
+    not asked to sign in)."""
+    match = request.resolver_match
+    slug = match.kwargs.get("slug") if match is not None else None
+    commune = Commune.objects.filter(slug=slug).first() if slug else None
+    own: list[str] = []
+    if request.user.is_authenticated:
+        own = sorted(
+            set(Membership.objects.filter(user=request.user).values_list("commune__name", flat=True))
+        )
+    return {"page_commune": commune, "own_communes": own}
+
+
 def forbidden(request: HttpRequest) -> HttpResponseBase:
-    return render(request, "frontend/evaluation/report_forbidden.html", status=403)
+    return render(request, "frontend/evaluation/report_forbidden.html", refusal_context(request), status=403)
 
 
 handles_domain_errors = domain_error_pages(forbidden)
@@ -187,7 +202,14 @@ def _reader(request: HttpRequest, slug: str, year: int) -> tuple[Commune, Evalua
 @require_GET
 @handles_domain_errors
 def report(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    commune, found = _reader(request, slug, year)
+    try:
+        commune, found = _reader(request, slug, year)
+    except services.ReportNotFound:
+        # Not published (or a year no report covers): a page that says so and leads to the figures,
+        # the same whether a draft exists or not.
+        commune = commune_get(slug=slug, user=request.user)
+        context = {"commune": commune, "year": year, "figures_year": year in report_years()}
+        return render(request, "frontend/evaluation/report_missing.html", context, status=404)
     context = _report_context(request, commune, found)
     response = render(request, TEMPLATE, context)
     if context["draft"]:
@@ -346,6 +368,11 @@ def report_edit(request: HttpRequest, slug: str, year: int) -> HttpResponseBase:
                 return _staff_page(
                     request, "frontend/evaluation/report_edit.html", {**context, "form": form}, exc.status
                 )
+            if request.POST.get("then") == "publish" and year < timezone.localdate().year:
+                # "Save and publish": the text being written is saved first, then publishing is
+                # confirmed on its own page (nothing written is lost on the way).
+                messages.success(request, _("The commentary is saved."))
+                return redirect(_report_url("evaluation-report-publish", commune, year))
             messages.success(
                 request, _("The commentary is saved. The report stays a draft until you publish it.")
             )
