@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext, pgettext
 
 from council import services as council_services
@@ -32,9 +33,9 @@ YEAR = timezone.localdate().year - 1  # a year that is over: its report can be p
 
 
 def fr(msgid: str, **values: Any) -> str:
-    """Words as the French catalog has them (the English msgid until it is compiled)."""
+    """Words as the French catalog has them, as a page writes them (HTML-escaped: "d&#x27;")."""
     with translation.override("fr"):
-        return gettext(msgid) % values if values else gettext(msgid)
+        return escape(gettext(msgid) % values if values else gettext(msgid))
 
 
 def presence(status: str) -> str:

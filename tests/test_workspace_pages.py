@@ -330,6 +330,8 @@ def test_only_the_heads_of_the_commune_read_its_journal(who: str, cotonou: Commu
         assert f"/communes/cotonou/marches/{world['contract'].pk}/" in hrefs(page(response))
     else:
         assert response.status_code == 403
+        # the refusal says who reads the journal (not the publishers' roles, refused here too)
+        assert "secrétaire général" in page(response) and "point focal" not in page(response)
 
 
 def test_the_journal_pages_by_fifty_newest_first_and_names_unknown_actions_as_they_are(cotonou: Commune):

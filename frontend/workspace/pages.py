@@ -52,7 +52,10 @@ def journal(request: HttpRequest, slug: str) -> HttpResponse:
     """The commune's audit log, newest first, 50 a page (the mayor, the secretary-general, admins)."""
     commune = commune_for(request, slug)
     if not request.user.has_perm("hub.view_commune_audit_log", commune):
-        raise PermissionDenied()
+        if not request.user.is_authenticated:
+            raise PermissionDenied()  # the sign-in page
+        # Its own refusal: the publishers' one named roles that are refused here too.
+        return render(request, "frontend/workspace/journal_forbidden.html", {"commune": commune}, status=403)
     page = paginate(request, commune_audit_entries(commune=commune), JOURNAL_PAGE)
     lines = audit_lines(page.object_list)
     context = {"commune": commune, "page": page, "lines": lines, "staff_links": staff_links(request, commune)}
