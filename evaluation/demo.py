@@ -128,6 +128,29 @@ def _audience(communes: dict[str, Commune], today: datetime.date) -> None:
             )
 
 
+def _year_thread(model: Thread, year: int) -> Thread:
+    """A topic of the forum open since early ``year`` (with its opening message), for the messages
+    the demo dates before the forum's own topics: a message never predates its topic."""
+    opened = datetime.datetime(year, 1, 8, 9, tzinfo=timezone.get_current_timezone())
+    thread, new = Thread.objects.get_or_create(
+        commune=model.commune,
+        title=f"Vos idées pour la commune en {year}",
+        defaults={
+            "category": model.category,
+            "author": model.author,
+            "created_at": opened,
+            "last_activity_at": opened,
+            "post_count": 1,
+        },
+    )
+    if new:
+        body = f"Quels travaux, quels services attendez-vous de la mairie en {year} ? Dites-le ici."
+        Post.objects.create(
+            thread=thread, author=model.author, body=body, body_html=f"<p>{body}</p>", created_at=opened
+        )
+    return thread
+
+
 def _participants(cotonou: Commune, today: datetime.date) -> int:
     threads = list(Thread.objects.filter(commune=cotonou, hidden=False).order_by("created_at"))
     if not threads:
@@ -160,10 +183,11 @@ def _participants(cotonou: Commune, today: datetime.date) -> int:
                 consented_at=timezone.now(),
             )
             for day in moments:
-                thread = rng.choice(threads)
                 when = datetime.datetime.combine(
                     day, datetime.time(10 + serial % 8), tzinfo=timezone.get_current_timezone()
                 )
+                open_then = [t for t in threads if t.created_at <= when]
+                thread = rng.choice(open_then or [_year_thread(threads[0], day.year)])
                 body = rng.choice(REPLIES)
                 Post.objects.create(
                     thread=thread, author=user, body=body, body_html=f"<p>{body}</p>", created_at=when
