@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from hub.errors import NotAuthenticated
-from hub.models import Commune, Membership
+from hub.models import AuditLogEntry, Commune, Membership
 from hub.models.roles import ROLE_ORDER
 from hub.permissions import PUBLISHER_ROLES
 from hub.selectors import search_key
@@ -76,6 +76,42 @@ def access_sheet(user: Any, sheet_id: Any, *, manage: bool = False) -> PracticeS
     return sheet
 
 
+def withdrawn_sheet_commune(sheet_id: Any) -> Commune | None:
+    """The commune of a withdrawn sheet (to tell anyone who may not see it that it is no longer
+    online), or ``None`` for a sheet that does not exist or was never withdrawn (a draft)."""
+    pk = sheet_id if isinstance(sheet_id, int) and not isinstance(sheet_id, bool) else 0
+    sheet = (
+        PracticeSheet.objects.filter(pk=pk, status=SheetStatus.WITHDRAWN).select_related("commune").first()
+    )
+    return sheet.commune if sheet is not None else None
+
+
+def withdrawal_reason(sheet: PracticeSheet) -> str:
+    """The reason given when the sheet was last withdrawn, from the commune's journal (where the
+    withdrawal keeps it, for its staff only); empty when none was given or the sheet is not withdrawn."""
+    if not sheet.is_withdrawn:
+        return ""
+    entry = (
+        AuditLogEntry.objects.filter(
+            commune_id=sheet.commune_id,
+            action="practice.withdraw",
+            object_type=PracticeSheet._meta.label_lower,
+            object_id=str(sheet.pk),
+        )
+        .order_by("-created_at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    reason = entry.get("reason") if isinstance(entry, dict) else ""
+    return reason if isinstance(reason, str) else ""
+
+
+def question_sheet(thread_id: int) -> PracticeSheet | None:
+    """The sheet a forum thread asks about, if it is a question on a practice sheet."""
+    question = PracticeQuestion.objects.filter(thread_id=thread_id).select_related("sheet").first()
+    return question.sheet if question is not None else None
+
+
 def sheet_documents(sheet: PracticeSheet) -> list[Document]:
     """The sheet's documents still published (a document withdrawn since is not shown)."""
     return list(
@@ -139,6 +175,11 @@ def theme_follower_ids(sheet: PracticeSheet, *, excluding: int | None = None) ->
     if excluding is not None:
         follows = follows.exclude(user_id=excluding)
     return sorted(set(follows.values_list("user_id", flat=True)))
+
+
+def theme_follower_count(sheet: PracticeSheet, *, excluding: int | None = None) -> int:
+    """How many people its first publication tells (``theme_follower_ids``: the same rule)."""
+    return len(theme_follower_ids(sheet, excluding=excluding))
 
 
 def commune_publisher_ids(commune: Commune, *, excluding: int | None = None) -> list[int]:

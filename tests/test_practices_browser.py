@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from hub.models import Role
+from practices import services
 from practices.models import PracticeQuestion, PracticeSheet, SheetStatus, ThemeFollow
 from tests.factories import CommuneFactory, MembershipFactory, UserFactory
 from tests.factories_practices import PracticeSheetFactory, ThemeFactory
@@ -129,10 +130,16 @@ def test_an_officer_writes_and_publishes_a_sheet_on_a_phone_without_javascript(h
         page.locator("form.practice-form button[type=submit]").click()
         assert page.locator("#id_themes_error").count() == 1
         assert page.evaluate(NO_SIDEWAYS_SCROLL)
-        # then they tick it and save the draft, and publish it from its page
+        # then they tick it and save the draft, and publish it from its page, after saying yes on the
+        # page that says who will be told
         page.locator(f"input[name=themes][value='{theme.slug}']").check()
         page.locator("form.practice-form button[type=submit]").click()
         page.wait_for_url(f"{hub_server.url}/bonnes-pratiques/*/")
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+        draft_path = page.url.removeprefix(hub_server.url)
+        check_phone_pages(browser, hub_server.url, officer, [(f"{draft_path}publier/", "publish")])
+        page.locator("a[href$='/publier/']").click()
+        page.wait_for_url(f"{hub_server.url}/bonnes-pratiques/*/publier/")
         assert page.evaluate(NO_SIDEWAYS_SCROLL)
         page.locator("form[action$='/publier/'] button[type=submit]").click()
         page.wait_for_url(f"{hub_server.url}/bonnes-pratiques/*/")
@@ -147,3 +154,31 @@ def test_an_officer_writes_and_publishes_a_sheet_on_a_phone_without_javascript(h
     sheet = PracticeSheet.objects.get()
     assert sheet.status == SheetStatus.PUBLISHED and sheet.contact_phone == "+2290197000012"
     assert list(sheet.documents.all()) == [document]
+
+
+def test_a_withdrawn_sheet_on_a_phone_for_its_staff_and_for_the_public(hub_server):
+    from tests.browser import chromium
+
+    # given a sheet of Cotonou withdrawn with a reason, and a question asked on it before
+    commune = CommuneFactory(slug="cotonou")
+    officer = MembershipFactory(commune=commune, role=Role.COMMUNICATION_OFFICER).user
+    sheet = PracticeSheetFactory(commune=commune, title="Le budget expliqué en langage simple")
+    question = services.question_ask(actor=UserFactory(), sheet=sheet, body="Combien de pages ?")
+    services.sheet_withdraw(actor=officer, sheet=sheet, reason="Les chiffres sont à revoir")
+    path = f"/bonnes-pratiques/{sheet.pk}/"
+    with chromium() as browser:
+        # then the staff's page (date and reason), the public's "no longer online" page and the
+        # question's thread (with its link to the sheet) fit a phone and axe finds nothing
+        check_phone_pages(browser, hub_server.url, officer, [(path, "withdrawn-staff")])
+        check_phone_pages(
+            browser,
+            hub_server.url,
+            None,
+            [(path, "gone"), (f"/forum/sujets/{question.thread_id}/", "question-thread")],
+        )
+        page = open_phone(browser, hub_server.url)
+        page.goto(f"{hub_server.url}/forum/sujets/{question.thread_id}/")
+        page.locator(f".forum-practice a[href='{path}']").click()
+        page.wait_for_url(f"{hub_server.url}{path}")
+        assert page.locator("a[href='/communes/cotonou/bonnes-pratiques/']").count() >= 1
+        assert "Le budget" not in page.locator("main").inner_text()

@@ -67,7 +67,8 @@ def test_every_public_page_is_cached_and_shows_each_change_at_the_next_read():
     # and a withdrawal is gone at once
     services.sheet_withdraw(actor=officer, sheet=PracticeSheet.objects.get(pk=draft.pk))
     assert "Budget citoyen" not in queries_of("/bonnes-pratiques/")[0]
-    assert Client().get(detail).status_code == 404
+    gone = Client().get(detail)
+    assert gone.status_code == 410 and "Budget citoyen" not in gone.content.decode()
 
 
 def test_a_theme_renamed_in_the_admin_is_renamed_everywhere():

@@ -210,7 +210,7 @@ def test_drafts_are_seen_by_their_communes_staff_only():
     # its commune's staff who publish see it, with the staff box
     page = html(signed_in(staff(draft.commune)).get(path))
     assert "Brouillon" in page and "practice-staff" in page
-    assert f'action="/bonnes-pratiques/{draft.pk}/publier/"' in page
+    assert f'href="/bonnes-pratiques/{draft.pk}/publier/"' in page
     assert 'name="body"' not in page  # no question on a draft
     assert Client().get("/bonnes-pratiques/999999/").status_code == 404
 
@@ -308,7 +308,7 @@ FORMS = {
         form_body(s, title="Nouvelle"),
     ),
     "edit": lambda s: (f"/bonnes-pratiques/{s.pk}/modifier/", form_body(s, title="Corrigée")),
-    "publish": lambda s: (f"/bonnes-pratiques/{s.pk}/publier/", {}),
+    "publish": lambda s: (f"/bonnes-pratiques/{s.pk}/publier/", {"confirmed": "1"}),
     "withdraw": lambda s: (f"/bonnes-pratiques/{s.pk}/retirer/", {"reason": "À revoir"}),
 }
 
@@ -322,13 +322,14 @@ def test_staff_forms_matrix(form, who):
     user = user_for(who, sheet.commune)
     path, data = FORMS[form](sheet)
     client = signed_in(user)
-    # when they open the form (new, edit) and submit it
-    page = client.get(path) if form in ("new", "edit") else None
+    # when they open the form (new, edit; publishing's confirmation) and submit it
+    page = client.get(path) if form in ("new", "edit", "publish") else None
     response = client.post(path, data)
     # then only the commune's publishing staff may, and it is journalled
     if who in ALLOWED:
         if page is not None:
-            assert page.status_code == 200 and "practice-form" in html(page)
+            assert page.status_code == 200
+            assert ("practice-form" if form != "publish" else 'name="confirmed"') in html(page)
         assert response.status_code == 302, html(response)[:2000]
         assert AuditLogEntry.objects.filter(actor=user, action__startswith="practice.").exists()
         return
@@ -366,19 +367,21 @@ def test_writing_publishing_and_withdrawing_from_the_pages():
     client.post(f"/bonnes-pratiques/{sheet.pk}/modifier/", {**data, "title": "Le budget en quatre pages"})
     sheet.refresh_from_db()
     assert sheet.title == "Le budget en quatre pages"
-    # publishing tells the theme's follower; publishing twice says it is already published
-    client.post(f"/bonnes-pratiques/{sheet.pk}/publier/")
+    # publishing asks first, then tells the theme's follower; publishing twice says it is already
+    # published
+    assert 'name="confirmed" value="1"' in html(client.get(f"/bonnes-pratiques/{sheet.pk}/publier/"))
+    client.post(f"/bonnes-pratiques/{sheet.pk}/publier/", {"confirmed": "1"})
     sheet.refresh_from_db()
     assert sheet.status == SheetStatus.PUBLISHED
     assert OutboxEvent.objects.get(kind="practice.published").payload["audience"]["user_ids"] == [follower.pk]
-    again = client.post(f"/bonnes-pratiques/{sheet.pk}/publier/", follow=True)
+    again = client.post(f"/bonnes-pratiques/{sheet.pk}/publier/", {"confirmed": "1"}, follow=True)
     assert "message--error" in html(again)
-    # withdrawing takes it off the public pages
+    # withdrawing takes it off the public pages: the public is told it is gone
     response = client.post(f"/bonnes-pratiques/{sheet.pk}/retirer/", {"reason": ""})
     assert response.status_code == 302
     sheet.refresh_from_db()
     assert sheet.status == SheetStatus.WITHDRAWN
-    assert Client().get(f"/bonnes-pratiques/{sheet.pk}/").status_code == 404
+    assert Client().get(f"/bonnes-pratiques/{sheet.pk}/").status_code == 410
     # withdrawing what is not published comes back with the reason on the page
     refused = client.post(f"/bonnes-pratiques/{sheet.pk}/retirer/", {"reason": ""})
     assert refused.status_code == 409
@@ -416,7 +419,7 @@ def test_staff_forms_need_their_csrf_token():
     sheet = PracticeSheetFactory(status=SheetStatus.DRAFT)
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff(sheet.commune))
-    assert client.post(f"/bonnes-pratiques/{sheet.pk}/publier/").status_code == 403
+    assert client.post(f"/bonnes-pratiques/{sheet.pk}/publier/", {"confirmed": "1"}).status_code == 403
     sheet.refresh_from_db()
     assert sheet.status == SheetStatus.DRAFT
 
@@ -427,6 +430,8 @@ def test_the_footer_links_the_library():
 
 def test_the_pages_carry_no_inline_script_or_style():
     sheet = PracticeSheetFactory()
+    draft = PracticeSheetFactory(commune=sheet.commune, status=SheetStatus.DRAFT)
+    withdrawn = PracticeSheetFactory(commune=sheet.commune, status=SheetStatus.WITHDRAWN)
     officer = staff(sheet.commune)
     pages = [
         Client().get("/bonnes-pratiques/"),
@@ -435,10 +440,12 @@ def test_the_pages_carry_no_inline_script_or_style():
         signed_in(officer).get(f"/communes/{sheet.commune.slug}/bonnes-pratiques/"),
         signed_in(officer).get(f"/communes/{sheet.commune.slug}/bonnes-pratiques/nouvelle/"),
         signed_in(officer).get(f"/bonnes-pratiques/{sheet.pk}/modifier/"),
+        signed_in(officer).get(f"/bonnes-pratiques/{draft.pk}/publier/"),
+        Client().get(f"/bonnes-pratiques/{withdrawn.pk}/"),
     ]
     for response in pages:
         page = html(response)
-        assert response.status_code == 200
+        assert response.status_code in (200, 410)
         assert "style=" not in page and "<style" not in page
         assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page) is None
 

@@ -21,6 +21,7 @@ from frontend.practices.common import handles_domain_errors
 from frontend.practices.forms import QuestionForm, WithdrawForm
 from frontend.refusals import sign_in_first
 from practices import selectors, services
+from practices.errors import SheetNotFound
 from practices.models import PracticeSheet
 from practices.permissions import can_manage
 
@@ -111,6 +112,8 @@ def detail_render(
         "documents": selectors.sheet_documents(sheet),
         "questions": selectors.sheet_questions(sheet),
         "can_manage": manage,
+        # Only its staff see a withdrawn sheet, and the reason they gave (kept in the journal).
+        "withdrawal_reason": selectors.withdrawal_reason(sheet) if manage and sheet.is_withdrawn else "",
         "question_form": question_form or QuestionForm(),
         "withdraw_form": withdraw_form or WithdrawForm(),
     }
@@ -120,7 +123,16 @@ def detail_render(
 @require_GET
 @handles_domain_errors
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return detail_render(request, selectors.access_sheet(request.user, pk))
+    """The sheet. A withdrawn one, to anyone but its staff, is gone (410): its commune and that it
+    is no longer online, nothing of its content; a draft does not exist for them (404)."""
+    try:
+        sheet = selectors.access_sheet(request.user, pk)
+    except SheetNotFound:
+        commune = selectors.withdrawn_sheet_commune(pk)
+        if commune is None:
+            raise
+        return render(request, "frontend/practices/gone.html", {"commune": commune}, status=410)
+    return detail_render(request, sheet)
 
 
 @require_POST

@@ -102,23 +102,37 @@ def edit(request: HttpRequest, pk: int) -> HttpResponseBase:
     return _form_page(request, sheet.commune, form, sheet)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @handles_domain_errors
 def publish(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """GET: what publishing does (who is told, and that it is only once), and the button; POST
+    (``confirmed``): publish. A POST without it (an old page's button) shows the question first."""
     sheet = selectors.access_sheet(request.user, pk, manage=True)
     first = sheet.first_published_at is None
-    try:
-        services.sheet_publish(actor=request.user, sheet=sheet)
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        messages.error(request, exc.message)
-    else:
-        if first:
-            messages.success(request, _("The sheet is published; the followers of its themes are told."))
+    if request.method == "POST" and request.POST.get("confirmed") == "1":
+        try:
+            services.sheet_publish(actor=request.user, sheet=sheet)
+        except DomainError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            messages.error(request, exc.message)
         else:
-            messages.success(request, _("The sheet is published again."))
-    return redirect(sheet.get_absolute_url())
+            if first:
+                messages.success(request, _("The sheet is published; the followers of its themes are told."))
+            else:
+                messages.success(request, _("The sheet is published again."))
+        return redirect(sheet.get_absolute_url())
+    themes = list(sheet.themes.all())
+    context = {
+        "sheet": sheet,
+        "commune": sheet.commune,
+        "themes": themes,
+        "first": first,
+        # The same rule as the announcement itself (practices.services.notify): each follower of any
+        # of its themes, once, not the publisher.
+        "follower_count": selectors.theme_follower_count(sheet, excluding=request.user.pk) if first else 0,
+    }
+    return render(request, "frontend/practices/publish.html", context)
 
 
 @require_POST
