@@ -21,21 +21,21 @@ from practices.models import PracticeQuestion, PracticeSheet, SheetStatus
 from tests.factories import CommuneFactory, MembershipFactory, UserFactory
 from tests.factories_forums import ThreadFactory
 from tests.factories_practices import PracticeSheetFactory, ThemeFactory, ThemeFollowFactory, publisher
+from tests.test_practices_pages import html, signed_in
 
 pytestmark = pytest.mark.django_db
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def html(response) -> str:  # type: ignore[no-untyped-def]
-    return response.content.decode()
+def outsider(who: str, sheet: PracticeSheet):  # type: ignore[no-untyped-def]
+    """Someone who is not the sheet's publishing staff (None: signed out)."""
+    return {
+        "anonymous": lambda: None,
+        "citizen": UserFactory,
+        "deputy": lambda: MembershipFactory(commune=sheet.commune, role=Role.DEPUTY_MAYOR).user,
+        "mayor_elsewhere": lambda: MembershipFactory(commune=CommuneFactory(), role=Role.MAYOR).user,
+    }[who]()
 
 
 def noon(day: int) -> datetime.datetime:
@@ -132,12 +132,7 @@ def test_publishing_a_sheet_without_a_theme_says_so_and_publishes_nothing():
 @pytest.mark.parametrize("who", ["anonymous", "citizen", "deputy", "mayor_elsewhere"])
 def test_only_the_communes_publishing_staff_open_the_confirmation(who):
     sheet = PracticeSheetFactory(status=SheetStatus.DRAFT)
-    user = {
-        "anonymous": lambda: None,
-        "citizen": UserFactory,
-        "deputy": lambda: MembershipFactory(commune=sheet.commune, role=Role.DEPUTY_MAYOR).user,
-        "mayor_elsewhere": lambda: MembershipFactory(commune=CommuneFactory(), role=Role.MAYOR).user,
-    }[who]()
+    user = outsider(who, sheet)
     response = signed_in(user).get(f"/bonnes-pratiques/{sheet.pk}/publier/")
     if who == "anonymous":
         assert response.status_code == 302 and response["Location"].startswith("/connexion/?next=")
@@ -196,12 +191,7 @@ def test_a_withdrawal_without_a_reason_shows_no_reason_line():
 def test_the_public_is_told_a_withdrawn_sheet_is_gone_and_nothing_of_it(who):
     # given a sheet withdrawn with a reason
     sheet, _mayor = withdrawn_sheet(reason="Chiffres à revoir")
-    user = {
-        "anonymous": lambda: None,
-        "citizen": UserFactory,
-        "deputy": lambda: MembershipFactory(commune=sheet.commune, role=Role.DEPUTY_MAYOR).user,
-        "mayor_elsewhere": lambda: MembershipFactory(commune=CommuneFactory(), role=Role.MAYOR).user,
-    }[who]()
+    user = outsider(who, sheet)
     # when someone who may not see it opens it
     response = signed_in(user).get(f"/bonnes-pratiques/{sheet.pk}/", **EN)
     page = html(response)
